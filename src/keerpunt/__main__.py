@@ -1,0 +1,3 @@
+from keerpunt.cli import app
+
+app(prog_name="keerpunt")

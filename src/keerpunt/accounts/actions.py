@@ -1,0 +1,169 @@
+"""Staff accounts, staff sessions and chatter identities: every change goes through here."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, update
+
+from keerpunt.accounts import store
+from keerpunt.accounts.models import Chatter, StaffSession, User, UserRole
+from keerpunt.accounts.passwords import (
+    MIN_PASSWORD_CHARS,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from keerpunt.accounts.principals import ROLES, ChatterPrincipal, StaffPrincipal
+from keerpunt.context import Context, Tx
+from keerpunt.core.errors import Conflict, Invalid, Unauthorized
+from keerpunt.privacy.tokens import new_token
+
+log = logging.getLogger(__name__)
+
+SESSION_PURPOSE = "staff-session"
+CHATTER_PURPOSE = "chatter"
+# Writing last_seen_at on every request would turn every read into a write.
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+async def create_user(
+    ctx: Context,
+    username: str,
+    password: str,
+    roles: list[str],
+    *,
+    display_name: str | None = None,
+    max_chats: int = 3,
+) -> User:
+    username = username.strip()
+    if not username or len(username) > 64 or not username.isprintable():
+        raise Invalid("a user name is 1 to 64 printable characters")
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise Invalid(f"a password has at least {MIN_PASSWORD_CHARS} characters")
+    unknown = sorted(set(roles) - set(ROLES))
+    if unknown or not roles:
+        raise Invalid(f"roles must be one or more of {', '.join(ROLES)}; got {roles}")
+    if not 1 <= max_chats <= 20:
+        raise Invalid("max_chats is between 1 and 20")
+    async with ctx.write() as tx:
+        if await store.user_by_username(tx.session, username) is not None:
+            raise Conflict(f"user {username!r} exists already", code="user_exists")
+        user = User(
+            username=username,
+            display_name=display_name or username,
+            password_hash=hash_password(password),
+            is_active=True,
+            max_chats=max_chats,
+            paused=False,
+            created_at=ctx.clock.now(),
+            roles=[UserRole(role=r) for r in sorted(set(roles))],
+        )
+        tx.session.add(user)
+    log.info("user created", extra={"user_id": user.id, "roles": ",".join(sorted(set(roles)))})
+    return user
+
+
+async def set_password(ctx: Context, username: str, password: str) -> None:
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise Invalid(f"a password has at least {MIN_PASSWORD_CHARS} characters")
+    async with ctx.write() as tx:
+        user = await store.user_by_username(tx.session, username)
+        if user is None:
+            raise Invalid(f"no user {username!r}")
+        user.password_hash = hash_password(password)
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    token: str
+    user: User
+
+
+async def login(ctx: Context, username: str, password: str) -> LoginResult:
+    """A new session per login, so a session id planted before login is worthless."""
+    async with ctx.write() as tx:
+        user = await store.user_by_username(tx.session, username)
+        valid = verify_password(user.password_hash if user else None, password)
+        if user is None or not valid or not user.is_active:
+            raise Unauthorized("invalid user name or password", code="bad_credentials")
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        now = ctx.clock.now()
+        token = new_token()
+        tx.session.add(
+            StaffSession(
+                id_hash=ctx.hasher.digest(token, SESSION_PURPOSE),
+                user_id=user.id,
+                created_at=now,
+                last_seen_at=now,
+                expires_at=now + timedelta(hours=ctx.settings.session_absolute_hours),
+            )
+        )
+    log.info("staff login", extra={"user_id": user.id})
+    return LoginResult(token=token, user=user)
+
+
+async def logout(ctx: Context, principal: StaffPrincipal) -> None:
+    async with ctx.write() as tx:
+        await tx.session.execute(
+            delete(StaffSession).where(StaffSession.id_hash == principal.session_hash)
+        )
+
+
+async def authenticate_staff(ctx: Context, token: str) -> StaffPrincipal | None:
+    """The staff member behind a session cookie, or None when the session is gone or expired."""
+    id_hash = ctx.hasher.digest(token, SESSION_PURPOSE)
+    return await staff_by_session_hash(ctx, id_hash)
+
+
+async def staff_by_session_hash(ctx: Context, id_hash: str) -> StaffPrincipal | None:
+    now = ctx.clock.now()
+    idle = timedelta(minutes=ctx.settings.session_idle_minutes)
+    async with ctx.read() as session:
+        row = await store.staff_session(session, id_hash)
+        if row is None:
+            return None
+        user = await store.user_by_id(session, row.user_id)
+        expired = row.expires_at <= now or row.last_seen_at + idle <= now
+        if user is None or not user.is_active or expired:
+            return None
+        principal = StaffPrincipal(user.id, user.username, user.role_names, id_hash)
+        stale = now - row.last_seen_at >= TOUCH_EVERY
+    if stale:
+        async with ctx.write() as tx:
+            await tx.session.execute(
+                update(StaffSession).where(StaffSession.id_hash == id_hash).values(last_seen_at=now)
+            )
+    return principal
+
+
+async def set_paused(ctx: Context, principal: StaffPrincipal, paused: bool) -> User:
+    async with ctx.write() as tx:
+        user = await store.user_by_id(tx.session, principal.user_id)
+        assert user is not None
+        user.paused = paused
+    return user
+
+
+async def new_chatter(tx: Tx, ctx: Context) -> tuple[ChatterPrincipal, str]:
+    """A fresh anonymous identity inside the caller's transaction; the token is shown once."""
+    token = new_token()
+    chatter = Chatter(
+        id=str(uuid.uuid4()),
+        token_hash=ctx.hasher.digest(token, CHATTER_PURPOSE),
+        created_at=ctx.clock.now(),
+    )
+    tx.session.add(chatter)
+    return ChatterPrincipal(chatter.id), token
+
+
+async def authenticate_chatter(ctx: Context, token: str) -> ChatterPrincipal | None:
+    async with ctx.read() as session:
+        chatter = await store.chatter_by_token_hash(
+            session, ctx.hasher.digest(token, CHATTER_PURPOSE)
+        )
+    return ChatterPrincipal(chatter.id) if chatter else None

@@ -1,0 +1,29 @@
+"""Who is calling: an anonymous chatter or a staff member."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Role = Literal["counselor", "supervisor", "admin"]
+ROLES: tuple[Role, ...] = ("counselor", "supervisor", "admin")
+CHAT_ROLES = frozenset({"counselor", "supervisor"})
+
+
+@dataclass(frozen=True, slots=True)
+class ChatterPrincipal:
+    chatter_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class StaffPrincipal:
+    user_id: int
+    username: str
+    roles: frozenset[str]
+    session_hash: str
+
+    def has(self, role: str) -> bool:
+        return role in self.roles
+
+
+Principal = ChatterPrincipal | StaffPrincipal

@@ -1,0 +1,65 @@
+"""Staff log-in and the counselor's own settings."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from keerpunt.accounts import actions, store
+from keerpunt.accounts.models import User
+from keerpunt.accounts.schemas import LoginIn, PauseIn, UserRead
+from keerpunt.core.errors import NotFound
+from keerpunt.deps import CtxDep, Staff, session_cookie_name
+
+router = APIRouter(prefix="/api/v1", tags=["accounts"])
+
+
+def user_read(user: User) -> UserRead:
+    return UserRead(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        roles=sorted(user.role_names),
+        max_chats=user.max_chats,
+        paused=user.paused,
+    )
+
+
+@router.post("/auth/login", summary="Log in as staff; sets the session cookie")
+async def login(body: LoginIn, response: Response, ctx: CtxDep) -> UserRead:
+    result = await actions.login(ctx, body.username, body.password)
+    response.set_cookie(
+        session_cookie_name(ctx),
+        result.token,
+        max_age=ctx.settings.session_absolute_hours * 3600,
+        path="/",
+        secure=ctx.settings.cookie_secure,
+        httponly=True,
+        samesite="strict",
+    )
+    return user_read(result.user)
+
+
+@router.post("/auth/logout", status_code=204, summary="End this staff session")
+async def logout(staff: Staff, response: Response, ctx: CtxDep) -> None:
+    await actions.logout(ctx, staff)
+    response.delete_cookie(
+        session_cookie_name(ctx),
+        path="/",
+        secure=ctx.settings.cookie_secure,
+        httponly=True,
+        samesite="strict",
+    )
+
+
+@router.get("/me", summary="The logged-in staff member")
+async def me(staff: Staff, ctx: CtxDep) -> UserRead:
+    async with ctx.read() as session:
+        user = await store.user_by_id(session, staff.user_id)
+    if user is None:
+        raise NotFound("no such user")
+    return user_read(user)
+
+
+@router.post("/me/pause", summary="Pause or resume taking new chats")
+async def pause(body: PauseIn, staff: Staff, ctx: CtxDep) -> UserRead:
+    return user_read(await actions.set_paused(ctx, staff, body.paused))

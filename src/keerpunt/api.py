@@ -1,0 +1,48 @@
+"""The router registry. Every route is authenticated unless it is listed here as public;
+`check_authenticated` refuses to build an app where a route slipped through."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+
+from keerpunt import health
+from keerpunt.accounts.views import router as accounts_router
+from keerpunt.chat.views import router as chat_router
+from keerpunt.deps import optional_chatter, optional_staff
+from keerpunt.realtime.views import router as realtime_router
+
+ROUTERS: tuple[APIRouter, ...] = (health.router, accounts_router, chat_router, realtime_router)
+
+# (method, path): reachable without credentials, each for a reason.
+PUBLIC = {
+    ("GET", "/healthz"),  # load balancers
+    ("POST", "/api/v1/auth/login"),  # the way in
+    ("POST", "/api/v1/conversations"),  # a chat starts anonymously: one tap from an ad
+}
+AUTHENTICATORS = {optional_chatter, optional_staff}
+
+
+def _authenticates(dependant: Dependant) -> bool:
+    if dependant.call in AUTHENTICATORS:
+        return True
+    return any(_authenticates(sub) for sub in dependant.dependencies)
+
+
+def check_authenticated(routers: tuple[APIRouter, ...]) -> None:
+    routes = [route for router in routers for route in router.routes]
+    for route in routes:
+        if not isinstance(route, APIRoute):
+            continue
+        for method in route.methods or ():
+            if (method, route.path) in PUBLIC or method == "HEAD":
+                continue
+            if not _authenticates(route.dependant):
+                raise RuntimeError(f"{method} {route.path} is neither authenticated nor public")
+
+
+def include_routers(app: FastAPI) -> None:
+    check_authenticated(ROUTERS)
+    for router in ROUTERS:
+        app.include_router(router)

@@ -1,0 +1,27 @@
+"""Who may see a conversation. What a caller may not see is reported exactly as missing."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from keerpunt.accounts.principals import ChatterPrincipal, Principal
+from keerpunt.chat import store
+from keerpunt.chat.models import Conversation
+from keerpunt.core.errors import NotFound
+
+NOT_FOUND = "no such conversation"
+
+
+def may_see(principal: Principal, conv: Conversation) -> bool:
+    if isinstance(principal, ChatterPrincipal):
+        return conv.chatter_id == principal.chatter_id
+    return conv.counselor_id == principal.user_id
+
+
+async def visible_conversation(
+    session: AsyncSession, principal: Principal, conversation_id: str, *, lock: bool = False
+) -> Conversation:
+    conv = await store.conversation(session, conversation_id, lock=lock)
+    if conv is None or not may_see(principal, conv):
+        raise NotFound(NOT_FOUND)
+    return conv

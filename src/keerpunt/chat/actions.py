@@ -1,0 +1,305 @@
+"""Conversations and messages: every change goes through here.
+
+Each function is one transaction. The frames it queues on `tx` reach sockets and long-polls
+only after the commit, so a listener never hears of a message it cannot read back.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from keerpunt.accounts import actions as accounts
+from keerpunt.accounts import store as accounts_store
+from keerpunt.accounts.principals import (
+    CHAT_ROLES,
+    ChatterPrincipal,
+    Principal,
+    StaffPrincipal,
+)
+from keerpunt.chat import store
+from keerpunt.chat.access import NOT_FOUND, visible_conversation
+from keerpunt.chat.models import Conversation, Message, message_aad
+from keerpunt.chat.queue import estimate_wait
+from keerpunt.context import Context, Tx
+from keerpunt.core.errors import Conflict, Invalid, NotFound
+from keerpunt.realtime.events import (
+    STAFF_CHANNEL,
+    ConversationOut,
+    MessageOut,
+    QueueEntry,
+    QueuePosition,
+    QueueSnapshot,
+    ReadOut,
+    TypingOut,
+    conversation_channel,
+)
+
+log = logging.getLogger(__name__)
+
+OPEN = ("queued", "active")
+
+# System messages carry a code for clients and a Dutch text for those that show it as is.
+SYSTEM_TEXT = {
+    "counselor_joined": "Een hulpverlener is in het gesprek gekomen.",
+    "ended_by_chatter": "Je hebt het gesprek beëindigd.",
+    "ended_by_counselor": "De hulpverlener heeft het gesprek beëindigd.",
+}
+
+
+@dataclass(frozen=True)
+class Started:
+    conversation: Conversation
+    token: str | None
+    position: int
+    estimated_wait_seconds: int | None
+
+
+@dataclass(frozen=True)
+class Sent:
+    message: MessageOut
+    created: bool
+
+
+def message_out(ctx: Context, message: Message) -> MessageOut:
+    return MessageOut(
+        conversation=message.conversation_id,
+        seq=message.seq,
+        client_id=message.client_id,
+        sender=message.sender,
+        body=ctx.keyring.open(message.body, message.aad()),
+        created_at=message.created_at,
+        code=message.code,
+    )
+
+
+async def start_conversation(
+    ctx: Context,
+    chatter: ChatterPrincipal | None,
+    *,
+    visitor: str = "unknown",
+    ref: str | None = None,
+) -> Started:
+    """A new conversation in the queue; without a chatter, a new anonymous identity too."""
+    async with ctx.write() as tx:
+        token = None
+        if chatter is None:
+            chatter, token = await accounts.new_chatter(tx, ctx)
+        conv = Conversation(
+            id=str(uuid.uuid4()),
+            chatter_id=chatter.chatter_id,
+            visitor=visitor,
+            ref=ref,
+            status="queued",
+            last_seq=0,
+            created_at=ctx.clock.now(),
+        )
+        tx.session.add(conv)
+        await tx.session.flush()
+        positions = await _publish_queue(ctx, tx)
+        position, wait = positions.get(conv.id, (1, None))
+    log.info("conversation started", extra={"conversation": conv.id, "visitor": visitor})
+    return Started(conv, token, position, wait)
+
+
+async def send_message(
+    ctx: Context, principal: Principal, conversation_id: str, client_id: str, body: str
+) -> Sent:
+    """Store a message once. A repeated client_id returns the stored message, even when the
+    body differs: the first write wins and nothing else changes."""
+    if not body.strip():
+        raise Invalid("a message needs some text", code="empty_message")
+    if len(body) > ctx.settings.max_message_chars:
+        raise Invalid(
+            f"a message is at most {ctx.settings.max_message_chars} characters", code="too_long"
+        )
+    client_id = str(uuid.UUID(client_id))
+    async with ctx.write() as tx:
+        conv = await visible_conversation(tx.session, principal, conversation_id, lock=True)
+        existing = await store.message_by_client_id(tx.session, conv.id, client_id)
+        if existing is not None:
+            return Sent(message_out(ctx, existing), created=False)
+        if isinstance(principal, StaffPrincipal):
+            if conv.status != "active":
+                raise Conflict("this conversation is not active", code="not_active")
+            sender: Literal["chatter", "counselor"] = "counselor"
+        else:
+            if conv.status not in OPEN:
+                raise Conflict("this conversation has ended", code="conversation_ended")
+            sender = "chatter"
+        user_id = principal.user_id if isinstance(principal, StaffPrincipal) else None
+        out = _append(ctx, tx, conv, sender, body, client_id=client_id, user_id=user_id)
+    return Sent(out, created=True)
+
+
+def _append(
+    ctx: Context,
+    tx: Tx,
+    conv: Conversation,
+    sender: Literal["chatter", "counselor", "system"],
+    body: str,
+    *,
+    client_id: str | None = None,
+    user_id: int | None = None,
+    code: str | None = None,
+) -> MessageOut:
+    """Add a message under the next seq; the caller holds the conversation's row lock."""
+    conv.last_seq += 1
+    message = Message(
+        conversation_id=conv.id,
+        seq=conv.last_seq,
+        client_id=client_id or str(uuid.uuid4()),
+        sender=sender,
+        sender_user_id=user_id,
+        code=code,
+        body=ctx.keyring.seal(body, message_aad(conv.id, conv.last_seq)),
+        created_at=ctx.clock.now(),
+    )
+    tx.session.add(message)
+    out = MessageOut(
+        conversation=conv.id,
+        seq=message.seq,
+        client_id=message.client_id,
+        sender=sender,
+        body=body,
+        created_at=message.created_at,
+        code=code,
+    )
+    tx.publish(conversation_channel(conv.id), out)
+    return out
+
+
+def _status(tx: Tx, conv: Conversation) -> None:
+    tx.publish(
+        conversation_channel(conv.id),
+        ConversationOut(
+            conversation=conv.id,
+            status=conv.status,
+            last_seq=conv.last_seq,
+        ),
+    )
+
+
+async def accept(ctx: Context, staff: StaffPrincipal, conversation_id: str) -> Conversation:
+    """Take a waiting chat. Of several counselors accepting at once exactly one wins; the
+    others get a Conflict."""
+    if not staff.roles & CHAT_ROLES:
+        raise NotFound(NOT_FOUND)
+    async with ctx.write() as tx:
+        # Lock the counselor first and the chat second, always in this order, so two
+        # accepts by one counselor cannot both slip under the cap.
+        user = await accounts_store.user_by_id(tx.session, staff.user_id)
+        if user is None:
+            raise NotFound(NOT_FOUND)
+        await tx.session.refresh(user, with_for_update=True)
+        conv = await store.conversation(tx.session, conversation_id, lock=True)
+        if conv is None:
+            raise NotFound(NOT_FOUND)
+        if conv.status != "queued":
+            raise Conflict("another counselor took this chat, or it ended", code="taken")
+        if user.paused:
+            raise Conflict("you are paused: resume to take chats", code="paused")
+        if await store.active_count(tx.session, user.id) >= user.max_chats:
+            raise Conflict(f"you already hold {user.max_chats} chats", code="at_capacity")
+        conv.status = "active"
+        conv.counselor_id = user.id
+        conv.accepted_at = ctx.clock.now()
+        _append(ctx, tx, conv, "system", SYSTEM_TEXT["counselor_joined"], code="counselor_joined")
+        _status(tx, conv)
+        await tx.session.flush()
+        await _publish_queue(ctx, tx)
+    log.info("conversation accepted", extra={"conversation": conv.id, "user_id": user.id})
+    return conv
+
+
+async def end(ctx: Context, principal: Principal, conversation_id: str) -> Conversation:
+    """Either side ends the chat. A chat that ends before pick-up is abandoned. Ending an
+    ended chat again changes nothing."""
+    async with ctx.write() as tx:
+        conv = await visible_conversation(tx.session, principal, conversation_id, lock=True)
+        if conv.status not in OPEN:
+            return conv
+        by_chatter = isinstance(principal, ChatterPrincipal)
+        was_queued = conv.status == "queued"
+        conv.status = "abandoned" if was_queued else "ended"
+        conv.ended_at = ctx.clock.now()
+        conv.ended_by = "chatter" if by_chatter else "counselor"
+        code = "ended_by_chatter" if by_chatter else "ended_by_counselor"
+        _append(ctx, tx, conv, "system", SYSTEM_TEXT[code], code=code)
+        _status(tx, conv)
+        if was_queued:
+            await tx.session.flush()
+            await _publish_queue(ctx, tx)
+    log.info("conversation ended", extra={"conversation": conv.id, "status": conv.status})
+    return conv
+
+
+async def queue_entries(ctx: Context, session: AsyncSession) -> list[tuple[QueueEntry, int | None]]:
+    """The waiting queue, oldest first, each with its estimated wait."""
+    now = ctx.clock.now()
+    window = timedelta(minutes=ctx.settings.wait_estimate_window_minutes)
+    pickups = await store.recent_pickups(session, now - window)
+    entries = []
+    for position, conv in enumerate(await store.queued(session), start=1):
+        entry = QueueEntry(
+            conversation=conv.id,
+            position=position,
+            visitor=conv.visitor,
+            waiting_seconds=max(0, int((now - conv.created_at).total_seconds())),
+        )
+        entries.append((entry, estimate_wait(pickups, now, position, window)))
+    return entries
+
+
+async def _publish_queue(ctx: Context, tx: Tx) -> dict[str, tuple[int, int | None]]:
+    """Tell staff the queue and every waiting chatter their place; returns the places."""
+    entries = await queue_entries(ctx, tx.session)
+    tx.publish(STAFF_CHANNEL, QueueSnapshot(waiting=[entry for entry, _ in entries]))
+    places: dict[str, tuple[int, int | None]] = {}
+    for entry, wait in entries:
+        places[entry.conversation] = (entry.position, wait)
+        tx.publish(
+            conversation_channel(entry.conversation),
+            QueuePosition(
+                conversation=entry.conversation,
+                position=entry.position,
+                estimated_wait_seconds=wait,
+            ),
+        )
+    return places
+
+
+async def signal_typing(
+    ctx: Context, principal: Principal, conversation_id: str, active: bool
+) -> None:
+    """Typing is passed on, never stored."""
+    async with ctx.read() as session:
+        conv = await visible_conversation(session, principal, conversation_id)
+    if conv.status not in OPEN:
+        return
+    sender: Literal["chatter", "counselor"] = (
+        "chatter" if isinstance(principal, ChatterPrincipal) else "counselor"
+    )
+    await ctx.bus.publish(
+        conversation_channel(conv.id),
+        TypingOut(conversation=conv.id, sender=sender, active=active),
+    )
+
+
+async def signal_read(ctx: Context, principal: Principal, conversation_id: str, seq: int) -> None:
+    """Read receipts are passed on, never stored."""
+    async with ctx.read() as session:
+        conv = await visible_conversation(session, principal, conversation_id)
+    if seq > conv.last_seq:
+        raise Invalid("seq is beyond the end of the conversation", code="bad_cursor")
+    reader: Literal["chatter", "counselor"] = (
+        "chatter" if isinstance(principal, ChatterPrincipal) else "counselor"
+    )
+    await ctx.bus.publish(
+        conversation_channel(conv.id), ReadOut(conversation=conv.id, reader=reader, seq=seq)
+    )

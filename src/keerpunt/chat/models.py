@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from keerpunt.db.base import Base, BigId
+from keerpunt.db.types import EncryptedText, UTCDateTime
+from keerpunt.privacy.crypto import Sealed
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (Index("ix_conversations_status_created", "status", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    chatter_id: Mapped[str] = mapped_column(ForeignKey("chatters.id"), index=True)
+    visitor: Mapped[str] = mapped_column(String(20))
+    ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    status: Mapped[str] = mapped_column(String(12))
+    counselor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), nullable=True, index=True
+    )
+    # The highest seq handed out. Incrementing it takes the row lock that orders sends.
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    ended_by: Mapped[str | None] = mapped_column(String(12), nullable=True)
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "seq"),
+        UniqueConstraint("conversation_id", "client_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    client_id: Mapped[str] = mapped_column(String(36))
+    sender: Mapped[str] = mapped_column(String(10))
+    sender_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    # For system messages: what happened, so a client can word it in its own language.
+    code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    body: Mapped[Sealed] = mapped_column(EncryptedText())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    def aad(self) -> bytes:
+        return message_aad(self.conversation_id, self.seq)
+
+
+def message_aad(conversation_id: str, seq: int) -> bytes:
+    return f"message:{conversation_id}:{seq}".encode()

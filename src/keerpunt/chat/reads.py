@@ -1,0 +1,116 @@
+"""Read paths that need more than SQL: access rules, decryption and the queue's arithmetic.
+Nothing here changes state."""
+
+from __future__ import annotations
+
+from keerpunt.accounts import store as accounts_store
+from keerpunt.accounts.principals import CHAT_ROLES, Principal, StaffPrincipal
+from keerpunt.chat import store
+from keerpunt.chat.access import NOT_FOUND, visible_conversation
+from keerpunt.chat.actions import message_out, queue_entries
+from keerpunt.chat.models import Conversation
+from keerpunt.chat.schemas import ConversationRead, MessagePage, MessageRead, Snapshot
+from keerpunt.context import Context
+from keerpunt.core.errors import Invalid, NotFound
+from keerpunt.realtime.events import MessageOut, QueueEntry
+
+PAGE_SIZE = 500
+
+
+def bad_cursor(after_seq: int, last_seq: int) -> Invalid:
+    return Invalid(
+        f"after_seq {after_seq} is beyond the last message ({last_seq})", code="bad_cursor"
+    )
+
+
+async def messages_after(
+    ctx: Context, principal: Principal, conversation_id: str, after_seq: int
+) -> tuple[Conversation, list[MessageOut], bool]:
+    """The conversation, up to PAGE_SIZE messages after `after_seq`, and whether more follow.
+
+    A cursor past the end is an error, never an empty answer: a client that believes it
+    holds messages the server never stored must hear so, not wait forever.
+    """
+    async with ctx.read() as session:
+        conv = await visible_conversation(session, principal, conversation_id)
+        if after_seq > conv.last_seq:
+            raise bad_cursor(after_seq, conv.last_seq)
+        rows = await store.messages_after(session, conv.id, after_seq, PAGE_SIZE + 1)
+    messages = [message_out(ctx, row) for row in rows[:PAGE_SIZE]]
+    return conv, messages, len(rows) > PAGE_SIZE
+
+
+def page_of(conv: Conversation, messages: list[MessageOut], more: bool) -> MessagePage:
+    return MessagePage(
+        status=conv.status,
+        last_seq=conv.last_seq,
+        more=more,
+        messages=[
+            MessageRead(
+                seq=m.seq,
+                client_id=m.client_id,
+                sender=m.sender,
+                body=m.body,
+                created_at=m.created_at,
+                code=m.code,
+            )
+            for m in messages
+        ],
+    )
+
+
+async def conversation_view(
+    ctx: Context, principal: Principal, conversation_id: str
+) -> ConversationRead:
+    async with ctx.read() as session:
+        conv = await visible_conversation(session, principal, conversation_id)
+        view = _view(conv)
+        if conv.status == "queued":
+            for entry, wait in await queue_entries(ctx, session):
+                if entry.conversation == conv.id:
+                    view.position, view.estimated_wait_seconds = entry.position, wait
+    return view
+
+
+def _view(conv: Conversation) -> ConversationRead:
+    return ConversationRead(
+        id=conv.id,
+        status=conv.status,
+        visitor=conv.visitor,
+        last_seq=conv.last_seq,
+        created_at=conv.created_at,
+        accepted_at=conv.accepted_at,
+        ended_at=conv.ended_at,
+    )
+
+
+def require_chat_staff(staff: StaffPrincipal) -> None:
+    if not staff.roles & CHAT_ROLES:
+        raise NotFound(NOT_FOUND)
+
+
+async def waiting(ctx: Context, staff: StaffPrincipal) -> list[QueueEntry]:
+    require_chat_staff(staff)
+    async with ctx.read() as session:
+        return [entry for entry, _ in await queue_entries(ctx, session)]
+
+
+async def snapshot(ctx: Context, staff: StaffPrincipal) -> Snapshot:
+    require_chat_staff(staff)
+    async with ctx.read() as session:
+        user = await accounts_store.user_by_id(session, staff.user_id)
+        if user is None:
+            raise NotFound("no such user")
+        entries = await queue_entries(ctx, session)
+        own = await store.counselor_conversations(session, staff.user_id)
+        return Snapshot(
+            queue=[entry for entry, _ in entries],
+            conversations=[_view(conv) for conv in own],
+            paused=user.paused,
+            max_chats=user.max_chats,
+        )
+
+
+async def last_seqs(ctx: Context, conversation_ids: list[str]) -> dict[str, int]:
+    async with ctx.read() as session:
+        return await store.last_seqs(session, conversation_ids)

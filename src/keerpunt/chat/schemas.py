@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from keerpunt.realtime.events import MAX_BODY_CHARS, QueueEntry
+
+Visitor = Literal["youth", "relative", "professional", "unknown"]
+Status = Literal["queued", "active", "ended", "abandoned"]
+Sender = Literal["chatter", "counselor", "system"]
+
+
+class ConversationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    visitor: Visitor = "unknown"
+    # A campaign tracking code from the link the chatter came through.
+    ref: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+
+
+class ConversationCreated(BaseModel):
+    id: str
+    token: str
+    status: Status
+    position: int
+    estimated_wait_seconds: int | None
+
+
+class MessageCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: UUID
+    body: str = Field(min_length=1, max_length=MAX_BODY_CHARS)
+
+
+class MessageAck(BaseModel):
+    seq: int
+    client_id: str
+    created_at: datetime
+
+
+class MessageRead(BaseModel):
+    seq: int
+    client_id: str
+    sender: Sender
+    body: str
+    created_at: datetime
+    code: str | None = None
+
+
+class MessagePage(BaseModel):
+    status: Status
+    last_seq: int
+    messages: list[MessageRead]
+    # True when more messages follow: ask again with after_seq set to the last one here.
+    more: bool
+
+
+class ConversationRead(BaseModel):
+    id: str
+    status: Status
+    visitor: str
+    last_seq: int
+    created_at: datetime
+    accepted_at: datetime | None
+    ended_at: datetime | None
+    position: int | None = None
+    estimated_wait_seconds: int | None = None
+
+
+class QueueRead(BaseModel):
+    waiting: list[QueueEntry]
+
+
+class Snapshot(BaseModel):
+    """A staff console rebuilds itself from this on every (re)connect."""
+
+    queue: list[QueueEntry]
+    conversations: list[ConversationRead]
+    paused: bool
+    max_chats: int

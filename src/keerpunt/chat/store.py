@@ -1,0 +1,107 @@
+"""Queries only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from keerpunt.chat.models import Conversation, Message
+
+PICKUPS_FOR_ESTIMATE = 10
+
+
+async def conversation(
+    session: AsyncSession, conversation_id: str, *, lock: bool = False
+) -> Conversation | None:
+    query = select(Conversation).where(Conversation.id == conversation_id)
+    if lock:
+        # PostgreSQL: the row lock orders concurrent sends and accepts. SQLite ignores it and
+        # orders writers with BEGIN IMMEDIATE instead.
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
+async def message_by_client_id(
+    session: AsyncSession, conversation_id: str, client_id: str
+) -> Message | None:
+    return await session.scalar(
+        select(Message).where(
+            Message.conversation_id == conversation_id, Message.client_id == client_id
+        )
+    )
+
+
+async def messages_after(
+    session: AsyncSession, conversation_id: str, after_seq: int, limit: int
+) -> Sequence[Message]:
+    result = await session.scalars(
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.seq > after_seq)
+        .order_by(Message.seq)
+        .limit(limit)
+    )
+    return result.all()
+
+
+async def queued(session: AsyncSession) -> Sequence[Conversation]:
+    result = await session.scalars(
+        select(Conversation)
+        .where(Conversation.status == "queued")
+        .order_by(Conversation.created_at, Conversation.id)
+    )
+    return result.all()
+
+
+async def queue_position(session: AsyncSession, conv: Conversation) -> int:
+    ahead = await session.scalar(
+        select(func.count())
+        .select_from(Conversation)
+        .where(
+            Conversation.status == "queued",
+            (Conversation.created_at < conv.created_at)
+            | ((Conversation.created_at == conv.created_at) & (Conversation.id < conv.id)),
+        )
+    )
+    return int(ahead or 0) + 1
+
+
+async def recent_pickups(session: AsyncSession, since: datetime) -> list[datetime]:
+    result = await session.scalars(
+        select(Conversation.accepted_at)
+        .where(Conversation.accepted_at.is_not(None), Conversation.accepted_at >= since)
+        .order_by(Conversation.accepted_at.desc())
+        .limit(PICKUPS_FOR_ESTIMATE)
+    )
+    return [t for t in result.all() if t is not None]
+
+
+async def active_count(session: AsyncSession, counselor_id: int) -> int:
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Conversation)
+        .where(Conversation.counselor_id == counselor_id, Conversation.status == "active")
+    )
+    return int(count or 0)
+
+
+async def counselor_conversations(
+    session: AsyncSession, counselor_id: int
+) -> Sequence[Conversation]:
+    result = await session.scalars(
+        select(Conversation)
+        .where(Conversation.counselor_id == counselor_id, Conversation.status == "active")
+        .order_by(Conversation.accepted_at)
+    )
+    return result.all()
+
+
+async def last_seqs(session: AsyncSession, ids: Sequence[str]) -> dict[str, int]:
+    if not ids:
+        return {}
+    result = await session.execute(
+        select(Conversation.id, Conversation.last_seq).where(Conversation.id.in_(ids))
+    )
+    return {row.id: row.last_seq for row in result}

@@ -1,0 +1,109 @@
+"""The chat's JSON API. Each route authenticates, validates and calls one action or read."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from keerpunt.chat import actions, reads
+from keerpunt.chat.schemas import (
+    ConversationCreate,
+    ConversationCreated,
+    ConversationRead,
+    MessageAck,
+    MessageCreate,
+    MessagePage,
+    QueueRead,
+    Snapshot,
+)
+from keerpunt.deps import AnyPrincipal, CtxDep, OptionalChatter, Staff, bearer_token
+from keerpunt.realtime import longpoll
+
+router = APIRouter(prefix="/api/v1", tags=["chat"])
+
+
+@router.post("/conversations", status_code=201, summary="Start a chat (anonymously)")
+async def start(
+    request: Request, ctx: CtxDep, chatter: OptionalChatter, body: ConversationCreate | None = None
+) -> ConversationCreated:
+    body = body or ConversationCreate()
+    started = await actions.start_conversation(ctx, chatter, visitor=body.visitor, ref=body.ref)
+    # An existing chatter keeps the token they sent.
+    token = started.token or bearer_token(request) or ""
+    return ConversationCreated(
+        id=started.conversation.id,
+        token=token,
+        status="queued",
+        position=started.position,
+        estimated_wait_seconds=started.estimated_wait_seconds,
+    )
+
+
+@router.get("/conversations/{conversation_id}", summary="A conversation's state")
+async def get_conversation(
+    conversation_id: str, principal: AnyPrincipal, ctx: CtxDep
+) -> ConversationRead:
+    return await reads.conversation_view(ctx, principal, conversation_id)
+
+
+@router.post(
+    "/conversations/{conversation_id}/messages",
+    status_code=201,
+    summary="Send a message; a repeated client_id returns the stored one with 200",
+)
+async def send(
+    conversation_id: str,
+    body: MessageCreate,
+    principal: AnyPrincipal,
+    ctx: CtxDep,
+    response: Response,
+) -> MessageAck:
+    sent = await actions.send_message(
+        ctx, principal, conversation_id, str(body.client_id), body.body
+    )
+    if not sent.created:
+        response.status_code = 200
+    return MessageAck(
+        seq=sent.message.seq, client_id=sent.message.client_id, created_at=sent.message.created_at
+    )
+
+
+@router.get(
+    "/conversations/{conversation_id}/messages",
+    summary="Messages after a seq; with wait, long-polls for new ones",
+)
+async def messages(
+    conversation_id: str,
+    principal: AnyPrincipal,
+    ctx: CtxDep,
+    after_seq: Annotated[int, Query(ge=0)] = 0,
+    wait: Annotated[float, Query(ge=0, le=30)] = 0,
+) -> MessagePage:
+    wait = min(wait, ctx.settings.longpoll_max_seconds)
+    return await longpoll.poll(ctx, principal, conversation_id, after_seq, wait)
+
+
+@router.post("/conversations/{conversation_id}/end", summary="End the chat (either side)")
+async def end(conversation_id: str, principal: AnyPrincipal, ctx: CtxDep) -> ConversationRead:
+    await actions.end(ctx, principal, conversation_id)
+    return await reads.conversation_view(ctx, principal, conversation_id)
+
+
+@router.post(
+    "/conversations/{conversation_id}/accept",
+    summary="Take a waiting chat; 409 when another counselor was first",
+)
+async def accept(conversation_id: str, staff: Staff, ctx: CtxDep) -> ConversationRead:
+    await actions.accept(ctx, staff, conversation_id)
+    return await reads.conversation_view(ctx, staff, conversation_id)
+
+
+@router.get("/queue", summary="The waiting chats, oldest first")
+async def queue(staff: Staff, ctx: CtxDep) -> QueueRead:
+    return QueueRead(waiting=await reads.waiting(ctx, staff))
+
+
+@router.get("/console/snapshot", summary="Everything a staff console shows, in one read")
+async def snapshot(staff: Staff, ctx: CtxDep) -> Snapshot:
+    return await reads.snapshot(ctx, staff)

@@ -1,0 +1,121 @@
+"""Typed settings. Secrets come from the environment or from files in a secrets folder.
+
+Outside development the server refuses to start when a secret is missing, too short or a
+placeholder: a help chat that silently runs with a known key protects nobody.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDERS = {"changeme", "change-me", "secret", "placeholder", "dev", "test", "xxx"}
+MIN_SECRET_BYTES = 32
+
+
+class ConfigError(Exception):
+    """A setting is missing or unsafe; the message is one line meant for the operator."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KEERPUNT_", extra="ignore")
+
+    env: Literal["development", "production"] = "production"
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    # "id:base64key,id:base64key": the first key encrypts, every listed key decrypts.
+    encryption_keys: SecretStr | None = None
+    session_secret: SecretStr | None = None
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    cookie_secure: bool = True
+    session_idle_minutes: int = 15
+    session_absolute_hours: int = 10
+
+    heartbeat_seconds: float = Field(default=25.0, gt=0)
+    hello_timeout_seconds: float = Field(default=10.0, gt=0)
+    ticket_seconds: int = Field(default=60, gt=0, le=60)
+    longpoll_max_seconds: int = Field(default=30, gt=0, le=30)
+    # A chat is shown as "waiting long" to staff and the wait estimate looks this far back.
+    wait_estimate_window_minutes: int = 120
+    max_message_chars: int = 4000
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = "FULL"
+
+    @field_validator("database_url")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+    @property
+    def is_development(self) -> bool:
+        return self.env == "development"
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'keerpunt.db').as_posix()}"
+
+    def keyring_spec(self) -> dict[str, bytes]:
+        """The encryption keys by id, the active one first."""
+        if self.encryption_keys is None:
+            raise ConfigError(
+                "KEERPUNT_ENCRYPTION_KEYS is not set: run 'keerpunt keys init' or set it"
+            )
+        keys: dict[str, bytes] = {}
+        for part in self.encryption_keys.get_secret_value().split(","):
+            key_id, sep, encoded = part.strip().partition(":")
+            if not sep or not key_id:
+                raise ConfigError("KEERPUNT_ENCRYPTION_KEYS must look like 'k1:<base64 key>'")
+            try:
+                raw = base64.urlsafe_b64decode(encoded.encode())
+            except (binascii.Error, ValueError) as exc:
+                raise ConfigError(f"encryption key {key_id!r} is not valid base64") from exc
+            if len(raw) != 32:
+                raise ConfigError(f"encryption key {key_id!r} must be 32 bytes (AES-256)")
+            keys[key_id] = raw
+        return keys
+
+    def session_secret_bytes(self) -> bytes:
+        if self.session_secret is None:
+            raise ConfigError(
+                "KEERPUNT_SESSION_SECRET is not set: run 'keerpunt keys init' or set it"
+            )
+        value = self.session_secret.get_secret_value().strip()
+        if value.lower() in PLACEHOLDERS or len(value.encode()) < MIN_SECRET_BYTES:
+            raise ConfigError(
+                f"KEERPUNT_SESSION_SECRET is a placeholder or shorter than {MIN_SECRET_BYTES} bytes"
+            )
+        return value.encode()
+
+    def check(self) -> None:
+        """Raise ConfigError unless the secrets are usable; development may run without them."""
+        if self.is_development and self.encryption_keys is None and self.session_secret is None:
+            return
+        self.keyring_spec()
+        self.session_secret_bytes()
+
+
+def secrets_dir() -> Path | None:
+    configured = os.environ.get("KEERPUNT_SECRETS_DIR")
+    if configured:
+        return Path(configured)
+    data_dir = Path(os.environ.get("KEERPUNT_DATA_DIR", "data"))
+    candidate = data_dir / "secrets"
+    return candidate if candidate.is_dir() else None
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, with secrets files (one per setting) as a fallback."""
+    folder = secrets_dir()
+    if folder is None:
+        return Settings()
+    if not folder.is_dir():
+        raise ConfigError(f"KEERPUNT_SECRETS_DIR {folder} is not a folder")
+    return Settings(_secrets_dir=folder)

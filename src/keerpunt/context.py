@@ -1,0 +1,87 @@
+"""What every action needs, made once per process by `build_context`.
+
+`write()` is the single way state changes: one transaction, and the events the action
+queued are published only after the commit succeeded (never for a rolled-back change,
+never before the data is there for a listener to read).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from keerpunt.config import Settings
+from keerpunt.core.clock import Clock, SystemClock
+from keerpunt.db.engine import Database
+from keerpunt.privacy.crypto import KeyRing
+from keerpunt.privacy.tokens import TokenHasher, new_token
+from keerpunt.realtime.bus import Bus, MemoryBus
+from keerpunt.realtime.events import ServerFrame
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Tx:
+    session: AsyncSession
+    events: list[tuple[str, ServerFrame]] = field(default_factory=list)
+
+    def publish(self, channel: str, frame: ServerFrame) -> None:
+        """Queue an event; it goes out after the transaction commits."""
+        self.events.append((channel, frame))
+
+
+@dataclass
+class Context:
+    settings: Settings
+    db: Database
+    bus: Bus
+    clock: Clock
+    keyring: KeyRing
+    hasher: TokenHasher
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[Tx]:
+        async with self.db.session(write=True) as session:
+            tx = Tx(session)
+            yield tx
+            await session.commit()
+        for channel, frame in tx.events:
+            await self.bus.publish(channel, frame)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with self.db.session() as session:
+            yield session
+
+    async def close(self) -> None:
+        await self.bus.close()
+        await self.db.dispose()
+
+
+def build_context(
+    settings: Settings, *, clock: Clock | None = None, bus: Bus | None = None
+) -> Context:
+    """Raises ConfigError when the secrets are unusable (see Settings.check)."""
+    settings.check()
+    if settings.encryption_keys is None:
+        log.warning("development mode without keys: messages will not survive a restart")
+        keyring = KeyRing.ephemeral()
+        secret = new_token().encode()
+    else:
+        keyring = KeyRing(settings.keyring_spec())
+        secret = settings.session_secret_bytes()
+    return Context(
+        settings=settings,
+        db=Database(
+            settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous
+        ),
+        bus=bus or MemoryBus(),
+        clock=clock or SystemClock(),
+        keyring=keyring,
+        hasher=TokenHasher(secret),
+    )

@@ -1,0 +1,59 @@
+"""Domain errors. Each carries an HTTP status, a stable machine code and a reason for people.
+
+The domain raises these; the HTTP layer and the socket gateway turn them into a response or
+an `error` frame, so both transports say the same thing for the same mistake.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, reason: str, *, code: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        if code is not None:
+            self.code = code
+
+
+class NotFound(DomainError):
+    """Also what a caller gets for something that exists but is not theirs to see."""
+
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class Invalid(DomainError):
+    status = 422
+    code = "invalid"
+
+
+class Gone(DomainError):
+    status = 410
+    code = "gone"
+
+
+class TooMany(DomainError):
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, reason: str, *, retry_after: int) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after

@@ -1,0 +1,96 @@
+"""create_app: wiring only."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from keerpunt import __version__
+from keerpunt.api import include_routers
+from keerpunt.config import Settings
+from keerpunt.context import Context, build_context
+from keerpunt.core.errors import DomainError, TooMany
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+HEADERS = [
+    (b"cache-control", b"no-store"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+]
+
+
+class SecurityHeaders:
+    """Chat and staff answers are never cached: a shared phone must not keep them."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = list(message.get("headers", [])) + HEADERS
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooMany) else None
+    return JSONResponse(
+        {"code": exc.code, "detail": exc.reason}, status_code=exc.status, headers=headers
+    )
+
+
+async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    # Say which field broke which rule; never echo the input (it may be a message).
+    detail = [
+        {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")}
+        for err in exc.errors()
+    ]
+    return JSONResponse({"code": "invalid", "detail": detail}, status_code=422)
+
+
+def create_app(settings: Settings, *, ctx: Context | None = None) -> FastAPI:
+    """The app for these settings. Pass `ctx` to share one context (tests, the CLI)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = ctx is None
+        app.state.ctx = ctx or build_context(settings)
+        try:
+            yield
+        finally:
+            if own:
+                await app.state.ctx.close()
+
+    app = FastAPI(
+        title="Keerpunt",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/api/docs" if settings.is_development else None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    if ctx is not None:
+        app.state.ctx = ctx
+    app.add_exception_handler(DomainError, domain_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_middleware(SecurityHeaders)
+    include_routers(app)
+    return app

@@ -1,0 +1,98 @@
+"""The event bus: how one process tells sockets and long-polls that something happened.
+
+The bus is only a signal. Everything it carries is already committed, and a listener that
+misses an event (a full queue, a lost broker message) catches up from the database, so a
+lost bus message never loses a chat message. The in-process bus serves one server
+process; a Redis bus implements the same interface for several.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol
+
+from keerpunt.realtime.events import ServerFrame
+
+SUBSCRIBER_QUEUE_SIZE = 1000
+
+
+class Lagged:
+    """Returned instead of an event when the subscriber's queue overflowed: events were
+    dropped, and the listener must catch up from the database."""
+
+
+LAGGED = Lagged()
+
+
+class Subscription(Protocol):
+    async def add(self, channel: str) -> None: ...
+
+    async def remove(self, channel: str) -> None: ...
+
+    async def get(self) -> tuple[str, ServerFrame] | Lagged: ...
+
+    async def close(self) -> None: ...
+
+
+class Bus(Protocol):
+    async def publish(self, channel: str, frame: ServerFrame) -> None: ...
+
+    def subscription(self) -> Subscription: ...
+
+    async def close(self) -> None: ...
+
+
+class MemorySubscription:
+    def __init__(self, bus: MemoryBus) -> None:
+        self._bus = bus
+        self._queue: asyncio.Queue[tuple[str, ServerFrame]] = asyncio.Queue(SUBSCRIBER_QUEUE_SIZE)
+        self._lagged = False
+        self.channels: set[str] = set()
+
+    async def add(self, channel: str) -> None:
+        self.channels.add(channel)
+        self._bus._listeners.setdefault(channel, set()).add(self)
+
+    async def remove(self, channel: str) -> None:
+        self.channels.discard(channel)
+        listeners = self._bus._listeners.get(channel)
+        if listeners is not None:
+            listeners.discard(self)
+            if not listeners:
+                del self._bus._listeners[channel]
+
+    def deliver(self, channel: str, frame: ServerFrame) -> None:
+        try:
+            self._queue.put_nowait((channel, frame))
+        except asyncio.QueueFull:
+            self._lagged = True
+
+    async def get(self) -> tuple[str, ServerFrame] | Lagged:
+        if self._lagged:
+            self._lagged = False
+            while not self._queue.empty():
+                self._queue.get_nowait()
+            return LAGGED
+        return await self._queue.get()
+
+    async def close(self) -> None:
+        for channel in list(self.channels):
+            await self.remove(channel)
+
+
+class MemoryBus:
+    def __init__(self) -> None:
+        self._listeners: dict[str, set[MemorySubscription]] = {}
+
+    async def publish(self, channel: str, frame: ServerFrame) -> None:
+        for subscription in list(self._listeners.get(channel, ())):
+            subscription.deliver(channel, frame)
+
+    def subscription(self) -> MemorySubscription:
+        return MemorySubscription(self)
+
+    async def close(self) -> None:
+        self._listeners.clear()
+
+    def listener_count(self) -> int:
+        return sum(len(s) for s in self._listeners.values())
