@@ -16,6 +16,8 @@ def estimate_wait(
     recent = [t for t in pickups if now - t <= window]
     if not recent or position < 1:
         return None
+    # The mean time between pick-ups, counting the time since the last one: when nobody
+    # picks up for a while, the estimate grows instead of staying optimistic.
     span = (now - min(recent)).total_seconds()
-    interval = max(span / len(recent), MIN_INTERVAL_S)
+    interval = max(span / max(len(recent) - 1, 1), MIN_INTERVAL_S)
     return round(interval * position)

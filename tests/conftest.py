@@ -1,0 +1,98 @@
+"""Fixtures shared by the whole suite. `tests/test_example.py` shows how to use them."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from keerpunt.config import Settings
+from keerpunt.context import Context, build_context
+from keerpunt.core.clock import FrozenClock
+from keerpunt.db import migrate
+from keerpunt.privacy.crypto import KeyRing
+from keerpunt.realtime.bus import MemoryBus
+from keerpunt.realtime.events import ServerFrame
+from tests.databases import BACKENDS, database
+from tests.live import LiveServer
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def db_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database of the backend under test, migrated to head."""
+    with database(backend, tmp_path) as url:
+        migrate.upgrade(url)
+        yield url
+
+
+def make_settings(db_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "env": "production",
+        "database_url": db_url,
+        "encryption_keys": SecretStr(KeyRing.encode_spec({"k1": KeyRing.generate_key()})),
+        "session_secret": SecretStr(secrets.token_urlsafe(32)),
+        "heartbeat_seconds": 25.0,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return make_settings(db_url)
+
+
+class RecordingBus(MemoryBus):
+    """The in-process bus, remembering every frame published, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.published: list[tuple[str, ServerFrame]] = []
+
+    async def publish(self, channel: str, frame: ServerFrame) -> None:
+        self.published.append((channel, frame))
+        await super().publish(channel, frame)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+async def ctx(settings: Settings, clock: FrozenClock) -> AsyncIterator[Context]:
+    """A context on the test database with a frozen clock and a recording bus."""
+    context = build_context(settings, clock=clock, bus=RecordingBus())
+    yield context
+    await context.close()
+
+
+@pytest.fixture
+def events(ctx: Context) -> list[tuple[str, ServerFrame]]:
+    assert isinstance(ctx.bus, RecordingBus)
+    return ctx.bus.published
+
+
+@pytest.fixture
+async def setup_ctx(settings: Settings) -> AsyncIterator[Context]:
+    """A context with the real clock, to prepare data for a live server."""
+    context = build_context(settings)
+    yield context
+    await context.close()
+
+
+@pytest.fixture
+def server(settings: Settings) -> Iterator[LiveServer]:
+    """A real uvicorn server on a loopback port, on the same database as `setup_ctx`."""
+    live = LiveServer(settings)
+    live.start()
+    yield live
+    live.stop()

@@ -1,0 +1,215 @@
+"""A real server on a loopback port, and clients that speak the protocol as outsiders do."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+import uuid
+from typing import Any
+
+import httpx
+import uvicorn
+from websockets.asyncio.client import ClientConnection, connect
+
+from keerpunt.accounts import actions as accounts
+from keerpunt.accounts.models import User
+from keerpunt.config import Settings
+from keerpunt.context import Context
+from keerpunt.main import create_app
+
+COOKIE = "__Host-keerpunt_session"
+PASSWORD = "correct horse battery staple"
+
+
+class LiveServer:
+    """uvicorn in a thread with its own event loop, serving a freshly created app."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.socket.bind(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.ws_url = f"ws://127.0.0.1:{self.port}/api/v1/ws"
+        config = uvicorn.Config(
+            create_app(settings),
+            ws_max_size=64 * 1024,
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=1,
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True
+        )
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("test server did not start")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(15)
+        self.socket.close()
+
+
+async def make_staff(
+    ctx: Context,
+    username: str = "anna",
+    *,
+    roles: list[str] | None = None,
+    max_chats: int = 3,
+) -> User:
+    return await accounts.create_user(
+        ctx, username, PASSWORD, roles or ["counselor"], max_chats=max_chats
+    )
+
+
+class Chatter:
+    """An anonymous chatter over HTTP."""
+
+    def __init__(self, http: httpx.AsyncClient, token: str, conversation: str) -> None:
+        self.http = http
+        self.token = token
+        self.conversation = conversation
+
+    @classmethod
+    async def start(cls, http: httpx.AsyncClient, visitor: str = "youth") -> Chatter:
+        response = await http.post("/api/v1/conversations", json={"visitor": visitor})
+        assert response.status_code == 201, response.text
+        data = response.json()
+        return cls(http, data["token"], data["id"])
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    async def send(self, body: str, client_id: str | None = None) -> httpx.Response:
+        return await self.http.post(
+            f"/api/v1/conversations/{self.conversation}/messages",
+            json={"client_id": client_id or str(uuid.uuid4()), "body": body},
+            headers=self.headers,
+        )
+
+    async def messages(self, after_seq: int = 0, wait: float = 0) -> httpx.Response:
+        return await self.http.get(
+            f"/api/v1/conversations/{self.conversation}/messages",
+            params={"after_seq": after_seq, "wait": wait},
+            headers=self.headers,
+            timeout=wait + 10,
+        )
+
+    async def end(self) -> httpx.Response:
+        return await self.http.post(
+            f"/api/v1/conversations/{self.conversation}/end", headers=self.headers
+        )
+
+    async def ticket(self) -> str:
+        response = await self.http.post("/api/v1/ws-ticket", headers=self.headers)
+        assert response.status_code == 200, response.text
+        return str(response.json()["ticket"])
+
+
+class Counselor:
+    """A staff member over HTTP. httpx keeps no Secure cookie on plain HTTP, so the session
+    cookie is taken from Set-Cookie and sent by hand."""
+
+    def __init__(self, http: httpx.AsyncClient, cookie: str) -> None:
+        self.http = http
+        self.cookie = cookie
+
+    @classmethod
+    async def login(
+        cls, http: httpx.AsyncClient, username: str = "anna", password: str = PASSWORD
+    ) -> Counselor:
+        response = await http.post(
+            "/api/v1/auth/login", json={"username": username, "password": password}
+        )
+        assert response.status_code == 200, response.text
+        return cls(http, session_cookie(response))
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Cookie": f"{COOKIE}={self.cookie}"}
+
+    async def accept(self, conversation: str) -> httpx.Response:
+        return await self.http.post(
+            f"/api/v1/conversations/{conversation}/accept", headers=self.headers
+        )
+
+    async def send(self, conversation: str, body: str, client_id: str | None = None) -> httpx.Response:
+        return await self.http.post(
+            f"/api/v1/conversations/{conversation}/messages",
+            json={"client_id": client_id or str(uuid.uuid4()), "body": body},
+            headers=self.headers,
+        )
+
+    async def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.http.get(path, headers=self.headers, **kwargs)
+
+    async def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.http.post(path, headers=self.headers, **kwargs)
+
+    async def ticket(self) -> str:
+        response = await self.http.post("/api/v1/ws-ticket", headers=self.headers)
+        assert response.status_code == 200, response.text
+        return str(response.json()["ticket"])
+
+
+def session_cookie(response: httpx.Response) -> str:
+    for header in response.headers.get_list("set-cookie"):
+        name, _, rest = header.partition("=")
+        if name == COOKIE:
+            return rest.split(";", 1)[0]
+    raise AssertionError("no session cookie set")
+
+
+class Socket:
+    """A socket client: frames are dicts; `expect` skips frames of other types."""
+
+    def __init__(self, connection: ClientConnection) -> None:
+        self.connection = connection
+        self.seen: list[dict[str, Any]] = []
+
+    @classmethod
+    async def open(cls, ws_url: str, ticket: str) -> Socket:
+        connection = await connect(ws_url, open_timeout=10)
+        sock = cls(connection)
+        await sock.send({"type": "hello", "ticket": ticket})
+        await sock.expect("ready")
+        return sock
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        await self.connection.send(json.dumps(frame))
+
+    async def recv(self, timeout: float = 5) -> dict[str, Any]:
+        raw = await asyncio.wait_for(self.connection.recv(), timeout)
+        frame: dict[str, Any] = json.loads(raw)
+        self.seen.append(frame)
+        return frame
+
+    async def expect(
+        self, frame_type: str, timeout: float = 5, **match: Any
+    ) -> dict[str, Any]:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise TimeoutError(f"no {frame_type} frame matching {match}; saw {self.seen[-5:]}")
+            frame = await self.recv(remaining)
+            if frame["type"] == frame_type and all(frame.get(k) == v for k, v in match.items()):
+                return frame
+
+    async def messages(self, count: int, timeout: float = 10) -> list[dict[str, Any]]:
+        return [await self.expect("message", timeout) for _ in range(count)]
+
+    async def close(self) -> None:
+        await self.connection.close()
