@@ -19,6 +19,7 @@ from keerpunt.accounts.models import User
 from keerpunt.config import Settings
 from keerpunt.context import Context
 from keerpunt.main import create_app
+from keerpunt.server import uvicorn_config
 
 COOKIE = "__Host-keerpunt_session"
 PASSWORD = "correct horse battery staple"
@@ -35,13 +36,7 @@ class LiveServer:
         self.port = self.socket.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}/api/v1/ws"
-        config = uvicorn.Config(
-            create_app(settings),
-            ws_max_size=64 * 1024,
-            log_config=None,
-            access_log=False,
-            timeout_graceful_shutdown=1,
-        )
+        config = uvicorn_config(create_app(settings), port=self.port)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True

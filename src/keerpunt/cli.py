@@ -23,6 +23,7 @@ from keerpunt.core.logging import configure_logging
 from keerpunt.db import migrate
 from keerpunt.privacy.crypto import KeyRing
 from keerpunt.privacy.tokens import new_token
+from keerpunt.server import uvicorn_config
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Keerpunt help chat")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema")
@@ -35,7 +36,6 @@ app.add_typer(keys_app, name="keys")
 out = Console()
 err = Console(stderr=True)
 T = TypeVar("T")
-WS_MAX_BYTES = 64 * 1024
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -85,17 +85,10 @@ def serve(
     settings = settings_or_exit()
     require_current_schema(settings)
     configure_logging()
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
-        ws_max_size=WS_MAX_BYTES,
-        server_header=False,
-        proxy_headers=False,
-        access_log=False,
-        log_config=None,
-        timeout_graceful_shutdown=5,
+    config = uvicorn_config(
+        create_app(settings), host=host or settings.host, port=port or settings.port
     )
+    uvicorn.Server(config).run()
 
 
 @db_app.command("upgrade")
