@@ -1,0 +1,77 @@
+"""SECURITY.md S06: concurrent sends keep seq unique and gap-free; of five counselors
+claiming one chat at once exactly one wins."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import httpx
+import pytest
+
+from keerpunt.context import Context
+from tests.live import Chatter, Counselor, LiveServer, make_staff
+
+pytestmark = pytest.mark.slow
+
+
+async def test_s06_both_sides_send_500_at_once(server: LiveServer, setup_ctx: Context) -> None:
+    await make_staff(setup_ctx, "anna")
+    limits = httpx.Limits(max_connections=40)
+    async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=60) as http:
+        youth = await Chatter.start(http)
+        anna = await Counselor.login(http)
+        await anna.accept(youth.conversation)
+        ids = {side: [str(uuid.uuid4()) for _ in range(500)] for side in ("chatter", "counselor")}
+
+        async def send(side: str, client_id: str) -> httpx.Response:
+            if side == "chatter":
+                return await youth.send(f"c {client_id}", client_id)
+            return await anna.send(youth.conversation, f"h {client_id}", client_id)
+
+        sends = [send(side, cid) for side, cids in ids.items() for cid in cids]
+        # Interleave the two sides so both hit the server at the same moments.
+        sends = sends[::2] + sends[1::2]
+        responses = await asyncio.gather(*sends)
+        assert {r.status_code for r in responses} == {201}
+        acked = [r.json()["seq"] for r in responses]
+        assert len(set(acked)) == 1000
+
+        stored = []
+        after = 0
+        while True:
+            page = (await youth.messages(after_seq=after)).json()
+            stored.extend(page["messages"])
+            if not page["more"]:
+                break
+            after = page["messages"][-1]["seq"]
+    seqs = [m["seq"] for m in stored]
+    assert seqs == list(range(1, 1002))  # the join message, then 1,000 in one line
+    assert sorted(acked) == list(range(2, 1002))
+    by_id = {m["client_id"]: m for m in stored}
+    for side, cids in ids.items():
+        assert all(by_id[cid]["sender"] == side for cid in cids)
+
+
+async def test_s06_five_counselors_claim_one_chat(server: LiveServer, setup_ctx: Context) -> None:
+    names = [f"hulp{n}" for n in range(5)]
+    for name in names:
+        await make_staff(setup_ctx, name, max_chats=20)
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+        counselors = [await Counselor.login(http, name) for name in names]
+        winners = []
+        for _ in range(10):
+            youth = await Chatter.start(http)
+            answers = await asyncio.gather(*(c.accept(youth.conversation) for c in counselors))
+            codes = sorted(a.status_code for a in answers)
+            assert codes == [200, 409, 409, 409, 409]
+            assert {a.json()["code"] for a in answers if a.status_code == 409} == {"taken"}
+            winner = next(i for i, a in enumerate(answers) if a.status_code == 200)
+            winners.append(winner)
+            page = (await youth.messages()).json()
+            # One join message, not five.
+            assert [m["code"] for m in page["messages"]] == ["counselor_joined"]
+        snapshots = [(await c.get("/api/v1/console/snapshot")).json() for c in counselors]
+    assert sum(len(s["conversations"]) for s in snapshots) == 10
+    for index, snap in enumerate(snapshots):
+        assert len(snap["conversations"]) == winners.count(index)
