@@ -114,6 +114,7 @@ class Tally:
     errors: Counter[str] = field(default_factory=Counter)
     first_send: float | None = None
     last_delivery: float | None = None
+    last_progress: float = 0.0  # the latest first ack or first delivery of any message
     sending_done: bool = False
     settled: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -132,6 +133,7 @@ class Tally:
         record = self.sent.get(client_id)
         if record is not None and record.acked_at is None:
             record.acked_at = at
+            self.last_progress = at
 
     def delivery(self, client_id: str, receiver: Role, at: float) -> None:
         record = self.sent.get(client_id)
@@ -143,12 +145,24 @@ class Tally:
             return
         record.delivered_at = at
         self.delivered += 1
-        self.last_delivery = at
+        self.last_delivery = self.last_progress = at
         self._check()
 
     def finish_sending(self) -> None:
         self.sending_done = True
+        self.last_progress = max(self.last_progress, time.perf_counter())
         self._check()
+
+    async def drain(self, idle: float) -> bool:
+        """Wait for what is still on its way while acks or deliveries keep coming; False when
+        nothing moved for `idle` seconds with messages outstanding."""
+        while not self.settled.is_set():
+            quiet = time.perf_counter() - self.last_progress
+            if quiet >= idle:
+                return False
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.settled.wait(), idle - quiet)
+        return True
 
     def _check(self) -> None:
         if self.sending_done and self.delivered >= len(self.sent):
@@ -420,10 +434,8 @@ def chunks(items: list[T], size: int) -> Iterator[list[T]]:
         yield items[start : start + size]
 
 
-async def run_bench(
-    args: argparse.Namespace, base_url: str, credentials: Iterable[tuple[str, str]]
-) -> dict[str, Any]:
-    split = urlsplit(base_url)
+async def run_bench(args: argparse.Namespace, target: Target) -> dict[str, Any]:
+    split = urlsplit(target.base_url)
     ws_scheme = "wss" if split.scheme == "https" else "ws"
     ws_url = f"{ws_scheme}://{split.netloc}/api/v1/ws"
     tally = Tally()
@@ -435,15 +447,17 @@ async def run_bench(
     jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
     limits = httpx.Limits(max_connections=50)
     async with httpx.AsyncClient(
-        base_url=base_url, timeout=HTTP_TIMEOUT_S, cookies=jar, limits=limits
+        base_url=target.base_url, timeout=HTTP_TIMEOUT_S, cookies=jar, limits=limits
     ) as http:
         setup_started = time.perf_counter()
-        counselors = await login_counselors(http, credentials, args.pairs, timings)
+        counselors = await login_counselors(http, target.credentials, args.pairs, timings)
         slots = [c for c in counselors for _ in range(c.free)][: args.pairs]
         log(f"{len(counselors)} counselors logged in; setting up {args.pairs} pairs")
         work = list(enumerate(slots))
         try:
+            batch_seconds: list[float] = []
             for batch in chunks(work, args.batch):
+                batch_started = time.perf_counter()
                 results = await asyncio.gather(
                     *(setup_pair(i, http, ws_url, c, tally, timings) for i, c in batch),
                     return_exceptions=True,
@@ -453,6 +467,7 @@ async def run_bench(
                         pairs.append(result)
                     elif isinstance(result, BaseException):
                         setup_failures[f"{type(result).__name__}: {result}"[:200]] += 1
+                batch_seconds.append(time.perf_counter() - batch_started)
                 failed = sum(setup_failures.values())
                 log(f"  {len(pairs)}/{args.pairs} pairs ready ({failed} failed)")
             setup_s = time.perf_counter() - setup_started
@@ -463,7 +478,9 @@ async def run_bench(
                 f"talking: {len(pairs)} pairs x {args.messages} messages per side, "
                 f"~{args.interval} s apart"
             )
-            timed_out = False
+            timed_out, drained = False, False
+            cpu_before = cpu_seconds(target.server_pid)
+            talk_start = time.perf_counter()
             talkers = [
                 asyncio.create_task(converse(p, args.messages, args.interval, tally, rng))
                 for p in pairs
@@ -472,14 +489,14 @@ async def run_bench(
                 async with asyncio.timeout(args.timeout):
                     await asyncio.gather(*talkers)
                     tally.finish_sending()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(tally.settled.wait(), args.drain_timeout)
+                    drained = await tally.drain(args.drain_timeout)
             except TimeoutError:
                 timed_out = True
                 for task in talkers:
                     task.cancel()
                 await asyncio.gather(*talkers, return_exceptions=True)
             phase_end = time.perf_counter()
+            cpu_after = cpu_seconds(target.server_pid)
         finally:
             # Close the sockets, then end the chats: that frees the counselors again.
             sides = [peer for p in pairs for peer in (p.chatter_peer, p.counselor_peer)]
@@ -491,9 +508,31 @@ async def run_bench(
                     return await end_conversation(http, pair.conversation, pair.token)
 
             ended = await asyncio.gather(*(end(p) for p in pairs))
-    return summarize(
-        args, tally, timings, pairs, setup_failures, setup_s, phase_end, timed_out, ended
-    )
+    result = summarize(args, tally, timings, pairs, setup_failures, phase_end, ended)
+    result["timed_out"] = timed_out
+    result["drained"] = drained
+    result["setup_s"] = round(setup_s, 3)
+    result["setup_batch_s"] = [round(b, 3) for b in batch_seconds]
+    result["setup_steps"] = timings.summary()
+    result["cpu_s_while_talking"] = {
+        "wall": round(phase_end - talk_start, 3),
+        "bench": round(cpu_after[0] - cpu_before[0], 3),
+        "server": None
+        if cpu_before[1] is None or cpu_after[1] is None
+        else round(cpu_after[1] - cpu_before[1], 3),
+    }
+    return result
+
+
+def cpu_seconds(server_pid: int | None) -> tuple[float, float | None]:
+    """CPU time used so far by this process and (on Linux) by the server process."""
+    server = None
+    if server_pid is not None:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            stat = Path(f"/proc/{server_pid}/stat").read_text()
+            fields = stat.rsplit(")", 1)[1].split()  # utime and stime are fields 14 and 15
+            server = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return time.process_time(), server
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
@@ -530,12 +569,11 @@ def summarize(
     timings: Timings,
     pairs: list[Pair],
     setup_failures: Counter[str],
-    setup_s: float,
     phase_end: float,
-    timed_out: bool,
     ended: list[bool],
 ) -> dict[str, Any]:
     records = list(tally.sent.values())
+    acked_only = sum(1 for r in records if r.acked_at is not None and r.delivered_at is None)
     delivery = [r.delivered_at - r.sent_at for r in records if r.delivered_at is not None]
     acks = [r.acked_at - r.sent_at for r in records if r.acked_at is not None]
     start = tally.first_send or phase_end
@@ -551,6 +589,7 @@ def summarize(
             "acked": len(acks),
             "delivered": tally.delivered,
             "lost": len(records) - tally.delivered,
+            "lost_after_ack": acked_only,
             "duplicates": tally.duplicates,
             "send_failures": tally.send_failures,
             "seq_anomalies": tally.seq_anomalies,
@@ -563,9 +602,6 @@ def summarize(
         "ack_latency_ms": latency_figures(acks),
         "msgs_per_s": round(tally.delivered / duration, 1),
         "duration_s": round(duration, 3),
-        "timed_out": timed_out,
-        "setup_s": round(setup_s, 3),
-        "setup_steps": timings.summary(),
     }
 
 
@@ -577,6 +613,7 @@ class Target:
     base_url: str
     credentials: Iterable[tuple[str, str]]
     database: dict[str, Any]
+    server_pid: int | None = None  # known when spawned: its CPU time is reported
     server_log: dict[str, Any] | None = None
 
 
@@ -708,9 +745,8 @@ async def spawned_server(args: argparse.Namespace) -> AsyncIterator[Target]:
             )
         await wait_healthy(base_url, process, log_path)
         log(f"server pid {process.pid} at {base_url}, data in {data}")
-        target = Target(
-            base_url, credentials, database_info(settings.resolved_database_url(), settings)
-        )
+        database = database_info(settings.resolved_database_url(), settings)
+        target = Target(base_url, credentials, database, process.pid)
         yield target
     finally:
         if process is not None and process.returncode is None:
@@ -755,7 +791,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     server: Callable[[argparse.Namespace], contextlib.AbstractAsyncContextManager[Target]]
     server = spawned_server if args.spawn else running_server
     async with server(args) as target:
-        result = await run_bench(args, target.base_url, target.credentials)
+        result = await run_bench(args, target)
         result["mode"] = "spawn" if args.spawn else "url"
         result["database"] = target.database
     # The server log is read once the spawned server has stopped.
