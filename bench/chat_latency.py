@@ -434,94 +434,115 @@ def chunks(items: list[T], size: int) -> Iterator[list[T]]:
         yield items[start : start + size]
 
 
-async def run_bench(args: argparse.Namespace, target: Target) -> dict[str, Any]:
+@dataclass
+class Phase:
+    """What happened around the measured messages: setup, the talk, the teardown."""
+
+    pairs: list[Pair] = field(default_factory=list)
+    setup_failures: Counter[str] = field(default_factory=Counter)
+    setup_s: float = 0.0
+    setup_batch_s: list[float] = field(default_factory=list)
+    talk_start: float = 0.0
+    talk_end: float = 0.0
+    cpu_before: tuple[float, float | None] = (0.0, None)
+    cpu_after: tuple[float, float | None] = (0.0, None)
+    timed_out: bool = False
+    drained: bool = False
+    not_ended: int = 0
+
+
+async def set_up(
+    args: argparse.Namespace,
+    target: Target,
+    http: httpx.AsyncClient,
+    tally: Tally,
+    timings: Timings,
+    phase: Phase,
+) -> None:
+    """Log the counselors in, then set the pairs up a batch at a time."""
     split = urlsplit(target.base_url)
-    ws_scheme = "wss" if split.scheme == "https" else "ws"
-    ws_url = f"{ws_scheme}://{split.netloc}/api/v1/ws"
-    tally = Tally()
-    timings = Timings()
-    rng = random.Random(args.seed)
-    pairs: list[Pair] = []
-    setup_failures: Counter[str] = Counter()
+    ws_url = f"{'wss' if split.scheme == 'https' else 'ws'}://{split.netloc}/api/v1/ws"
+    started = time.perf_counter()
+    counselors = await login_counselors(http, target.credentials, args.pairs, timings)
+    slots = [c for c in counselors for _ in range(c.free)][: args.pairs]
+    log(f"{len(counselors)} counselors logged in; setting up {args.pairs} pairs")
+    for batch in chunks(list(enumerate(slots)), args.batch):
+        batch_started = time.perf_counter()
+        results = await asyncio.gather(
+            *(setup_pair(i, http, ws_url, c, tally, timings) for i, c in batch),
+            return_exceptions=True,
+        )
+        for result in results:
+            if isinstance(result, Pair):
+                phase.pairs.append(result)
+            else:
+                phase.setup_failures[f"{type(result).__name__}: {result}"[:200]] += 1
+        phase.setup_batch_s.append(round(time.perf_counter() - batch_started, 3))
+        failed = sum(phase.setup_failures.values())
+        log(f"  {len(phase.pairs)}/{args.pairs} pairs ready ({failed} failed)")
+    phase.setup_s = time.perf_counter() - started
+
+
+async def talk(
+    args: argparse.Namespace, target: Target, tally: Tally, phase: Phase, rng: random.Random
+) -> None:
+    """Every pair talks at once; then wait for what is still on its way."""
+    log(
+        f"talking: {len(phase.pairs)} pairs x {args.messages} messages per side,"
+        f" ~{args.interval} s apart"
+    )
+    phase.cpu_before = cpu_seconds(target.server_pid)
+    phase.talk_start = time.perf_counter()
+    talkers = [
+        asyncio.create_task(converse(p, args.messages, args.interval, tally, rng))
+        for p in phase.pairs
+    ]
+    try:
+        async with asyncio.timeout(args.timeout):
+            await asyncio.gather(*talkers)
+            tally.finish_sending()
+            phase.drained = await tally.drain(args.drain_timeout)
+    except TimeoutError:
+        phase.timed_out = True
+        for task in talkers:
+            task.cancel()
+        await asyncio.gather(*talkers, return_exceptions=True)
+    phase.talk_end = time.perf_counter()
+    phase.cpu_after = cpu_seconds(target.server_pid)
+
+
+async def tear_down(http: httpx.AsyncClient, phase: Phase) -> None:
+    """Close the sockets, then end the chats: that frees the counselors again."""
+    sides = [peer for p in phase.pairs for peer in (p.chatter_peer, p.counselor_peer)]
+    await asyncio.gather(*(peer.close() for peer in sides))
+    gate = asyncio.Semaphore(10)
+
+    async def end(pair: Pair) -> bool:
+        async with gate:
+            return await end_conversation(http, pair.conversation, pair.token)
+
+    ended = await asyncio.gather(*(end(p) for p in phase.pairs))
+    phase.not_ended = ended.count(False)
+
+
+async def run_bench(args: argparse.Namespace, target: Target) -> dict[str, Any]:
+    tally, timings, phase = Tally(), Timings(), Phase()
     # No cookie jar: every request carries its credentials explicitly.
     jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
-    limits = httpx.Limits(max_connections=50)
     async with httpx.AsyncClient(
-        base_url=target.base_url, timeout=HTTP_TIMEOUT_S, cookies=jar, limits=limits
+        base_url=target.base_url,
+        timeout=HTTP_TIMEOUT_S,
+        cookies=jar,
+        limits=httpx.Limits(max_connections=50),
     ) as http:
-        setup_started = time.perf_counter()
-        counselors = await login_counselors(http, target.credentials, args.pairs, timings)
-        slots = [c for c in counselors for _ in range(c.free)][: args.pairs]
-        log(f"{len(counselors)} counselors logged in; setting up {args.pairs} pairs")
-        work = list(enumerate(slots))
         try:
-            batch_seconds: list[float] = []
-            for batch in chunks(work, args.batch):
-                batch_started = time.perf_counter()
-                results = await asyncio.gather(
-                    *(setup_pair(i, http, ws_url, c, tally, timings) for i, c in batch),
-                    return_exceptions=True,
-                )
-                for result in results:
-                    if isinstance(result, Pair):
-                        pairs.append(result)
-                    elif isinstance(result, BaseException):
-                        setup_failures[f"{type(result).__name__}: {result}"[:200]] += 1
-                batch_seconds.append(time.perf_counter() - batch_started)
-                failed = sum(setup_failures.values())
-                log(f"  {len(pairs)}/{args.pairs} pairs ready ({failed} failed)")
-            setup_s = time.perf_counter() - setup_started
-            if not pairs:
-                raise BenchError(f"no pair could be set up: {dict(setup_failures)}")
-
-            log(
-                f"talking: {len(pairs)} pairs x {args.messages} messages per side, "
-                f"~{args.interval} s apart"
-            )
-            timed_out, drained = False, False
-            cpu_before = cpu_seconds(target.server_pid)
-            talk_start = time.perf_counter()
-            talkers = [
-                asyncio.create_task(converse(p, args.messages, args.interval, tally, rng))
-                for p in pairs
-            ]
-            try:
-                async with asyncio.timeout(args.timeout):
-                    await asyncio.gather(*talkers)
-                    tally.finish_sending()
-                    drained = await tally.drain(args.drain_timeout)
-            except TimeoutError:
-                timed_out = True
-                for task in talkers:
-                    task.cancel()
-                await asyncio.gather(*talkers, return_exceptions=True)
-            phase_end = time.perf_counter()
-            cpu_after = cpu_seconds(target.server_pid)
+            await set_up(args, target, http, tally, timings, phase)
+            if not phase.pairs:
+                raise BenchError(f"no pair could be set up: {dict(phase.setup_failures)}")
+            await talk(args, target, tally, phase, random.Random(args.seed))
         finally:
-            # Close the sockets, then end the chats: that frees the counselors again.
-            sides = [peer for p in pairs for peer in (p.chatter_peer, p.counselor_peer)]
-            await asyncio.gather(*(peer.close() for peer in sides))
-            gate = asyncio.Semaphore(10)
-
-            async def end(pair: Pair) -> bool:
-                async with gate:
-                    return await end_conversation(http, pair.conversation, pair.token)
-
-            ended = await asyncio.gather(*(end(p) for p in pairs))
-    result = summarize(args, tally, timings, pairs, setup_failures, phase_end, ended)
-    result["timed_out"] = timed_out
-    result["drained"] = drained
-    result["setup_s"] = round(setup_s, 3)
-    result["setup_batch_s"] = [round(b, 3) for b in batch_seconds]
-    result["setup_steps"] = timings.summary()
-    result["cpu_s_while_talking"] = {
-        "wall": round(phase_end - talk_start, 3),
-        "bench": round(cpu_after[0] - cpu_before[0], 3),
-        "server": None
-        if cpu_before[1] is None or cpu_after[1] is None
-        else round(cpu_after[1] - cpu_before[1], 3),
-    }
-    return result
+            await tear_down(http, phase)
+    return summarize(args, tally, timings, phase)
 
 
 def cpu_seconds(server_pid: int | None) -> tuple[float, float | None]:
@@ -564,44 +585,58 @@ def latency_figures(samples: list[float]) -> dict[str, float | None]:
 
 
 def summarize(
-    args: argparse.Namespace,
-    tally: Tally,
-    timings: Timings,
-    pairs: list[Pair],
-    setup_failures: Counter[str],
-    phase_end: float,
-    ended: list[bool],
+    args: argparse.Namespace, tally: Tally, timings: Timings, phase: Phase
 ) -> dict[str, Any]:
     records = list(tally.sent.values())
-    acked_only = sum(1 for r in records if r.acked_at is not None and r.delivered_at is None)
     delivery = [r.delivered_at - r.sent_at for r in records if r.delivered_at is not None]
     acks = [r.acked_at - r.sent_at for r in records if r.acked_at is not None]
-    start = tally.first_send or phase_end
-    end = tally.last_delivery or phase_end
+    acked_not_delivered = sum(
+        1 for r in records if r.acked_at is not None and r.delivered_at is None
+    )
+    # From the first send to the last delivery: the span over which messages/s is taken.
+    start = tally.first_send or phase.talk_end
+    end = tally.last_delivery or phase.talk_end
     duration = max(end - start, 1e-9)
+    server_cpu = None
+    if phase.cpu_before[1] is not None and phase.cpu_after[1] is not None:
+        server_cpu = round(phase.cpu_after[1] - phase.cpu_before[1], 3)
     return {
         "pairs_requested": args.pairs,
-        "pairs": len(pairs),
+        "pairs": len(phase.pairs),
         "messages_per_side": args.messages,
         "interval_s": args.interval,
+        "offered_msgs_per_s": round(len(phase.pairs) / args.interval, 1)
+        if args.interval > 0
+        else None,
         "counts": {
             "sent": len(records),
             "acked": len(acks),
             "delivered": tally.delivered,
+            # Not delivered to the peer by the end of the run (see "drained").
             "lost": len(records) - tally.delivered,
-            "lost_after_ack": acked_only,
+            "acked_not_delivered": acked_not_delivered,
             "duplicates": tally.duplicates,
             "send_failures": tally.send_failures,
             "seq_anomalies": tally.seq_anomalies,
             "unexpected_socket_closes": tally.unexpected_closes,
             "error_frames": dict(tally.errors),
-            "setup_failures": dict(setup_failures),
-            "conversations_not_ended": ended.count(False),
+            "setup_failures": dict(phase.setup_failures),
+            "conversations_not_ended": phase.not_ended,
         },
         "latency_ms": latency_figures(delivery),
         "ack_latency_ms": latency_figures(acks),
         "msgs_per_s": round(tally.delivered / duration, 1),
         "duration_s": round(duration, 3),
+        "drained": phase.drained,
+        "timed_out": phase.timed_out,
+        "setup_s": round(phase.setup_s, 3),
+        "setup_batch_s": phase.setup_batch_s,
+        "setup_steps": timings.summary(),
+        "cpu_s_while_talking": {
+            "wall": round(phase.talk_end - phase.talk_start, 3),
+            "bench": round(phase.cpu_after[0] - phase.cpu_before[0], 3),
+            "server": server_cpu,
+        },
     }
 
 
@@ -852,13 +887,19 @@ def print_summary(final: dict[str, Any], output: Path) -> None:
         f"  send->ack ms:      p50 {ack['p50']}  p90 {ack['p90']}  p99 {ack['p99']}"
         f"  max {ack['max']}\n"
         f"  {final['msgs_per_s']} messages/s delivered over {final['duration_s']} s;"
-        f" setup took {final['setup_s']} s\n"
-        f"  written to {output}"
+        f" setup took {final['setup_s']} s"
     )
     if counts["setup_failures"]:
         print(f"  setup failures: {counts['setup_failures']}")
     if final["timed_out"]:
         print("  the run hit --timeout: figures cover what was delivered until then")
+    elif not final["drained"]:
+        print("  deliveries stopped coming with messages outstanding (--drain-timeout)")
+    cpu = final["cpu_s_while_talking"]
+    print(
+        f"  CPU while talking: bench {cpu['bench']} s, server {cpu['server']} s in {cpu['wall']} s"
+    )
+    print(f"  written to {output}")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

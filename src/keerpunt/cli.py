@@ -21,6 +21,7 @@ from keerpunt.context import build_context
 from keerpunt.core.errors import DomainError
 from keerpunt.core.logging import configure_logging
 from keerpunt.db import migrate
+from keerpunt.db.engine import sqlite_path
 from keerpunt.privacy.crypto import KeyRing
 from keerpunt.privacy.tokens import new_token
 from keerpunt.server import uvicorn_config
@@ -64,6 +65,9 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 
 def require_current_schema(settings: Settings) -> None:
     url = settings.resolved_database_url()
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        raise fail(f"no database at {path}: run 'keerpunt db upgrade' first")
     try:
         current = migrate.is_current(url)
     except Exception as exc:  # any connection failure: say where, not a traceback
@@ -103,7 +107,11 @@ def db_upgrade(revision: str = "head") -> None:
 def db_current() -> None:
     """Show the schema revision of the database and of this code."""
     url = settings_or_exit().resolved_database_url()
-    out.print(f"database: {migrate.current_revision(url)}  code: {migrate.head_revision(url)}")
+    try:
+        current = migrate.current_revision(url) or "empty"
+    except Exception as exc:  # a connection failure: one line, not a traceback
+        raise fail(f"cannot reach the database ({type(exc).__name__})") from None
+    out.print(f"database: {current}  code: {migrate.head_revision(url)}")
 
 
 def read_password(password_stdin: bool) -> str:
@@ -148,7 +156,9 @@ def write_secret(path: Path, value: str) -> None:
 
 @keys_app.command("init")
 def keys_init(
-    data_dir: Annotated[Path, typer.Option(help="Data folder")] = Path("data"),
+    data_dir: Annotated[Path, typer.Option(envvar="KEERPUNT_DATA_DIR", help="Data folder")] = Path(
+        "data"
+    ),
 ) -> None:
     """Create the encryption key and the session secret in DATA_DIR/secrets (mode 0600).
     Existing ones are kept: replacing the key would make every stored message unreadable."""

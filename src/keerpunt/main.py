@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from keerpunt import __version__
 from keerpunt.api import include_routers
@@ -27,6 +28,20 @@ HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
 ]
+
+
+class ForgetClientAddress:
+    """No chatter address is ever stored or logged, so the app never learns it: the
+    address is removed from the request before anything (uvicorn's own socket log lines
+    included, which read it from this same scope) can use it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            scope["client"] = None
+        await self.app(scope, receive, send)
 
 
 class SecurityHeaders:
@@ -53,6 +68,16 @@ async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooMany) else None
     return JSONResponse(
         {"code": exc.code, "detail": exc.reason}, status_code=exc.status, headers=headers
+    )
+
+
+async def http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return JSONResponse(
+        {"code": code, "detail": str(exc.detail)},
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
     )
 
 
@@ -91,6 +116,8 @@ def create_app(settings: Settings, *, ctx: Context | None = None) -> FastAPI:
         app.state.ctx = ctx
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(ForgetClientAddress)  # added last, so it runs first
     include_routers(app)
     return app

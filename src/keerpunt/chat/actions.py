@@ -112,8 +112,6 @@ async def send_message(
 ) -> Sent:
     """Store a message once. A repeated client_id returns the stored message, even when the
     body differs: the first write wins and nothing else changes."""
-    if not body.strip():
-        raise Invalid("a message needs some text", code="empty_message")
     if len(body) > ctx.settings.max_message_chars:
         raise Invalid(
             f"a message is at most {ctx.settings.max_message_chars} characters", code="too_long"
@@ -124,6 +122,8 @@ async def send_message(
         existing = await store.message_by_client_id(tx.session, conv.id, client_id)
         if existing is not None:
             return Sent(message_out(ctx, existing), created=False)
+        if not body.strip():
+            raise Invalid("a message needs some text", code="empty_message")
         if isinstance(principal, StaffPrincipal):
             if conv.status != "active":
                 raise Conflict("this conversation is not active", code="not_active")
@@ -200,6 +200,8 @@ async def accept(ctx: Context, staff: StaffPrincipal, conversation_id: str) -> C
         conv = await store.conversation(tx.session, conversation_id, lock=True)
         if conv is None:
             raise NotFound(NOT_FOUND)
+        if conv.status == "active" and conv.counselor_id == user.id:
+            return conv  # a retried accept by the winner
         if conv.status != "queued":
             raise Conflict("another counselor took this chat, or it ended", code="taken")
         if user.paused:

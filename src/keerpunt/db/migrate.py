@@ -9,6 +9,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
+from keerpunt.db.engine import prepare_sqlite_file, sqlite_path
+
 
 def sync_url(url: str) -> str:
     """Migrations run on a plain synchronous connection to the same database."""
@@ -26,7 +28,7 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    make_parent(url)
+    prepare_sqlite_file(url)
     command.upgrade(alembic_config(url), revision)
 
 
@@ -39,6 +41,10 @@ def head_revision(url: str) -> str | None:
 
 
 def current_revision(url: str) -> str | None:
+    """The database's revision; None for an empty database or a missing SQLite file."""
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        return None
     engine = create_engine(sync_url(url))
     try:
         with engine.connect() as conn:
@@ -49,11 +55,3 @@ def current_revision(url: str) -> str | None:
 
 def is_current(url: str) -> bool:
     return current_revision(url) == head_revision(url)
-
-
-def make_parent(url: str) -> None:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        from pathlib import Path
-
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

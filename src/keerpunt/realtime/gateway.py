@@ -16,7 +16,12 @@ from contextlib import suppress
 from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from keerpunt.accounts.principals import ChatterPrincipal, Principal, StaffPrincipal
+from keerpunt.accounts.principals import (
+    CHAT_ROLES,
+    ChatterPrincipal,
+    Principal,
+    StaffPrincipal,
+)
 from keerpunt.chat import actions as chat
 from keerpunt.chat import reads
 from keerpunt.context import Context
@@ -90,7 +95,7 @@ async def _receive_text(websocket: WebSocket) -> str:
     text = message.get("text")
     if text is None:
         raise Closing(CLOSE_UNSUPPORTED, "only text frames are accepted")
-    if len(text) > MAX_FRAME_BYTES:
+    if len(text) > MAX_FRAME_BYTES // 4 and len(text.encode()) > MAX_FRAME_BYTES:
         raise Closing(CLOSE_TOO_BIG, "frame too large")
     assert isinstance(text, str)
     return text
@@ -145,7 +150,7 @@ class Connection:
                 heartbeat_seconds=self.ctx.settings.heartbeat_seconds,
             )
         )
-        if is_staff:
+        if isinstance(self.principal, StaffPrincipal) and self.principal.roles & CHAT_ROLES:
             await self.subscription.add(STAFF_CHANNEL)
         tasks = [
             asyncio.create_task(self._read_loop(), name="socket-read"),
@@ -168,14 +173,22 @@ class Connection:
         while True:
             raw = await _receive_text(self.websocket)
             try:
-                json.loads(raw)
+                data = json.loads(raw)
             except ValueError:
                 await self.send(ErrorOut(code="bad_json", reason="a frame is one JSON object"))
                 continue
             try:
-                frame = client_frame.validate_json(raw)
+                frame = client_frame.validate_python(data)
             except ValidationError as exc:
-                await self.send(ErrorOut(code="invalid_frame", reason=_invalid_reason(exc)))
+                # Name the refused send, so the client can stop retrying that message.
+                client_id = data.get("client_id") if isinstance(data, dict) else None
+                await self.send(
+                    ErrorOut(
+                        code="invalid_frame",
+                        reason=_invalid_reason(exc),
+                        client_id=client_id if isinstance(client_id, str) else None,
+                    )
+                )
                 continue
             await self._handle(frame)
 
@@ -219,7 +232,10 @@ class Connection:
 
     async def _subscribe(self, conversation_id: str, after_seq: int) -> None:
         if conversation_id not in self.streams and len(self.streams) >= MAX_SUBSCRIPTIONS:
-            raise DomainError(f"at most {MAX_SUBSCRIPTIONS} subscriptions per socket")
+            raise DomainError(
+                f"at most {MAX_SUBSCRIPTIONS} subscriptions per socket",
+                code="too_many_subscriptions",
+            )
         # Checks access and the cursor before anything is registered.
         view = await reads.conversation_view(self.ctx, self.principal, conversation_id)
         if after_seq > view.last_seq:
@@ -269,7 +285,7 @@ class Connection:
             if isinstance(item, Lagged):
                 async with self._deliver_lock:
                     for conversation_id in list(self.streams):
-                        await self._catch_up(conversation_id)
+                        await self._catch_up_or_drop(conversation_id)
                 continue
             _, frame = item
             if isinstance(frame, MessageOut):
@@ -296,11 +312,19 @@ class Connection:
                 await self.send(message)
                 stream.delivered(message.seq)
             elif decision is Decision.GAP:
-                try:
-                    await self._catch_up(message.conversation)
-                except DomainError:
-                    # Access is gone (the conversation was taken away): stop streaming it.
-                    self.streams.pop(message.conversation, None)
+                await self._catch_up_or_drop(message.conversation)
+
+    async def _catch_up_or_drop(self, conversation_id: str) -> None:
+        """Catch up; if access is gone (the conversation was taken away), stop streaming it.
+        Caller holds the lock."""
+        try:
+            await self._catch_up(conversation_id)
+        except DomainError as error:
+            self.streams.pop(conversation_id, None)
+            await self.subscription.remove(conversation_channel(conversation_id))
+            await self.send(
+                ErrorOut(code=error.code, reason=error.reason, conversation=conversation_id)
+            )
 
     async def _last_seqs(self) -> dict[str, int]:
         return await reads.last_seqs(self.ctx, list(self.streams))
