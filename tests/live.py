@@ -140,7 +140,9 @@ class Counselor:
             f"/api/v1/conversations/{conversation}/accept", headers=self.headers
         )
 
-    async def send(self, conversation: str, body: str, client_id: str | None = None) -> httpx.Response:
+    async def send(
+        self, conversation: str, body: str, client_id: str | None = None
+    ) -> httpx.Response:
         return await self.http.post(
             f"/api/v1/conversations/{conversation}/messages",
             json={"client_id": client_id or str(uuid.uuid4()), "body": body},
@@ -191,9 +193,7 @@ class Socket:
         self.seen.append(frame)
         return frame
 
-    async def expect(
-        self, frame_type: str, timeout: float = 5, **match: Any
-    ) -> dict[str, Any]:
+    async def expect(self, frame_type: str, timeout: float = 5, **match: Any) -> dict[str, Any]:
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             remaining = deadline - asyncio.get_running_loop().time()

@@ -90,5 +90,3 @@ async def _staff(ctx: Context, user_id: int) -> chat.StaffPrincipal:
         user = await store.user_by_id(session, user_id)
         assert user is not None
         return chat.StaffPrincipal(user.id, user.username, user.role_names, "test-session")
-
-

@@ -71,9 +71,7 @@ async def test_a_ciphertext_moved_to_another_row_does_not_open(ctx: Context) -> 
     async with ctx.write() as tx:
         first = await tx.session.scalar(select(Message).where(Message.seq == 1))
         assert first is not None
-        await tx.session.execute(
-            update(Message).where(Message.seq == 2).values(body=first.body)
-        )
+        await tx.session.execute(update(Message).where(Message.seq == 2).values(body=first.body))
     from keerpunt.chat import reads
 
     with pytest.raises(DecryptError):
@@ -105,7 +103,9 @@ async def test_logs_hold_no_text_token_or_address(
         await http.get("/no/such/page")
     # The test's own clients log too (httpx, the socket client); only the server's count.
     server_records = [
-        r for r in caplog.records if not r.name.startswith(("httpx", "httpcore", "websockets.client"))
+        r
+        for r in caplog.records
+        if not r.name.startswith(("httpx", "httpcore", "websockets.client"))
     ]
     text = "\n".join(f"{r.name} {r.getMessage()} {r.__dict__}" for r in server_records)
     assert any(r.name.startswith("keerpunt") for r in server_records)
@@ -133,4 +133,3 @@ def test_log_lines_are_single_structured_records(capsys: pytest.CaptureFixture[s
     assert record["body"] == "[redacted]"
     assert len(record["event"]) < 600
     assert "\x1b" not in lines[0]
-

@@ -17,9 +17,7 @@ from tests.conftest import make_settings
 from tests.live import Chatter, Counselor, LiveServer, Socket, make_staff
 
 
-async def _pair(
-    http: httpx.AsyncClient, setup_ctx: Context
-) -> tuple[Chatter, Counselor]:
+async def _pair(http: httpx.AsyncClient, setup_ctx: Context) -> tuple[Chatter, Counselor]:
     await make_staff(setup_ctx, "anna")
     youth = await Chatter.start(http)
     anna = await Counselor.login(http)

@@ -27,7 +27,7 @@ async def test_s01_one_client_id_stores_one_message_over_every_path(
     server: LiveServer, setup_ctx: Context
 ) -> None:
     async with httpx.AsyncClient(base_url=server.url) as http:
-        youth, anna = await _pair(http, setup_ctx)
+        youth, _ = await _pair(http, setup_ctx)
         client_id = str(uuid.uuid4())
         first = await Socket.open(server.ws_url, await youth.ticket())
         await first.send(_send_frame(youth.conversation, client_id, "eerste versie"))
@@ -139,17 +139,13 @@ async def test_s04_bad_cursors_get_an_explicit_error(
         assert theirs.json() == nothing.json()
 
         sock = await Socket.open(server.ws_url, await youth.ticket())
-        await sock.send(
-            {"type": "subscribe", "conversation": youth.conversation, "after_seq": 99}
-        )
+        await sock.send({"type": "subscribe", "conversation": youth.conversation, "after_seq": 99})
         error = await sock.expect("error")
         assert (error["code"], error["conversation"]) == ("bad_cursor", youth.conversation)
         foreign = await Socket.open(server.ws_url, await stranger.ticket())
         replies = []
         for conversation in (youth.conversation, str(uuid.uuid4())):
-            await foreign.send(
-                {"type": "subscribe", "conversation": conversation, "after_seq": 0}
-            )
+            await foreign.send({"type": "subscribe", "conversation": conversation, "after_seq": 0})
             reply = await foreign.expect("error")
             replies.append((reply["code"], reply["reason"]))
         assert replies[0] == replies[1] == ("not_found", "no such conversation")

@@ -204,9 +204,7 @@ class DeliveryMachine(RuleBasedStateMachine):
                     .where(Message.conversation_id == self.conversation)
                     .order_by(Message.seq)
                 )
-                return [
-                    (m.seq, m.client_id, self.ctx.keyring.open(m.body, m.aad())) for m in rows
-                ]
+                return [(m.seq, m.client_id, self.ctx.keyring.open(m.body, m.aad())) for m in rows]
 
         return list(self.run(load()))
 
