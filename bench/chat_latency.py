@@ -760,8 +760,8 @@ async def spawned_server(args: argparse.Namespace) -> AsyncIterator[Target]:
             env="development",
             data_dir=data,
             database_url=args.database_url or "",
-            sqlite_synchronous=env.get("KEERPUNT_SQLITE_SYNCHRONOUS", "FULL"),  # type: ignore[arg-type]
-            _secrets_dir=data / "secrets",  # type: ignore[call-arg]
+            sqlite_synchronous=env.get("KEERPUNT_SQLITE_SYNCHRONOUS", "FULL"),
+            _secrets_dir=data / "secrets",
         )
         credentials = await create_counselors(settings, math.ceil(args.pairs / MAX_CHATS))
         port = free_port()
@@ -808,7 +808,7 @@ async def running_server(args: argparse.Namespace) -> AsyncIterator[Target]:
         credentials: Iterable[tuple[str, str]] = [
             (f"{prefix}{i}", password) for i in range(1, args.pairs + 1)
         ]
-        database = database_info(args.database_url) if args.database_url else {"backend": None}
+        database = database_info(args.database_url) if args.database_url else {"backend": "unknown"}
     else:
         # The server's own settings where this shell has them; creating an account needs the
         # database only, so without usable secrets here a bare development context will do.
@@ -925,9 +925,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--counselor-prefix", default="bench-", help="existing accounts PREFIX1, PREFIX2, ..."
     )
     parser.add_argument("--counselor-password", help="the password of those accounts")
-    parser.add_argument("--timeout", type=float, default=180, help="bound on the talking, s")
     parser.add_argument(
-        "--drain-timeout", type=float, default=15, help="wait for late deliveries, s"
+        "--timeout", type=float, default=180, help="bound on talking and draining, s"
+    )
+    parser.add_argument(
+        "--drain-timeout",
+        type=float,
+        default=15,
+        help="after the last send, give up once no ack or delivery came for this long, s",
     )
     parser.add_argument("--seed", type=int, help="seed for the jitter")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="results file")

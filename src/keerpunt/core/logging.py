@@ -16,6 +16,7 @@ REDACTED_FIELDS = frozenset(
     {"body", "text", "password", "token", "ticket", "authorization", "cookie", "totp", "secret"}
 )
 MAX_FIELD_CHARS = 512
+MAX_TRACEBACK_CHARS = 8000
 _STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "color_message"}
 
 
@@ -49,6 +50,9 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = _clean(value)
         if record.exc_info and record.exc_info[0] is not None:
             entry["error"] = record.exc_info[0].__name__
+            # Code locations only: database errors are built without row values
+            # (hide_parameters), and one record stays one line.
+            entry["traceback"] = self.formatException(record.exc_info)[-MAX_TRACEBACK_CHARS:]
         return json.dumps(entry, ensure_ascii=False)
 
 

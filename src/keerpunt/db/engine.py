@@ -69,7 +69,8 @@ class Database:
         self.url = url
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
-        kwargs: dict[str, Any] = {"echo": echo}
+        # Error messages must not carry row values into logs (bodies, token hashes).
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         if self.is_sqlite:
             prepare_sqlite_file(url)
             kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}

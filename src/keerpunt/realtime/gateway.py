@@ -14,7 +14,12 @@ import logging
 from contextlib import suppress
 
 from pydantic import ValidationError
-from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+from starlette.websockets import (
+    WebSocket,
+    WebSocketDisconnect,
+    WebSocketDisconnected,
+    WebSocketState,
+)
 
 from keerpunt.accounts.principals import (
     CHAT_ROLES,
@@ -140,7 +145,12 @@ class Connection:
 
     async def send(self, frame: Frame) -> None:
         async with self._send_lock:
-            await self.websocket.send_text(frame.model_dump_json())
+            try:
+                await self.websocket.send_text(frame.model_dump_json())
+            except WebSocketDisconnected as exc:
+                # The client left while another task still had frames for it: an ordinary
+                # disconnect, and what it missed it gets on resume.
+                raise WebSocketDisconnect(1006) from exc
 
     async def run(self) -> None:
         is_staff = isinstance(self.principal, StaffPrincipal)
