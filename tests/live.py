@@ -68,6 +68,15 @@ async def make_staff(
     )
 
 
+async def pair(http: httpx.AsyncClient, ctx: Context) -> tuple[Chatter, Counselor]:
+    """A chatter whose chat counselor "anna" has accepted: the start of most tests."""
+    await make_staff(ctx, "anna")
+    youth = await Chatter.start(http)
+    anna = await Counselor.login(http)
+    assert (await anna.accept(youth.conversation)).status_code == 200
+    return youth, anna
+
+
 class Chatter:
     """An anonymous chatter over HTTP."""
 

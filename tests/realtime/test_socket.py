@@ -14,15 +14,7 @@ from websockets.exceptions import ConnectionClosed
 from keerpunt.config import Settings
 from keerpunt.context import Context
 from tests.conftest import make_settings
-from tests.live import Chatter, Counselor, LiveServer, Socket, make_staff
-
-
-async def _pair(http: httpx.AsyncClient, setup_ctx: Context) -> tuple[Chatter, Counselor]:
-    await make_staff(setup_ctx, "anna")
-    youth = await Chatter.start(http)
-    anna = await Counselor.login(http)
-    assert (await anna.accept(youth.conversation)).status_code == 200
-    return youth, anna
+from tests.live import Chatter, Counselor, LiveServer, Socket, make_staff, pair
 
 
 async def test_a_ticket_opens_one_socket_once(server: LiveServer) -> None:
@@ -58,7 +50,7 @@ async def test_send_is_acked_and_delivered_to_every_subscriber(
     server: LiveServer, setup_ctx: Context
 ) -> None:
     async with httpx.AsyncClient(base_url=server.url) as http:
-        youth, anna = await _pair(http, setup_ctx)
+        youth, anna = await pair(http, setup_ctx)
         phone = await Socket.open(server.ws_url, await youth.ticket())
         laptop = await Socket.open(server.ws_url, await youth.ticket())
         console = await Socket.open(server.ws_url, await anna.ticket())
@@ -128,7 +120,7 @@ async def test_typing_and_read_reach_the_other_side_only(
     server: LiveServer, setup_ctx: Context
 ) -> None:
     async with httpx.AsyncClient(base_url=server.url) as http:
-        youth, anna = await _pair(http, setup_ctx)
+        youth, anna = await pair(http, setup_ctx)
         phone = await Socket.open(server.ws_url, await youth.ticket())
         console = await Socket.open(server.ws_url, await anna.ticket())
         for sock in (phone, console):
@@ -158,7 +150,7 @@ def settings(db_url: str) -> Settings:
 
 async def test_heartbeats_carry_the_latest_seq(server: LiveServer, setup_ctx: Context) -> None:
     async with httpx.AsyncClient(base_url=server.url) as http:
-        youth, anna = await _pair(http, setup_ctx)
+        youth, anna = await pair(http, setup_ctx)
         sock = await Socket.open(server.ws_url, await youth.ticket())
         await sock.send({"type": "subscribe", "conversation": youth.conversation, "after_seq": 0})
         await sock.expect("conversation")
@@ -172,7 +164,7 @@ async def test_bad_frames_get_an_error_and_the_socket_lives_on(
     server: LiveServer, setup_ctx: Context
 ) -> None:
     async with httpx.AsyncClient(base_url=server.url) as http:
-        youth, _ = await _pair(http, setup_ctx)
+        youth, _ = await pair(http, setup_ctx)
         sock = await Socket.open(server.ws_url, await youth.ticket())
         bad_frames = [
             "{not json",

@@ -8,15 +8,7 @@ import uuid
 import httpx
 
 from keerpunt.context import Context
-from tests.live import Chatter, Counselor, LiveServer, Socket, make_staff
-
-
-async def _pair(http: httpx.AsyncClient, setup_ctx: Context) -> tuple[Chatter, Counselor]:
-    await make_staff(setup_ctx, "anna")
-    youth = await Chatter.start(http)
-    anna = await Counselor.login(http)
-    assert (await anna.accept(youth.conversation)).status_code == 200
-    return youth, anna
+from tests.live import Chatter, LiveServer, Socket, make_staff, pair
 
 
 def _send_frame(conversation: str, client_id: str, body: str) -> dict[str, str]:
@@ -27,7 +19,7 @@ async def test_s01_one_client_id_stores_one_message_over_every_path(
     server: LiveServer, setup_ctx: Context
 ) -> None:
     async with httpx.AsyncClient(base_url=server.url) as http:
-        youth, _ = await _pair(http, setup_ctx)
+        youth, _ = await pair(http, setup_ctx)
         client_id = str(uuid.uuid4())
         first = await Socket.open(server.ws_url, await youth.ticket())
         await first.send(_send_frame(youth.conversation, client_id, "eerste versie"))
@@ -66,7 +58,7 @@ async def test_s03_resume_over_the_socket_gets_exactly_what_was_missed(
     server: LiveServer, setup_ctx: Context
 ) -> None:
     async with httpx.AsyncClient(base_url=server.url) as http:
-        youth, anna = await _pair(http, setup_ctx)
+        youth, anna = await pair(http, setup_ctx)
         sock = await Socket.open(server.ws_url, await youth.ticket())
         await sock.send({"type": "subscribe", "conversation": youth.conversation, "after_seq": 0})
         held = (await sock.expect("message"))["seq"]
@@ -93,7 +85,7 @@ async def test_s03_resume_over_the_socket_gets_exactly_what_was_missed(
 
 async def test_s03_resume_over_long_poll(server: LiveServer, setup_ctx: Context) -> None:
     async with httpx.AsyncClient(base_url=server.url) as http:
-        youth, anna = await _pair(http, setup_ctx)
+        youth, anna = await pair(http, setup_ctx)
         held = (await youth.messages()).json()["last_seq"]
         missed = [f"bericht {n}" for n in range(25)]
         for body in missed:
@@ -121,7 +113,7 @@ async def test_s04_bad_cursors_get_an_explicit_error(
     server: LiveServer, setup_ctx: Context
 ) -> None:
     async with httpx.AsyncClient(base_url=server.url) as http:
-        youth, anna = await _pair(http, setup_ctx)
+        youth, anna = await pair(http, setup_ctx)
         stranger = await Chatter.start(http)
         beyond = await youth.messages(after_seq=99)
         assert beyond.status_code == 422
