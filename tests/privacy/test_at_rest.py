@@ -35,11 +35,11 @@ def test_a_sealed_value_opens_only_with_its_key_and_row() -> None:
     assert rotated.seal("x", b"r").key_id == "k2"
 
 
+# A check of the embedded database's files, so SQLite only.
+@pytest.mark.parametrize("backend", ["sqlite"])
 async def test_the_database_files_never_hold_the_text(
     server: LiveServer, setup_ctx: Context, backend: str
 ) -> None:
-    if backend != "sqlite":
-        pytest.skip("file-level check of the embedded database")
     await make_staff(setup_ctx, "anna")
     async with httpx.AsyncClient(base_url=server.url) as http:
         youth = await Chatter.start(http)
