@@ -162,6 +162,7 @@ def keys_init(
 ) -> None:
     """Create the encryption key and the session secret in DATA_DIR/secrets (mode 0600).
     Existing ones are kept: replacing the key would make every stored message unreadable."""
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     folder = data_dir / "secrets"
     keys = folder / "keerpunt_encryption_keys"
     secret = folder / "keerpunt_session_secret"
