@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from keerpunt.accounts.principals import ChatterPrincipal, Principal
+from keerpunt.accounts.principals import CHAT_ROLES, ChatterPrincipal, Principal, StaffPrincipal
 from keerpunt.chat import store
 from keerpunt.chat.models import Conversation
 from keerpunt.core.errors import NotFound
@@ -16,6 +16,16 @@ def may_see(principal: Principal, conv: Conversation) -> bool:
     if isinstance(principal, ChatterPrincipal):
         return conv.chatter_id == principal.chatter_id
     return conv.counselor_id == principal.user_id
+
+
+def takes_chats(staff: StaffPrincipal) -> bool:
+    """Counselors and supervisors work the queue; other staff roles never see it."""
+    return bool(staff.roles & CHAT_ROLES)
+
+
+def require_chat_staff(staff: StaffPrincipal) -> None:
+    if not takes_chats(staff):
+        raise NotFound(NOT_FOUND)
 
 
 async def visible_conversation(

@@ -17,14 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from keerpunt.accounts import actions as accounts
 from keerpunt.accounts import store as accounts_store
 from keerpunt.accounts.principals import (
-    CHAT_ROLES,
     ChatterPrincipal,
     Principal,
     StaffPrincipal,
 )
 from keerpunt.chat import store
-from keerpunt.chat.access import NOT_FOUND, visible_conversation
-from keerpunt.chat.models import Conversation, Message, message_aad
+from keerpunt.chat.access import NOT_FOUND, require_chat_staff, visible_conversation
+from keerpunt.chat.models import OPEN_STATUSES, Conversation, Message, message_aad
 from keerpunt.chat.queue import estimate_wait
 from keerpunt.context import Context, Tx
 from keerpunt.core.errors import Conflict, Invalid, NotFound
@@ -41,8 +40,6 @@ from keerpunt.realtime.events import (
 )
 
 log = logging.getLogger(__name__)
-
-OPEN = ("queued", "active")
 
 # System messages carry a code for clients and a Dutch text for those that show it as is.
 SYSTEM_TEXT = {
@@ -129,7 +126,7 @@ async def send_message(
                 raise Conflict("this conversation is not active", code="not_active")
             sender: Literal["chatter", "counselor"] = "counselor"
         else:
-            if conv.status not in OPEN:
+            if conv.status not in OPEN_STATUSES:
                 raise Conflict("this conversation has ended", code="conversation_ended")
             sender = "chatter"
         user_id = principal.user_id if isinstance(principal, StaffPrincipal) else None
@@ -188,8 +185,7 @@ def _status(tx: Tx, conv: Conversation) -> None:
 async def accept(ctx: Context, staff: StaffPrincipal, conversation_id: str) -> Conversation:
     """Take a waiting chat. Of several counselors accepting at once exactly one wins; the
     others get a Conflict."""
-    if not staff.roles & CHAT_ROLES:
-        raise NotFound(NOT_FOUND)
+    require_chat_staff(staff)
     async with ctx.write() as tx:
         # Lock the counselor first and the chat second, always in this order, so two
         # accepts by one counselor cannot both slip under the cap.
@@ -224,7 +220,7 @@ async def end(ctx: Context, principal: Principal, conversation_id: str) -> Conve
     ended chat again changes nothing."""
     async with ctx.write() as tx:
         conv = await visible_conversation(tx.session, principal, conversation_id, lock=True)
-        if conv.status not in OPEN:
+        if conv.status not in OPEN_STATUSES:
             return conv
         by_chatter = isinstance(principal, ChatterPrincipal)
         was_queued = conv.status == "queued"
@@ -282,7 +278,7 @@ async def signal_typing(
     """Typing is passed on, never stored."""
     async with ctx.read() as session:
         conv = await visible_conversation(session, principal, conversation_id)
-    if conv.status not in OPEN:
+    if conv.status not in OPEN_STATUSES:
         return
     sender: Literal["chatter", "counselor"] = (
         "chatter" if isinstance(principal, ChatterPrincipal) else "counselor"

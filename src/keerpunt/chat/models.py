@@ -9,6 +9,9 @@ from keerpunt.db.base import Base, BigId
 from keerpunt.db.types import EncryptedText, UTCDateTime
 from keerpunt.privacy.crypto import Sealed
 
+# A conversation in one of these still takes messages.
+OPEN_STATUSES = ("queued", "active")
+
 
 class Conversation(Base):
     __tablename__ = "conversations"

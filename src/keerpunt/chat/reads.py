@@ -4,9 +4,9 @@ Nothing here changes state."""
 from __future__ import annotations
 
 from keerpunt.accounts import store as accounts_store
-from keerpunt.accounts.principals import CHAT_ROLES, Principal, StaffPrincipal
+from keerpunt.accounts.principals import Principal, StaffPrincipal
 from keerpunt.chat import store
-from keerpunt.chat.access import NOT_FOUND, visible_conversation
+from keerpunt.chat.access import require_chat_staff, visible_conversation
 from keerpunt.chat.actions import message_out, queue_entries
 from keerpunt.chat.models import Conversation
 from keerpunt.chat.schemas import ConversationRead, MessagePage, MessageRead, Snapshot
@@ -82,11 +82,6 @@ def _view(conv: Conversation) -> ConversationRead:
         accepted_at=conv.accepted_at,
         ended_at=conv.ended_at,
     )
-
-
-def require_chat_staff(staff: StaffPrincipal) -> None:
-    if not staff.roles & CHAT_ROLES:
-        raise NotFound(NOT_FOUND)
 
 
 async def waiting(ctx: Context, staff: StaffPrincipal) -> list[QueueEntry]:

@@ -22,13 +22,13 @@ from starlette.websockets import (
 )
 
 from keerpunt.accounts.principals import (
-    CHAT_ROLES,
     ChatterPrincipal,
     Principal,
     StaffPrincipal,
 )
 from keerpunt.chat import actions as chat
 from keerpunt.chat import reads
+from keerpunt.chat.access import takes_chats
 from keerpunt.context import Context
 from keerpunt.core.errors import DomainError
 from keerpunt.realtime.actions import redeem_ticket
@@ -160,7 +160,7 @@ class Connection:
                 heartbeat_seconds=self.ctx.settings.heartbeat_seconds,
             )
         )
-        if isinstance(self.principal, StaffPrincipal) and self.principal.roles & CHAT_ROLES:
+        if isinstance(self.principal, StaffPrincipal) and takes_chats(self.principal):
             await self.subscription.add(STAFF_CHANNEL)
         tasks = [
             asyncio.create_task(self._read_loop(), name="socket-read"),

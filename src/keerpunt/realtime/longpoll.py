@@ -6,12 +6,11 @@ import asyncio
 
 from keerpunt.accounts.principals import Principal
 from keerpunt.chat import reads
+from keerpunt.chat.models import OPEN_STATUSES
 from keerpunt.chat.schemas import MessagePage
 from keerpunt.context import Context
 from keerpunt.realtime.bus import Lagged
 from keerpunt.realtime.events import ConversationOut, MessageOut, conversation_channel
-
-OPEN = ("queued", "active")
 
 
 async def poll(
@@ -19,7 +18,7 @@ async def poll(
 ) -> MessagePage:
     """Messages after `after_seq`; when there are none yet, wait up to `wait` seconds."""
     conv, messages, more = await reads.messages_after(ctx, principal, conversation_id, after_seq)
-    if messages or wait <= 0 or conv.status not in OPEN:
+    if messages or wait <= 0 or conv.status not in OPEN_STATUSES:
         return reads.page_of(conv, messages, more)
     subscription = ctx.bus.subscription()
     await subscription.add(conversation_channel(conv.id))
@@ -40,7 +39,7 @@ async def poll(
                 conv, messages, more = await reads.messages_after(
                     ctx, principal, conv.id, after_seq
                 )
-                if messages or conv.status not in OPEN:
+                if messages or conv.status not in OPEN_STATUSES:
                     return reads.page_of(conv, messages, more)
         conv, messages, more = await reads.messages_after(ctx, principal, conv.id, after_seq)
         return reads.page_of(conv, messages, more)
