@@ -196,6 +196,9 @@ class Socket:
     async def send(self, frame: dict[str, Any]) -> None:
         await self.connection.send(json.dumps(frame))
 
+    async def subscribe(self, conversation: str, after_seq: int = 0) -> None:
+        await self.send({"type": "subscribe", "conversation": conversation, "after_seq": after_seq})
+
     async def recv(self, timeout: float = 5) -> dict[str, Any]:
         raw = await asyncio.wait_for(self.connection.recv(), timeout)
         frame: dict[str, Any] = json.loads(raw)

@@ -55,9 +55,7 @@ async def test_send_is_acked_and_delivered_to_every_subscriber(
         laptop = await Socket.open(server.ws_url, await youth.ticket())
         console = await Socket.open(server.ws_url, await anna.ticket())
         for sock in (phone, laptop, console):
-            await sock.send(
-                {"type": "subscribe", "conversation": youth.conversation, "after_seq": 0}
-            )
+            await sock.subscribe(youth.conversation, 0)
             joined = await sock.expect("message")
             assert (joined["seq"], joined["code"]) == (1, "counselor_joined")
             status = await sock.expect("conversation")
@@ -103,9 +101,7 @@ async def test_staff_sockets_hear_the_queue(server: LiveServer, setup_ctx: Conte
         queue = await console.expect("queue")
         assert [w["conversation"] for w in queue["waiting"]] == [youth.conversation]
         waiting_sock = await Socket.open(server.ws_url, await youth.ticket())
-        await waiting_sock.send(
-            {"type": "subscribe", "conversation": youth.conversation, "after_seq": 0}
-        )
+        await waiting_sock.subscribe(youth.conversation, 0)
         position = await waiting_sock.expect("queue")
         assert position["position"] == 1
         await anna.accept(youth.conversation)
@@ -124,9 +120,7 @@ async def test_typing_and_read_reach_the_other_side_only(
         phone = await Socket.open(server.ws_url, await youth.ticket())
         console = await Socket.open(server.ws_url, await anna.ticket())
         for sock in (phone, console):
-            await sock.send(
-                {"type": "subscribe", "conversation": youth.conversation, "after_seq": 1}
-            )
+            await sock.subscribe(youth.conversation, 1)
             await sock.expect("conversation")
         await phone.send({"type": "typing", "conversation": youth.conversation})
         typing = await console.expect("typing")
@@ -152,7 +146,7 @@ async def test_heartbeats_carry_the_latest_seq(server: LiveServer, setup_ctx: Co
     async with httpx.AsyncClient(base_url=server.url) as http:
         youth, anna = await pair(http, setup_ctx)
         sock = await Socket.open(server.ws_url, await youth.ticket())
-        await sock.send({"type": "subscribe", "conversation": youth.conversation, "after_seq": 0})
+        await sock.subscribe(youth.conversation, 0)
         await sock.expect("conversation")
         await anna.send(youth.conversation, "een")
         beat = await sock.expect("heartbeat", conversations={youth.conversation: 2})

@@ -60,7 +60,7 @@ async def test_s03_resume_over_the_socket_gets_exactly_what_was_missed(
     async with httpx.AsyncClient(base_url=server.url) as http:
         youth, anna = await pair(http, setup_ctx)
         sock = await Socket.open(server.ws_url, await youth.ticket())
-        await sock.send({"type": "subscribe", "conversation": youth.conversation, "after_seq": 0})
+        await sock.subscribe(youth.conversation, 0)
         held = (await sock.expect("message"))["seq"]
         await sock.close()  # the phone drops
         missed = [f"bericht {n}" for n in range(25)]
@@ -68,9 +68,7 @@ async def test_s03_resume_over_the_socket_gets_exactly_what_was_missed(
             assert (await anna.send(youth.conversation, body)).status_code == 201
 
         back = await Socket.open(server.ws_url, await youth.ticket())
-        await back.send(
-            {"type": "subscribe", "conversation": youth.conversation, "after_seq": held}
-        )
+        await back.subscribe(youth.conversation, held)
         replayed = await back.messages(25)
         assert [m["body"] for m in replayed] == missed
         assert [m["seq"] for m in replayed] == list(range(held + 1, held + 26))
@@ -131,13 +129,13 @@ async def test_s04_bad_cursors_get_an_explicit_error(
         assert theirs.json() == nothing.json()
 
         sock = await Socket.open(server.ws_url, await youth.ticket())
-        await sock.send({"type": "subscribe", "conversation": youth.conversation, "after_seq": 99})
+        await sock.subscribe(youth.conversation, 99)
         error = await sock.expect("error")
         assert (error["code"], error["conversation"]) == ("bad_cursor", youth.conversation)
         foreign = await Socket.open(server.ws_url, await stranger.ticket())
         replies = []
         for conversation in (youth.conversation, str(uuid.uuid4())):
-            await foreign.send({"type": "subscribe", "conversation": conversation, "after_seq": 0})
+            await foreign.subscribe(conversation, 0)
             reply = await foreign.expect("error")
             replies.append((reply["code"], reply["reason"]))
         assert replies[0] == replies[1] == ("not_found", "no such conversation")
