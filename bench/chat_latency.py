@@ -741,6 +741,7 @@ async def spawned_server(args: argparse.Namespace) -> AsyncIterator[Target]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEERPUNT_")}
     env.update(
         KEERPUNT_ENV="development",
+        KEERPUNT_ALWAYS_OPEN="true",
         KEERPUNT_DATA_DIR=str(data),
         KEERPUNT_SECRETS_DIR=str(data / "secrets"),
     )

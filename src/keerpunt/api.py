@@ -9,17 +9,28 @@ from fastapi.routing import APIRoute
 
 from keerpunt import health
 from keerpunt.accounts.views import router as accounts_router
+from keerpunt.chat.pages import router as chat_pages
 from keerpunt.chat.views import router as chat_router
 from keerpunt.deps import optional_chatter, optional_staff
 from keerpunt.realtime.views import router as realtime_router
 
-ROUTERS: tuple[APIRouter, ...] = (health.router, accounts_router, chat_router, realtime_router)
+ROUTERS: tuple[APIRouter, ...] = (
+    health.router,
+    accounts_router,
+    chat_router,
+    realtime_router,
+    chat_pages,
+)
 
 # (method, path): reachable without credentials, each for a reason.
 PUBLIC = {
     ("GET", "/healthz"),  # load balancers
     ("POST", "/api/v1/auth/login"),  # the way in
     ("POST", "/api/v1/conversations"),  # a chat starts anonymously: one tap from an ad
+    ("GET", "/api/v1/opening"),  # the chat page and the organisation's site show it
+    ("GET", "/"),  # the chat page: one tap from an ad, nothing asked
+    ("GET", "/chat"),
+    ("GET", "/console"),  # the console page shows its login form; its data needs a session
 }
 AUTHENTICATORS = {optional_chatter, optional_staff}
 

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     max_message_chars: int = 4000
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "FULL"
 
+    # The organisation's policy (opening hours, help lines, quick exit, feedback); the
+    # shipped example when unset. See keerpunt/data/organisation.toml.
+    organisation_file: Path | None = None
+    # Demos and tests only: take chats whatever the opening hours say.
+    always_open: bool = False
+
     @field_validator("database_url")
     @classmethod
     def _strip(cls, value: str) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from keerpunt.config import Settings
 from keerpunt.core.clock import Clock, SystemClock
 from keerpunt.db.engine import Database
+from keerpunt.organisation import Organisation, load_organisation
 from keerpunt.privacy.crypto import KeyRing
 from keerpunt.privacy.tokens import TokenHasher, new_token
 from keerpunt.realtime.bus import Bus, MemoryBus
@@ -43,6 +44,7 @@ class Context:
     clock: Clock
     keyring: KeyRing
     hasher: TokenHasher
+    organisation: Organisation
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Tx]:
@@ -84,4 +86,5 @@ def build_context(
         clock=clock or SystemClock(),
         keyring=keyring,
         hasher=TokenHasher(secret),
+        organisation=load_organisation(settings.organisation_file),
     )

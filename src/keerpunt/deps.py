@@ -73,6 +73,15 @@ async def require_staff(
     return staff
 
 
+async def require_chatter(
+    chatter: Annotated[ChatterPrincipal | None, Depends(optional_chatter)],
+) -> ChatterPrincipal:
+    if chatter is None:
+        raise Unauthorized("send the chatter token as a Bearer header")
+    return chatter
+
+
 OptionalChatter = Annotated[ChatterPrincipal | None, Depends(optional_chatter)]
 AnyPrincipal = Annotated[Principal, Depends(require_principal)]
 Staff = Annotated[StaffPrincipal, Depends(require_staff)]
+Chatter = Annotated[ChatterPrincipal, Depends(require_chatter)]

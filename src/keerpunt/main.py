@@ -10,6 +10,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.staticfiles import StaticFiles
 
 from keerpunt import __version__
 from keerpunt.api import include_routers
@@ -23,11 +25,38 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
+# No inline script or style anywhere, so a message that slips past escaping still cannot
+# run; pages talk only to their own origin (ws: included, under CSP level 3 'self').
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; media-src 'self'; manifest-src 'self'; "
+    "form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+)
 HEADERS = [
-    (b"cache-control", b"no-store"),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
+    (b"content-security-policy", CSP.encode()),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
 ]
+NO_STORE = (b"cache-control", b"no-store")
+# Assets hold nothing personal: a cheap phone may keep them, but asks each time whether
+# they changed (ETag), so an upgrade is never half-applied.
+REVALIDATE = (b"cache-control", b"no-cache")
+
+
+class CompressPages:
+    """Pages and assets travel gzipped (a cheap phone on a slow line); API answers do not,
+    so no secret ever shares a compressed body with text an attacker chose (BREACH)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=500)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith("/api/"):
+            await self.gzip(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 class ForgetClientAddress:
@@ -47,6 +76,8 @@ class ForgetClientAddress:
 class SecurityHeaders:
     """Chat and staff answers are never cached: a shared phone must not keep them."""
 
+    static_prefix = "/static/"
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -55,9 +86,11 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        cache = REVALIDATE if scope["path"].startswith(self.static_prefix) else NO_STORE
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + HEADERS
+                message["headers"] = [*message.get("headers", []), *HEADERS, cache]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -108,7 +141,7 @@ def create_app(settings: Settings, *, ctx: Context | None = None) -> FastAPI:
         title="Keerpunt",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/api/docs" if settings.is_development else None,
+        docs_url=None,  # the interactive page loads its script from a CDN
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -117,7 +150,9 @@ def create_app(settings: Settings, *, ctx: Context | None = None) -> FastAPI:
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_middleware(CompressPages)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(ForgetClientAddress)  # added last, so it runs first
     include_routers(app)
+    app.mount("/static", StaticFiles(packages=[("keerpunt", "web/static")]), name="static")
     return app

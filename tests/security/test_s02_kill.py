@@ -55,6 +55,7 @@ class ServerProcess:
         self.env = {
             **os.environ,
             "KEERPUNT_ENV": "production",
+            "KEERPUNT_ALWAYS_OPEN": "true",
             "KEERPUNT_DATABASE_URL": settings.resolved_database_url(),
             "KEERPUNT_ENCRYPTION_KEYS": settings.encryption_keys.get_secret_value(),  # type: ignore[union-attr]
             "KEERPUNT_SESSION_SECRET": settings.session_secret.get_secret_value(),  # type: ignore[union-attr]

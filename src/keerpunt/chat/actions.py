@@ -23,7 +23,14 @@ from keerpunt.accounts.principals import (
 )
 from keerpunt.chat import store
 from keerpunt.chat.access import NOT_FOUND, require_chat_staff, visible_conversation
-from keerpunt.chat.models import OPEN_STATUSES, Conversation, Message, message_aad
+from keerpunt.chat.hours import opening_state
+from keerpunt.chat.models import (
+    OPEN_STATUSES,
+    Conversation,
+    FeedbackAnswer,
+    Message,
+    message_aad,
+)
 from keerpunt.chat.queue import estimate_wait
 from keerpunt.context import Context, Tx
 from keerpunt.core.errors import Conflict, Invalid, NotFound
@@ -46,7 +53,10 @@ SYSTEM_TEXT = {
     "counselor_joined": "Een hulpverlener is in het gesprek gekomen.",
     "ended_by_chatter": "Je hebt het gesprek beëindigd.",
     "ended_by_counselor": "De hulpverlener heeft het gesprek beëindigd.",
+    "quick_exit": "De chatter heeft de chat verlaten met de snelle uitgang.",
 }
+
+EndReason = Literal["quick_exit"]
 
 
 @dataclass(frozen=True)
@@ -82,7 +92,12 @@ async def start_conversation(
     visitor: str = "unknown",
     ref: str | None = None,
 ) -> Started:
-    """A new conversation in the queue; without a chatter, a new anonymous identity too."""
+    """A new conversation in the queue; without a chatter, a new anonymous identity too.
+    Outside opening hours nobody would answer, so the chat does not start."""
+    if not ctx.settings.always_open:
+        state = opening_state(ctx.organisation, ctx.clock.now())
+        if not state.open:
+            raise Conflict("the chat is closed now; see the opening hours", code="closed")
     async with ctx.write() as tx:
         token = None
         if chatter is None:
@@ -215,9 +230,14 @@ async def accept(ctx: Context, staff: StaffPrincipal, conversation_id: str) -> C
     return conv
 
 
-async def end(ctx: Context, principal: Principal, conversation_id: str) -> Conversation:
+async def end(
+    ctx: Context, principal: Principal, conversation_id: str, reason: EndReason | None = None
+) -> Conversation:
     """Either side ends the chat. A chat that ends before pick-up is abandoned. Ending an
-    ended chat again changes nothing."""
+    ended chat again changes nothing. A chatter who leaves by quick exit says so, so the
+    counselor knows why the chat stopped mid-sentence."""
+    if reason == "quick_exit" and not isinstance(principal, ChatterPrincipal):
+        raise Invalid("only the chatter leaves by quick exit", code="invalid_reason")
     async with ctx.write() as tx:
         conv = await visible_conversation(tx.session, principal, conversation_id, lock=True)
         if conv.status not in OPEN_STATUSES:
@@ -227,7 +247,7 @@ async def end(ctx: Context, principal: Principal, conversation_id: str) -> Conve
         conv.status = "abandoned" if was_queued else "ended"
         conv.ended_at = ctx.clock.now()
         conv.ended_by = "chatter" if by_chatter else "counselor"
-        code = "ended_by_chatter" if by_chatter else "ended_by_counselor"
+        code = reason or ("ended_by_chatter" if by_chatter else "ended_by_counselor")
         _append(ctx, tx, conv, "system", SYSTEM_TEXT[code], code=code)
         _status(tx, conv)
         if was_queued:
@@ -301,3 +321,28 @@ async def signal_read(ctx: Context, principal: Principal, conversation_id: str, 
     await ctx.bus.publish(
         conversation_channel(conv.id), ReadOut(conversation=conv.id, reader=reader, seq=seq)
     )
+
+
+async def give_feedback(
+    ctx: Context, chatter: ChatterPrincipal, conversation_id: str, answers: dict[str, str]
+) -> None:
+    """The chatter's answers to the organisation's feedback questions, once per chat and
+    only after it ended. Every question is optional; unknown questions or choices change
+    nothing."""
+    questions = {q.id: {c.id for c in q.choices} for q in ctx.organisation.feedback}
+    for question, answer in answers.items():
+        if answer not in questions.get(question, set()):
+            raise Invalid(f"no such question or choice: {question}", code="invalid_feedback")
+    async with ctx.write() as tx:
+        conv = await visible_conversation(tx.session, chatter, conversation_id, lock=True)
+        if conv.status in OPEN_STATUSES:
+            raise Conflict("feedback comes after the chat has ended", code="still_open")
+        if await store.has_feedback(tx.session, conv.id):
+            raise Conflict("feedback for this chat was already given", code="feedback_given")
+        now = ctx.clock.now()
+        for question, answer in sorted(answers.items()):
+            tx.session.add(
+                FeedbackAnswer(
+                    conversation_id=conv.id, question=question, answer=answer, created_at=now
+                )
+            )

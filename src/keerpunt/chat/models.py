@@ -57,3 +57,15 @@ class Message(Base):
 
 def message_aad(conversation_id: str, seq: int) -> bytes:
     return f"message:{conversation_id}:{seq}".encode()
+
+
+class FeedbackAnswer(Base):
+    """The chatter's answer to one feedback question after a chat: ids only, no text, so
+    reports can count them and nothing here can identify anyone."""
+
+    __tablename__ = "feedback_answers"
+
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), primary_key=True)
+    question: Mapped[str] = mapped_column(String(32), primary_key=True)
+    answer: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

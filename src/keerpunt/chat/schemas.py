@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,6 +27,28 @@ class ConversationCreated(BaseModel):
     status: Status
     position: int
     estimated_wait_seconds: int | None
+
+
+class EndRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # "quick_exit": the chatter left with the quick-exit button or Escape.
+    reason: Literal["quick_exit"] | None = None
+
+
+class FeedbackCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Question id to choice id, for the questions the chatter answered (all optional).
+    answers: dict[Annotated[str, Field(max_length=32)], Annotated[str, Field(max_length=32)]] = (
+        Field(default_factory=dict, max_length=3)
+    )
+
+
+class OpeningRead(BaseModel):
+    open: bool
+    opens_at: datetime | None
+    closes_at: datetime | None
 
 
 class MessageCreate(BaseModel):

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from keerpunt.chat.models import Conversation, Message
+from keerpunt.chat.models import Conversation, FeedbackAnswer, Message
 
 PICKUPS_FOR_ESTIMATE = 10
 
@@ -105,3 +105,12 @@ async def last_seqs(session: AsyncSession, ids: Sequence[str]) -> dict[str, int]
         select(Conversation.id, Conversation.last_seq).where(Conversation.id.in_(ids))
     )
     return {row.id: row.last_seq for row in result}
+
+
+async def has_feedback(session: AsyncSession, conversation_id: str) -> bool:
+    found = await session.scalar(
+        select(FeedbackAnswer.question)
+        .where(FeedbackAnswer.conversation_id == conversation_id)
+        .limit(1)
+    )
+    return found is not None

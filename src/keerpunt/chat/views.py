@@ -7,17 +7,21 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from keerpunt.chat import actions, reads
+from keerpunt.chat.hours import opening_state
 from keerpunt.chat.schemas import (
     ConversationCreate,
     ConversationCreated,
     ConversationRead,
+    EndRequest,
+    FeedbackCreate,
     MessageAck,
     MessageCreate,
     MessagePage,
+    OpeningRead,
     QueueRead,
     Snapshot,
 )
-from keerpunt.deps import AnyPrincipal, CtxDep, OptionalChatter, Staff, bearer_token
+from keerpunt.deps import AnyPrincipal, Chatter, CtxDep, OptionalChatter, Staff, bearer_token
 from keerpunt.realtime import longpoll
 
 router = APIRouter(prefix="/api/v1", tags=["chat"])
@@ -85,9 +89,30 @@ async def messages(
 
 
 @router.post("/conversations/{conversation_id}/end", summary="End the chat (either side)")
-async def end(conversation_id: str, principal: AnyPrincipal, ctx: CtxDep) -> ConversationRead:
-    await actions.end(ctx, principal, conversation_id)
+async def end(
+    conversation_id: str, principal: AnyPrincipal, ctx: CtxDep, body: EndRequest | None = None
+) -> ConversationRead:
+    await actions.end(ctx, principal, conversation_id, reason=body.reason if body else None)
     return await reads.conversation_view(ctx, principal, conversation_id)
+
+
+@router.post(
+    "/conversations/{conversation_id}/feedback",
+    status_code=204,
+    summary="The chatter's answers to the feedback questions, once, after the chat",
+)
+async def feedback(
+    conversation_id: str, body: FeedbackCreate, chatter: Chatter, ctx: CtxDep
+) -> None:
+    await actions.give_feedback(ctx, chatter, conversation_id, body.answers)
+
+
+@router.get("/opening", summary="Whether the chat is open now, and when it opens or closes")
+async def opening(ctx: CtxDep) -> OpeningRead:
+    if ctx.settings.always_open:
+        return OpeningRead(open=True, opens_at=None, closes_at=None)
+    state = opening_state(ctx.organisation, ctx.clock.now())
+    return OpeningRead(open=state.open, opens_at=state.opens_at, closes_at=state.closes_at)
 
 
 @router.post(

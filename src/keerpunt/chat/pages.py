@@ -1,0 +1,77 @@
+"""The chat page for chatters and the counselor console: server-rendered HTML."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from babel.dates import format_date, format_time
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse
+
+from keerpunt.chat.hours import opening_state
+from keerpunt.deps import CtxDep
+from keerpunt.organisation import Locale, Organisation
+from keerpunt.web.i18n import pick_locale, translations
+from keerpunt.web.render import page
+from keerpunt.web.strings import translated
+from keerpunt.web.strings.chat import CHAT
+from keerpunt.web.strings.console import CONSOLE
+
+router = APIRouter(include_in_schema=False)
+
+Lang = Annotated[str | None, Query(alias="lang", max_length=5)]
+
+
+def opens_text(org: Organisation, opens_at: datetime, now: datetime, locale: Locale) -> str:
+    """ "today at 14:00", "tomorrow at 14:00" or "on Monday 28 December at 14:00"."""
+    _ = translations(locale).gettext
+    local, today = opens_at.astimezone(org.zone), now.astimezone(org.zone).date()
+    clock = format_time(local, "HH:mm", locale=locale)
+    days = (local.date() - today).days
+    if days == 0:
+        return _("The chat opens today at {time}.").format(time=clock)
+    if days == 1:
+        return _("The chat opens tomorrow at {time}.").format(time=clock)
+    day = format_date(local, "EEEE d MMMM", locale=locale)
+    return _("The chat opens on {day} at {time}.").format(day=day, time=clock)
+
+
+@router.get("/", response_class=HTMLResponse)
+@router.get("/chat", response_class=HTMLResponse)
+async def chat_page(ctx: CtxDep, lang: Lang = None) -> HTMLResponse:
+    locale = pick_locale(lang)
+    org, now = ctx.organisation, ctx.clock.now()
+    state = opening_state(org, now)
+    is_open = ctx.settings.always_open or state.open
+    opens = None
+    if not is_open and state.opens_at is not None:
+        opens = opens_text(org, state.opens_at, now, locale)
+    closes = None
+    if is_open and not ctx.settings.always_open and state.closes_at is not None:
+        closes = format_time(state.closes_at.astimezone(org.zone), "HH:mm", locale=locale)
+    return page(
+        "chat.html",
+        locale,
+        is_open=is_open,
+        opens=opens,
+        closes=closes,
+        org=org,
+        strings=translated(CHAT, locale),
+        config={
+            "quickExitUrl": org.quick_exit_url,
+            "maxChars": ctx.settings.max_message_chars,
+            "locale": locale,
+        },
+    )
+
+
+@router.get("/console", response_class=HTMLResponse)
+async def console_page(ctx: CtxDep, lang: Lang = None) -> HTMLResponse:
+    locale = pick_locale(lang)
+    return page(
+        "console.html",
+        locale,
+        strings=translated(CONSOLE, locale),
+        config={"maxChars": ctx.settings.max_message_chars, "locale": locale},
+    )
