@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -54,6 +58,77 @@ class LiveServer:
         self.server.should_exit = True
         self.thread.join(15)
         self.socket.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServerProcess:
+    """`keerpunt serve` as a child process, killed and restarted on the same port."""
+
+    def __init__(self, settings: Settings, log: Path, **env: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "KEERPUNT_ENV": "production",
+            "KEERPUNT_ALWAYS_OPEN": "true",
+            "KEERPUNT_COOKIE_SECURE": str(settings.cookie_secure).lower(),
+            "KEERPUNT_DATABASE_URL": settings.resolved_database_url(),
+            "KEERPUNT_ENCRYPTION_KEYS": settings.encryption_keys.get_secret_value(),  # type: ignore[union-attr]
+            "KEERPUNT_SESSION_SECRET": settings.session_secret.get_secret_value(),  # type: ignore[union-attr]
+            "KEERPUNT_SECRETS_DIR": str(log.parent),
+            **env,
+        }
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start_process(self) -> None:
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "keerpunt", "serve", "--port", str(self.port)],
+                env=self.env,
+                stdout=out,
+                stderr=out,
+            )
+
+    def healthy(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise RuntimeError(f"server exited: see {self.log}")
+        try:
+            return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    async def start(self) -> None:
+        self.start_process()
+        for _ in range(300):
+            if await asyncio.to_thread(self.healthy):
+                return
+            await asyncio.sleep(0.05)
+        raise RuntimeError("server did not become healthy")
+
+    def start_sync(self) -> None:
+        self.start_process()
+        for _ in range(300):
+            if self.healthy():
+                return
+            time.sleep(0.05)
+        raise RuntimeError("server did not become healthy")
+
+    def signal(self, signum: int) -> None:
+        assert self.process is not None
+        self.process.send_signal(signum)
+        self.process.wait(30)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
 
 
 async def make_staff(

@@ -15,9 +15,6 @@ import json
 import os
 import random
 import signal
-import socket
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,6 +28,7 @@ from websockets.exceptions import ConnectionClosed, WebSocketException
 from keerpunt.config import Settings
 from keerpunt.db import migrate
 from tests.databases import database
+from tests.live import ServerProcess
 
 pytestmark = pytest.mark.slow
 
@@ -38,61 +36,6 @@ CLIENTS = int(os.environ.get("KEERPUNT_KILL_CLIENTS", "20"))
 MESSAGES = int(os.environ.get("KEERPUNT_KILL_MESSAGES", "50"))
 KILLS = int(os.environ.get("KEERPUNT_KILL_COUNT", "30"))
 TRANSIENT = (httpx.HTTPError, OSError, WebSocketException, TimeoutError, KeyError)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class ServerProcess:
-    """`keerpunt serve` as a child process, killed and restarted on the same port."""
-
-    def __init__(self, settings: Settings, log: Path) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **os.environ,
-            "KEERPUNT_ENV": "production",
-            "KEERPUNT_ALWAYS_OPEN": "true",
-            "KEERPUNT_DATABASE_URL": settings.resolved_database_url(),
-            "KEERPUNT_ENCRYPTION_KEYS": settings.encryption_keys.get_secret_value(),  # type: ignore[union-attr]
-            "KEERPUNT_SESSION_SECRET": settings.session_secret.get_secret_value(),  # type: ignore[union-attr]
-            "KEERPUNT_SECRETS_DIR": str(log.parent),
-        }
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    async def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "keerpunt", "serve", "--port", str(self.port)],
-                env=self.env,
-                stdout=out,
-                stderr=out,
-            )
-        async with httpx.AsyncClient(base_url=self.url, timeout=1) as http:
-            for _ in range(300):
-                try:
-                    if (await http.get("/healthz")).status_code == 200:
-                        return
-                except httpx.HTTPError:
-                    pass
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"server exited: see {self.log}")
-                await asyncio.sleep(0.05)
-        raise RuntimeError("server did not become healthy")
-
-    def signal(self, signum: int) -> None:
-        assert self.process is not None
-        self.process.send_signal(signum)
-        self.process.wait(30)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(10)
 
 
 @dataclass

@@ -1,0 +1,594 @@
+// The chatter's page. What matters most: a message is never lost and never shown twice.
+//
+// - The chat (its id and the chatter token) lives in sessionStorage: gone when the tab
+//   closes, never in a cookie or an address.
+// - Messages not yet acknowledged live in memory only (a shared phone keeps nothing) and
+//   are sent again with their original client_id after a reconnect; the server stores
+//   each client_id once.
+// - The list shows a message only when its seq is the next one; anything else is a gap,
+//   and we ask again from the last seq we hold.
+import { $, clockTime, el, show } from "./dom.js";
+import { HttpError, Socket, api, backoff } from "./socket.js";
+import { config, t } from "./strings.js";
+
+const STORE_KEY = "keerpunt.chat";
+const TYPING_EVERY_MS = 3000;
+const TYPING_IDLE_MS = 4000;
+
+const state = {
+  id: null,
+  token: null,
+  status: null, // queued | active | ended | abandoned
+  lastSeq: 0,
+  pending: new Map(), // client_id -> { body, node, sent }
+  socket: null,
+  polling: false,
+  pollAbort: null,
+  typingSentAt: 0,
+  typingTimer: null,
+  queue: null, // last position frame
+};
+
+const ui = {
+  intro: $("#intro"),
+  help: $("#help-lines"),
+  start: $("#start"),
+  startError: $("#start-error"),
+  chat: $("#chat"),
+  connection: $("#connection"),
+  queue: $("#queue"),
+  messages: $("#messages"),
+  typing: $("#typing"),
+  composer: $("#composer"),
+  input: $("#message"),
+  end: $("#end"),
+  ended: $("#ended"),
+  feedback: $("#feedback"),
+  feedbackThanks: $("#feedback-thanks"),
+  again: $("#again"),
+};
+
+// ---- quick exit: first, so it works even if something below fails ---------------------
+
+function quickExit() {
+  const { id, token, status } = state;
+  if (id && token && (status === "queued" || status === "active")) {
+    // keepalive lets the request finish after the page is gone; the counselor is told.
+    api(`/api/v1/conversations/${id}/end`, {
+      method: "POST",
+      token,
+      body: { reason: "quick_exit" },
+      keepalive: true,
+    }).catch(() => {});
+  }
+  try {
+    sessionStorage.clear();
+  } catch {
+    // storage may be disabled; nothing was kept then
+  }
+  state.socket?.stop();
+  document.title = "";
+  document.body.replaceChildren();
+  location.replace(config.quickExitUrl);
+}
+
+$("#quick-exit").addEventListener("click", quickExit);
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") {
+    event.preventDefault();
+    quickExit();
+  }
+});
+
+// The language switch replaces this page in the history too, so the chat only ever takes
+// one entry and quick exit's replace leaves nothing to go Back to.
+for (const link of document.querySelectorAll("nav.lang a")) {
+  link.addEventListener("click", (event) => {
+    event.preventDefault();
+    location.replace(link.href);
+  });
+}
+
+// ---- storage ------------------------------------------------------------------------------
+
+function save() {
+  try {
+    sessionStorage.setItem(STORE_KEY, JSON.stringify({ id: state.id, token: state.token }));
+  } catch {
+    // private mode without storage: the chat works, it just cannot survive a reload
+  }
+}
+
+function load() {
+  try {
+    return JSON.parse(sessionStorage.getItem(STORE_KEY) || "null");
+  } catch {
+    return null;
+  }
+}
+
+// ---- rendering ----------------------------------------------------------------------------
+
+function setConnection(name) {
+  ui.connection.dataset.state = name;
+  const key = {
+    connecting: "state_connecting",
+    online: "state_online",
+    reconnecting: "state_reconnecting",
+    offline: "state_offline",
+    polling: "state_polling",
+  }[name];
+  ui.connection.textContent = key ? t(key) : "";
+  show(ui.connection, Boolean(key));
+}
+
+function messageText(message) {
+  if (message.sender === "system" && message.code) {
+    const key = `system_${message.code}`;
+    const text = t(key);
+    return text === key ? message.body : text;
+  }
+  return message.body;
+}
+
+function bubble({ sender, body, createdAt, status, code }) {
+  const who = { chatter: t("you"), counselor: t("counselor") }[sender];
+  return el(
+    "li",
+    { class: `message ${sender}`, dataset: code ? { code } : {} },
+    who ? el("span", { class: "who visually-hidden" }, `${who}: `) : null,
+    el("span", { class: "body" }, body),
+    el(
+      "span",
+      { class: "meta" },
+      createdAt ? el("time", { datetime: createdAt }, clockTime(createdAt, config.locale)) : null,
+      status ? el("span", { class: "status" }, status) : null,
+    ),
+  );
+}
+
+function atBottom() {
+  const list = ui.messages;
+  return list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+}
+
+function scrollDown(force = false) {
+  if (force || atBottom()) ui.messages.scrollTop = ui.messages.scrollHeight;
+}
+
+// A message from the server: shown once, in order. Returns false on a gap.
+function receive(message) {
+  if (message.seq <= state.lastSeq) return true; // already shown
+  if (message.seq !== state.lastSeq + 1) return false;
+  const follow = atBottom();
+  const node = bubble({
+    sender: message.sender,
+    body: messageText(message),
+    createdAt: message.created_at,
+    code: message.code,
+  });
+  node.dataset.seq = String(message.seq);
+  const mine = state.pending.get(message.client_id);
+  if (mine) {
+    mine.node.remove();
+    state.pending.delete(message.client_id);
+  }
+  const firstPending = ui.messages.querySelector("li.pending");
+  ui.messages.insertBefore(node, firstPending);
+  state.lastSeq = message.seq;
+  if (message.sender === "counselor") showTyping(false);
+  scrollDown(follow || Boolean(mine));
+  return true;
+}
+
+function showTyping(active) {
+  ui.typing.textContent = active ? t("counselor_typing") : "";
+}
+
+function showQueue() {
+  const frame = state.queue;
+  if (state.status !== "queued" || !frame) {
+    show(ui.queue, false);
+    return;
+  }
+  const place =
+    frame.position <= 1 ? t("queue_first") : t("queue_position", { position: frame.position });
+  const seconds = frame.estimated_wait_seconds;
+  let wait = "";
+  if (seconds !== null && seconds !== undefined) {
+    wait = seconds < 60 ? t("queue_wait_short") : t("queue_wait", { minutes: Math.round(seconds / 60) });
+  }
+  ui.queue.replaceChildren(
+    el("span", { class: "place" }, place),
+    wait ? el("span", { class: "wait" }, ` ${wait}`) : null,
+    el("span", { class: "ahead" }, ` ${t("queue_type_ahead")}`),
+  );
+  show(ui.queue, true);
+}
+
+function setStatus(status) {
+  if (status === state.status) return;
+  state.status = status;
+  showQueue();
+  if (status === "ended" || status === "abandoned") finish();
+}
+
+// ---- sending ------------------------------------------------------------------------------
+
+function newClientId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+function transmit(clientId) {
+  const item = state.pending.get(clientId);
+  if (!item) return;
+  if (state.polling) {
+    postMessage(clientId, item);
+    return;
+  }
+  state.socket?.send({ type: "send", conversation: state.id, client_id: clientId, body: item.body });
+}
+
+async function postMessage(clientId, item) {
+  if (item.posting) return;
+  item.posting = true;
+  try {
+    const ack = await api(`/api/v1/conversations/${state.id}/messages`, {
+      method: "POST",
+      token: state.token,
+      body: { client_id: clientId, body: item.body },
+    });
+    acknowledge({ client_id: clientId, seq: ack.seq });
+    poke();
+  } catch (error) {
+    if (error instanceof HttpError && error.status < 500 && error.status !== 429 && error.status !== 408) {
+      refuse(clientId, error.code);
+    }
+    // otherwise it stays pending and goes again on the next round
+  } finally {
+    item.posting = false;
+  }
+}
+
+function acknowledge(ack) {
+  const item = state.pending.get(ack.client_id);
+  if (!item) return;
+  item.sent = true;
+  item.node.classList.remove("pending-unsent");
+  item.node.querySelector(".status").textContent = t("sent");
+}
+
+function refuse(clientId, code) {
+  const item = state.pending.get(clientId);
+  if (!item) return;
+  state.pending.delete(clientId);
+  item.node.classList.add("refused");
+  item.node.querySelector(".status").textContent = code === "too_long" ? t("too_long") : t("failed");
+}
+
+function resendAll() {
+  for (const clientId of state.pending.keys()) transmit(clientId);
+}
+
+function submit(event) {
+  event.preventDefault();
+  const body = ui.input.value.trim();
+  if (!body || !state.id || state.status === "ended" || state.status === "abandoned") return;
+  if (body.length > config.maxChars) {
+    ui.typing.textContent = t("too_long");
+    return;
+  }
+  const clientId = newClientId();
+  const node = bubble({ sender: "chatter", body, status: t("sending") });
+  node.classList.add("pending");
+  node.dataset.clientId = clientId;
+  ui.messages.append(node);
+  state.pending.set(clientId, { body, node, sent: false });
+  ui.input.value = "";
+  sendTyping(false);
+  scrollDown(true);
+  transmit(clientId);
+}
+
+function sendTyping(active) {
+  clearTimeout(state.typingTimer);
+  const now = Date.now();
+  if (active) {
+    if (now - state.typingSentAt > TYPING_EVERY_MS) {
+      state.typingSentAt = now;
+      state.socket?.send({ type: "typing", conversation: state.id, active: true });
+    }
+    state.typingTimer = setTimeout(() => sendTyping(false), TYPING_IDLE_MS);
+  } else if (state.typingSentAt) {
+    state.typingSentAt = 0;
+    state.socket?.send({ type: "typing", conversation: state.id, active: false });
+  }
+}
+
+ui.composer.addEventListener("submit", submit);
+ui.input.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) submit(event);
+});
+ui.input.addEventListener("input", () => {
+  if (ui.input.value) sendTyping(true);
+});
+
+// ---- the socket -----------------------------------------------------------------------------
+
+function subscribe() {
+  state.socket?.send({ type: "subscribe", conversation: state.id, after_seq: state.lastSeq });
+}
+
+function onFrame(frame) {
+  if (frame.conversation && frame.conversation !== state.id) return;
+  switch (frame.type) {
+    case "message":
+      if (!receive(frame)) subscribe(); // a gap: ask again from what we hold
+      break;
+    case "ack":
+      acknowledge(frame);
+      break;
+    case "conversation":
+      if (frame.status === "ended" || frame.status === "abandoned") {
+        closeOut(frame.status, frame.last_seq);
+      } else {
+        if (frame.last_seq > state.lastSeq) subscribe();
+        setStatus(frame.status);
+      }
+      break;
+    case "queue":
+      state.queue = frame;
+      showQueue();
+      break;
+    case "typing":
+      if (frame.sender === "counselor") showTyping(frame.active);
+      break;
+    case "heartbeat":
+    case "pong":
+      if ((frame.conversations?.[state.id] ?? 0) > state.lastSeq) subscribe();
+      break;
+    case "error":
+      if (frame.client_id) refuse(frame.client_id, frame.code);
+      else if (frame.code === "not_found") gone();
+      break;
+    default:
+      break;
+  }
+}
+
+function connect() {
+  state.socket = new Socket({
+    ticket: async () =>
+      (await api("/api/v1/ws-ticket", { method: "POST", token: state.token })).ticket,
+    onReady: () => {
+      subscribe();
+      resendAll();
+    },
+    onFrame,
+    onState: (name) => {
+      if (!state.polling || name === "online") setConnection(name);
+    },
+    onGone: gone,
+    onFallback: (failing) => (failing ? startPolling() : stopPolling()),
+  });
+  state.socket.start();
+}
+
+// ---- long-poll, when sockets do not get through -------------------------------------------
+
+let pollWake = null;
+
+function poke() {
+  pollWake?.();
+}
+
+async function startPolling() {
+  if (state.polling) return;
+  state.polling = true;
+  setConnection("polling");
+  let attempt = 0;
+  while (state.polling && state.id) {
+    resendAll();
+    try {
+      state.pollAbort = new AbortController();
+      const waitSeconds = state.pending.size ? 0 : 25;
+      const page = await api(
+        `/api/v1/conversations/${state.id}/messages?after_seq=${state.lastSeq}&wait=${waitSeconds}`,
+        { token: state.token, signal: state.pollAbort.signal },
+      );
+      attempt = 0;
+      setConnection("polling");
+      for (const message of page.messages) receive(message);
+      if (page.status === "queued") {
+        const view = await api(`/api/v1/conversations/${state.id}`, { token: state.token });
+        state.queue = {
+          position: view.position,
+          estimated_wait_seconds: view.estimated_wait_seconds,
+        };
+      }
+      setStatus(page.status);
+      if (state.status === "ended" || state.status === "abandoned") break;
+      if (waitSeconds === 0) await new Promise((resolve) => setTimeout(resolve, 1000));
+    } catch (error) {
+      if (!state.polling) break;
+      if (error instanceof HttpError && (error.status === 401 || error.status === 404)) {
+        gone();
+        break;
+      }
+      setConnection(navigator.onLine === false ? "offline" : "reconnecting");
+      await new Promise((resolve) => {
+        pollWake = resolve;
+        setTimeout(resolve, backoff(attempt++));
+      });
+    }
+  }
+}
+
+function stopPolling() {
+  state.polling = false;
+  state.pollAbort?.abort();
+  pollWake?.();
+  subscribe();
+  resendAll();
+}
+
+// ---- the chat's life ----------------------------------------------------------------------
+
+function enterChat() {
+  show(ui.intro, false);
+  show(ui.help, false);
+  show(ui.ended, false);
+  show(ui.chat, true);
+  ui.input.disabled = false;
+  ui.input.focus();
+  connect();
+}
+
+async function start(event) {
+  event.preventDefault();
+  const button = $("#start-button");
+  button.disabled = true;
+  show(ui.startError, false);
+  const visitor = new FormData(ui.start).get("visitor") || "unknown";
+  const ref = new URLSearchParams(location.search).get("ref");
+  const body = { visitor };
+  if (ref && /^[A-Za-z0-9_.-]{1,64}$/.test(ref)) body.ref = ref;
+  try {
+    const created = await api("/api/v1/conversations", {
+      method: "POST",
+      body,
+      token: state.token || undefined,
+    });
+    Object.assign(state, { id: created.id, token: created.token, status: "queued", lastSeq: 0 });
+    state.queue = {
+      position: created.position,
+      estimated_wait_seconds: created.estimated_wait_seconds,
+    };
+    save();
+    ui.messages.replaceChildren();
+    showQueue();
+    enterChat();
+  } catch (error) {
+    ui.startError.textContent =
+      error instanceof HttpError && error.code === "closed" ? t("closed_now") : t("start_failed");
+    show(ui.startError, true);
+    if (error instanceof HttpError && error.code === "closed") show(ui.help, true);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// The chat ended: fetch whatever the socket has not shown yet (the last words, the
+// system line), then close the socket for good.
+async function closeOut(status, lastSeq) {
+  let after = state.lastSeq;
+  try {
+    while (after < lastSeq) {
+      const page = await api(`/api/v1/conversations/${state.id}/messages?after_seq=${after}`, {
+        token: state.token,
+      });
+      for (const message of page.messages) receive(message);
+      if (!page.more || state.lastSeq === after) break;
+      after = state.lastSeq;
+    }
+  } catch {
+    // the transcript so far stays on screen; the end is what matters now
+  }
+  setStatus(status);
+}
+
+function finish() {
+  state.socket?.stop();
+  state.polling = false;
+  state.pollAbort?.abort();
+  showTyping(false);
+  show(ui.connection, false);
+  show(ui.queue, false);
+  ui.input.disabled = true;
+  show(ui.composer, false);
+  show(ui.end, false);
+  show(ui.ended, true);
+  ui.ended.querySelector("h2").focus?.();
+}
+
+function gone() {
+  state.socket?.stop();
+  state.polling = false;
+  try {
+    sessionStorage.removeItem(STORE_KEY);
+  } catch {
+    // nothing kept
+  }
+  Object.assign(state, { id: null, token: null, status: null, lastSeq: 0 });
+  show(ui.chat, false);
+  show(ui.intro, true);
+  if (ui.startError) {
+    ui.startError.textContent = t("chat_gone");
+    show(ui.startError, true);
+  }
+}
+
+async function endChat() {
+  if (!window.confirm(t("confirm_end"))) return;
+  try {
+    const view = await api(`/api/v1/conversations/${state.id}/end`, {
+      method: "POST",
+      token: state.token,
+    });
+    setStatus(view.status);
+  } catch (error) {
+    if (error instanceof HttpError && error.status === 404) gone();
+  }
+}
+
+async function sendFeedback(event) {
+  event.preventDefault();
+  const answers = {};
+  for (const [name, value] of new FormData(ui.feedback)) answers[name] = value;
+  try {
+    await api(`/api/v1/conversations/${state.id}/feedback`, {
+      method: "POST",
+      token: state.token,
+      body: { answers },
+    });
+  } catch {
+    // feedback is optional; a second try or a hiccup is not worth bothering anyone with
+  }
+  show(ui.feedback, false);
+  ui.feedbackThanks.textContent = t("feedback_thanks");
+}
+
+function again() {
+  // A new chat under the same anonymous identity, so the counselor can see it continues.
+  Object.assign(state, { id: null, status: null, lastSeq: 0, queue: null });
+  state.pending.clear();
+  ui.messages.replaceChildren();
+  show(ui.composer, true);
+  show(ui.end, true);
+  show(ui.ended, false);
+  if (ui.feedback) {
+    ui.feedback.reset();
+    show(ui.feedback, true);
+    ui.feedbackThanks.textContent = "";
+  }
+  show(ui.chat, false);
+  show(ui.intro, true);
+  $("#start-button")?.focus();
+}
+
+ui.start?.addEventListener("submit", start);
+ui.end.addEventListener("click", endChat);
+ui.feedback?.addEventListener("submit", sendFeedback);
+ui.again.addEventListener("click", again);
+
+// A reload in the same tab picks the chat up where it was.
+const kept = load();
+if (kept?.id && kept?.token) {
+  Object.assign(state, { id: kept.id, token: kept.token, status: "queued" });
+  enterChat();
+}
