@@ -22,7 +22,15 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    Request,
+    sync_playwright,
+)
 
 from keerpunt.config import Settings
 from keerpunt.context import Context, build_context
@@ -124,11 +132,9 @@ def e2e_settings(folder: Path, neutral_url: str, **overrides: object) -> Setting
     database = folder / "keerpunt.db"
     url = f"sqlite+aiosqlite:///{database}"
     migrate.upgrade(url)
-    values: dict[str, object] = {
-        "organisation_file": organisation_file(folder, neutral_url),
-        "heartbeat_seconds": 5.0,
-    }
-    values.update(overrides)
+    values: dict[str, object] = {"heartbeat_seconds": 5.0, **overrides}
+    if "organisation_file" not in values:
+        values["organisation_file"] = organisation_file(folder, neutral_url)
     return make_settings(url, **values)
 
 
@@ -177,8 +183,10 @@ class Watch:
 
     errors: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
+    finished: list[Request] = field(default_factory=list)
 
     def attach(self, page: Page) -> None:
+        page.on("requestfinished", lambda request: self.finished.append(request))
         page.on(
             "console", lambda msg: self.errors.append(msg.text) if msg.type == "error" else None
         )
@@ -278,3 +286,16 @@ class StaffApi:
 
     def close(self) -> None:
         self.http.close()
+
+
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page: Page) -> list[str]:
+    """axe-core (shipped inside axe-playwright-python) at WCAG 2.1 AA: one line per
+    violated rule, with the first offending element."""
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_AA}})
+    return [
+        f"{v['id']}: {v['help']} at {v['nodes'][0]['target']}"
+        for v in results.response["violations"]
+    ]

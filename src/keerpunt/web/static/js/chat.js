@@ -37,6 +37,7 @@ const ui = {
   chat: $("#chat"),
   connection: $("#connection"),
   queue: $("#queue"),
+  log: $("#log"),
   messages: $("#messages"),
   typing: $("#typing"),
   composer: $("#composer"),
@@ -148,12 +149,12 @@ function bubble({ sender, body, createdAt, status, code }) {
 }
 
 function atBottom() {
-  const list = ui.messages;
+  const list = ui.log;
   return list.scrollHeight - list.scrollTop - list.clientHeight < 80;
 }
 
 function scrollDown(force = false) {
-  if (force || atBottom()) ui.messages.scrollTop = ui.messages.scrollHeight;
+  if (force || atBottom()) ui.log.scrollTop = ui.log.scrollHeight;
 }
 
 // A message from the server: shown once, in order. Returns false on a gap.
