@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip --disable-pip-version-check -q
 
-.PHONY: demo test lint typecheck pytest bench lock clean
+.PHONY: demo test lint typecheck pytest bench lock messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ bench: $(VENV)/.dev
 lock:
 	uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -o requirements.lock
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements-dev.lock
+
+# Collect new page texts into the Dutch catalogue; then translate the empty entries.
+messages: $(VENV)/.dev
+	$(BIN)/pybabel extract -F src/keerpunt/web/babel.cfg -k N_ --no-location --omit-header \
+		-o $(VENV)/messages.pot src/keerpunt
+	$(BIN)/pybabel update -i $(VENV)/messages.pot -d src/keerpunt/web/locales -l nl \
+		--no-fuzzy-matching --omit-header
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

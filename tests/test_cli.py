@@ -117,3 +117,14 @@ def test_demo_serves_with_the_chosen_password(tmp_path: Path) -> None:
         output, _ = process.communicate(timeout=20)
     assert "demo-wachtwoord-42" in output
     assert f"http://127.0.0.1:{port}" in output
+
+
+def test_a_broken_organisation_file_stops_the_server_with_one_line(tmp_path: Path) -> None:
+    policy = tmp_path / "organisation.toml"
+    policy.write_text('quick_exit_url = "/"\n[opening_hours]\nmonday = ["22:00-12:00"]\n')
+    env = clean_env(tmp_path, KEERPUNT_ENV="development", KEERPUNT_ORGANISATION_FILE=str(policy))
+    result = keerpunt("serve", env=env)
+    assert result.returncode != 0
+    assert "opening_hours.monday" in result.stderr
+    assert "ends before it starts" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -22,6 +22,7 @@ from keerpunt.core.errors import DomainError
 from keerpunt.core.logging import configure_logging
 from keerpunt.db import migrate
 from keerpunt.db.engine import sqlite_path
+from keerpunt.organisation import load_organisation
 from keerpunt.privacy.crypto import KeyRing
 from keerpunt.privacy.tokens import new_token
 from keerpunt.server import uvicorn_config
@@ -48,6 +49,7 @@ def settings_or_exit() -> Settings:
     try:
         settings = load_settings()
         settings.check()
+        load_organisation(settings.organisation_file)  # a broken policy file stops us here
     except ConfigError as exc:
         raise fail(str(exc)) from None
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
@@ -181,6 +183,8 @@ def demo(
 ) -> None:
     """Keys, schema and a demo counselor in ./data, then serve on 127.0.0.1."""
     keys_init(Path(os.environ.get("KEERPUNT_DATA_DIR", "data")))
+    # A demo is tried at any hour; KEERPUNT_ALWAYS_OPEN=false shows the closed page.
+    os.environ.setdefault("KEERPUNT_ALWAYS_OPEN", "true")
     settings = settings_or_exit()
     url = settings.resolved_database_url()
     migrate.upgrade(url)
@@ -203,10 +207,11 @@ def demo(
     run(ensure_demo_user())
     base = f"http://127.0.0.1:{port}"
     out.print(
-        f"\n[bold]Keerpunt demo[/bold] at {base}\n"
-        f"  API documentation: {base}/api/docs (development mode)\n"
-        f"  How to chat with curl and a socket client: docs/protocol.md\n"
-        f"  Demo counselor: user name [bold]demo[/bold], password [bold]{password}[/bold]\n",
+        f"\n[bold]Keerpunt demo[/bold]\n"
+        f"  Chat page (open it on a phone-sized window): {base}/\n"
+        f"  Counselor console: {base}/console\n"
+        f"  Demo counselor: user name [bold]demo[/bold], password [bold]{password}[/bold]\n"
+        f"  API schema: {base}/api/openapi.json; the protocol: docs/protocol.md\n",
         highlight=False,
     )
     serve(host="127.0.0.1", port=port)

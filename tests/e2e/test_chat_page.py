@@ -152,7 +152,8 @@ def test_the_first_load_is_light_and_talks_to_no_other_host(
     page_response = httpx.get(f"{site.url}/", headers={"Accept-Encoding": "gzip"})
     assert page_response.headers["content-encoding"] == "gzip"
     scripts = [url for url in youth.watch.requests if url.endswith(".js") or ".js?" in url]
-    assert scripts and all("/static/js/" in url for url in scripts)
+    assert scripts
+    assert all("/static/js/" in url for url in scripts)
 
 
 def test_a_320_pixel_screen_needs_no_sideways_scrolling(
