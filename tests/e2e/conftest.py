@@ -185,6 +185,12 @@ class Watch:
     requests: list[str] = field(default_factory=list)
     finished: list[Request] = field(default_factory=list)
 
+    @property
+    def problems(self) -> list[str]:
+        """Console errors but the browser's own note on every non-2xx fetch (a 401 before
+        log-in, a 409 when a colleague was first), which no page can silence."""
+        return [error for error in self.errors if not error.startswith("Failed to load resource")]
+
     def attach(self, page: Page) -> None:
         page.on("requestfinished", lambda request: self.finished.append(request))
         page.on(
@@ -230,9 +236,13 @@ def chatter(
 
 
 def counselor(
-    browser: Browser, site: Site, contexts: list[BrowserContext], username: str = "anna"
+    browser: Browser,
+    site: Site,
+    contexts: list[BrowserContext],
+    username: str = "anna",
+    lang: str = "nl",
 ) -> Browsing:
-    browsing = open_page(browser, f"{site.url}/console", viewport=DESKTOP)
+    browsing = open_page(browser, f"{site.url}/console?lang={lang}", viewport=DESKTOP)
     contexts.append(browsing.context)
     page = browsing.page
     page.fill("#username", username)

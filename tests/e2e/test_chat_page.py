@@ -88,7 +88,7 @@ def test_a_chat_from_start_to_feedback(
     start_chat(page, who=None)
     expect(page.locator("#queue")).to_be_visible()
     expect(page.locator("#messages li")).to_have_count(0)
-    assert youth.watch.errors == []
+    assert youth.watch.problems == []
     staff.close()
 
 
@@ -198,7 +198,7 @@ def test_no_accessibility_violations_in_any_state(
     assert axe_violations(page) == [], "ended"
     english = chatter(browser, site, contexts, lang="en")
     assert axe_violations(english.page) == [], "start, in English"
-    assert youth.watch.errors == []
+    assert youth.watch.problems == []
     staff.close()
 
 

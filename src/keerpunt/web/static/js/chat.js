@@ -174,8 +174,8 @@ function receive(message) {
     mine.node.remove();
     state.pending.delete(message.client_id);
   }
-  const firstPending = ui.messages.querySelector("li.pending");
-  ui.messages.insertBefore(node, firstPending);
+  // Stored messages go above our own that the server has not echoed yet.
+  ui.messages.insertBefore(node, ui.messages.querySelector("li.local"));
   state.lastSeq = message.seq;
   if (message.sender === "counselor") showTyping(false);
   scrollDown(follow || Boolean(mine));
@@ -260,7 +260,7 @@ function acknowledge(ack) {
   const item = state.pending.get(ack.client_id);
   if (!item) return;
   item.sent = true;
-  item.node.classList.remove("pending-unsent");
+  item.node.classList.remove("pending");
   item.node.querySelector(".status").textContent = t("sent");
 }
 
@@ -268,6 +268,7 @@ function refuse(clientId, code) {
   const item = state.pending.get(clientId);
   if (!item) return;
   state.pending.delete(clientId);
+  item.node.classList.remove("pending");
   item.node.classList.add("refused");
   item.node.querySelector(".status").textContent = code === "too_long" ? t("too_long") : t("failed");
 }
@@ -286,7 +287,7 @@ function submit(event) {
   }
   const clientId = newClientId();
   const node = bubble({ sender: "chatter", body, status: t("sending") });
-  node.classList.add("pending");
+  node.classList.add("local", "pending");
   node.dataset.clientId = clientId;
   ui.messages.append(node);
   state.pending.set(clientId, { body, node, sent: false });

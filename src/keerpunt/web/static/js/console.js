@@ -61,7 +61,6 @@ const baseTitle = document.title;
 
 const state = {
   user: null,
-  lastUserId: null,
   socket: null,
   generation: 0, // bumps on every ready; an older snapshot answer is dropped
   queueFrameSeen: false, // a queue frame came after the snapshot was asked for
@@ -202,6 +201,14 @@ function renderNotify() {
   show(ui.notify, notifyPermission() === "default");
 }
 
+// The permission can change outside the page (the browser's site settings).
+navigator.permissions
+  ?.query({ name: "notifications" })
+  .then((status) => {
+    status.onchange = renderNotify;
+  })
+  .catch(() => {});
+
 function updateTitle() {
   let count = state.queue.length;
   for (const conv of state.convs.values()) count += conv.unread;
@@ -277,7 +284,6 @@ ui.logout.addEventListener("click", async () => {
 function startConsole(user) {
   if (state.carried && state.carried.userId !== user.id) state.carried = null;
   state.user = user;
-  state.lastUserId = user.id;
   state.lastKeepalive = Date.now();
   ui.who.textContent = t("logged_in_as", { name: user.display_name || user.username });
   setPaused(user.paused);
@@ -458,14 +464,15 @@ function onFrame(frame) {
 
 function applyQueue(waiting) {
   const now = Date.now();
-  const before = new Set(state.queue.map((entry) => entry.conversation));
-  state.queue = waiting.map((entry) => ({
-    conversation: entry.conversation,
-    visitor: entry.visitor,
-    position: entry.position,
-    since: now - entry.waiting_seconds * 1000,
-  }));
-  // Keep the time already shown for chats that were there: a frame does not reset the clock.
+  const before = new Map(state.queue.map((entry) => [entry.conversation, entry]));
+  state.queue = waiting.map((entry) => {
+    let since = now - entry.waiting_seconds * 1000;
+    // The server counts whole seconds: keep our clock unless it is clearly off, so the
+    // time shown does not jump back and forth with each frame.
+    const old = before.get(entry.conversation);
+    if (old && Math.abs(old.since - since) < 2000) since = old.since;
+    return { conversation: entry.conversation, visitor: entry.visitor, position: entry.position, since };
+  });
   const fresh = state.queue.filter((entry) => !before.has(entry.conversation));
   if (state.queueLoaded && fresh.length && !state.paused) {
     beep("chat");
@@ -566,6 +573,8 @@ async function accept(id) {
     const read = await call(`/api/v1/conversations/${encodeURIComponent(id)}/accept`, { method: "POST" });
     const conv = ensureConv(read);
     if (!conv.resubscribing && state.socket?.ready) subscribe(conv);
+    // Ours now: out of the queue at once, before the next queue frame says so.
+    dropFromQueue(id);
     select(conv.id, { focus: "message" });
     notice(t("accepted", { visitor: visitorText(read.visitor) }));
   } catch (error) {
@@ -586,12 +595,20 @@ async function accept(id) {
   }
 }
 
+function dropFromQueue(id) {
+  if (!state.queue.some((entry) => entry.conversation === id)) return;
+  state.queue = state.queue.filter((entry) => entry.conversation !== id);
+  renderQueue();
+  updateTitle();
+}
+
 function acceptNext() {
-  if (state.queue.length === 0) {
+  const next = state.queue.find((entry) => !state.convs.has(entry.conversation));
+  if (!next) {
     notice(t("queue_empty"));
     return;
   }
-  accept(state.queue[0].conversation);
+  accept(next.conversation);
 }
 
 // Pause and cap ---------------------------------------------------------------------------------
@@ -827,11 +844,13 @@ function setStatus(conv, status) {
   conv.chatterTypingUntil = 0;
   conv.draft = "";
   if (conv === current()) {
+    // Focus in the message box would be lost: put it on the log, where a key typed by
+    // habit does nothing (on the close button, Enter would close the tab unseen).
     const hadFocus = conv.panel.contains(document.activeElement);
     ui.message.value = "";
     renderComposer();
     renderTyping();
-    if (hadFocus) conv.closeButton.focus();
+    if (hadFocus) conv.scroller.focus();
   }
   renderCap();
   renderAcceptable();
