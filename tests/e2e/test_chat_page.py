@@ -83,6 +83,13 @@ def test_a_chat_from_start_to_feedback(
 
     assert run_async(answers, site.settings) == [("helpful", "yes")]
 
+    # Nothing kept outside the tab: no cookie, no local storage, no token in an address.
+    token = page.evaluate("JSON.parse(sessionStorage.getItem('keerpunt.chat')).token")
+    assert len(token) >= 43
+    assert youth.context.cookies() == []
+    assert page.evaluate("localStorage.length") == 0
+    assert not [url for url in youth.watch.requests if token in url]
+
     # And again: a new chat, in the queue, for the same tab.
     page.get_by_role("button", name="Start een nieuwe chat").click()
     start_chat(page, who=None)

@@ -1,0 +1,353 @@
+"""Makes the screenshots in docs/img/ from a real server and Debian's Chromium.
+
+Run it with `make screenshots`. It needs /usr/bin/chromium (apt-get install chromium);
+Playwright only drives it, so `playwright install` is never needed.
+
+What it does, in a temporary data folder that is removed afterwards:
+
+1. `keerpunt keys init`, `db upgrade` and `user create anna`, then `keerpunt serve` on a
+   free loopback port, open whatever the hour.
+2. One chat is picked up and ended over the API first, so the waiting screen has a pace
+   to estimate from.
+3. On a phone (360x740, Dutch): the start page, waiting in line with a message typed
+   ahead, and the chat with counselor Anna. On a desktop (1280x800): Anna's console with
+   two chats in tabs and one chatter waiting.
+4. A second server, closed now and open only tomorrow 09:00-17:00: the closed page.
+
+The servers are stopped at the end, also when something fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from keerpunt.organisation import WEEKDAYS
+
+ROOT = Path(__file__).resolve().parent.parent
+IMAGES = ROOT / "docs" / "img"
+ORGANISATION = ROOT / "src" / "keerpunt" / "data" / "organisation.toml"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 360, "height": 740},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}}
+COOKIE = "__Host-keerpunt_session"
+TIMEOUT_MS = 15_000
+
+# A fictional chat. The youth typed the first line while waiting.
+TYPED_AHEAD = "Hoi. Mag ik iets vragen zonder dat iemand het te weten komt?"
+EXCHANGE = [
+    ("counselor", "Hoi, ik ben Anna. Ja, dat mag. Je hoeft je naam niet te zeggen."),
+    ("chatter", "Een jongen uit de buurt zegt dat ik hem 600 euro schuld heb."),
+    ("chatter", "Ik moet voor hem gaan dealen om het terug te betalen."),
+    ("counselor", "Wat goed dat je dit vertelt. Waarom zegt hij dat je hem iets schuldig bent?"),
+    (
+        "chatter",
+        "Hij gaf me vorige maand nieuwe schoenen en wat geld. Nu noemt hij het een lening.",
+    ),
+    (
+        "counselor",
+        "Dat is een bekende truc: eerst iets geven en daarna een 'schuld' maken. "
+        "Jij hebt niets fout gedaan. Voel je je nu veilig?",
+    ),
+    ("chatter", "Niet echt. Hij weet waar ik woon."),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def base_env(data_dir: Path) -> dict[str, str]:
+    """This machine's environment without any KEERPUNT_ setting, plus ours."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("KEERPUNT_")}
+    env.update(
+        KEERPUNT_ENV="development",
+        KEERPUNT_ALWAYS_OPEN="true",
+        KEERPUNT_DATA_DIR=str(data_dir),
+        KEERPUNT_COOKIE_SECURE="true",
+    )
+    return env
+
+
+def keerpunt(env: dict[str, str], *args: str, stdin: str | None = None) -> None:
+    """Runs one `keerpunt` command; its output is shown only when it fails."""
+    done = subprocess.run(  # noqa: S603 (our own interpreter, fixed arguments)
+        [sys.executable, "-m", "keerpunt", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"keerpunt {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+
+
+class Server:
+    """`keerpunt serve` as a child process on a free loopback port."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env = env
+        self.log = log
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(  # noqa: S603 (our own interpreter)
+                [sys.executable, "-m", "keerpunt", "serve", "--port", str(self.port)],
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server stopped:\n{self.log.read_text()}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("the server did not become healthy in 30 s")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+
+
+class Staff:
+    """Counselor anna over plain HTTP, for the chat picked up before the screenshots."""
+
+    def __init__(self, url: str, password: str) -> None:
+        self.http = httpx.Client(base_url=url, timeout=10)
+        response = self.http.post(
+            "/api/v1/auth/login", json={"username": "anna", "password": password}
+        )
+        response.raise_for_status()
+        cookies = response.headers.get_list("set-cookie")
+        session = next(c for c in cookies if c.startswith(f"{COOKIE}="))
+        self.headers = {"Cookie": session.split(";", 1)[0]}
+
+    def accept_and_end(self, conversation: str) -> None:
+        for step in ("accept", "end"):
+            response = self.http.post(
+                f"/api/v1/conversations/{conversation}/{step}", headers=self.headers
+            )
+            response.raise_for_status()
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def new_chat(url: str, visitor: str) -> str:
+    """A chatter who starts a chat over the API and then only waits."""
+    response = httpx.post(f"{url}/api/v1/conversations", json={"visitor": visitor}, timeout=10)
+    response.raise_for_status()
+    return str(response.json()["id"])
+
+
+def new_context(browser: Browser, **options: Any) -> BrowserContext:
+    context = browser.new_context(locale="nl-NL", timezone_id="Europe/Amsterdam", **options)
+    context.set_default_timeout(TIMEOUT_MS)
+    return context
+
+
+def shoot(page: Page, name: str) -> None:
+    page.screenshot(path=IMAGES / name, full_page=False, animations="disabled")
+    print(f"wrote docs/img/{name}")
+
+
+def say(page: Page, text: str) -> None:
+    page.fill("#message", text)
+    page.press("#message", "Enter")
+
+
+def open_chat(browser: Browser, url: str, password: str) -> None:
+    """Everything but the closed page, against one open server."""
+    staff = Staff(url, password)
+    try:
+        staff.accept_and_end(new_chat(url, "youth"))
+    finally:
+        staff.close()
+
+    phone_context = new_context(browser, **PHONE)
+    desk_context = new_context(browser, **DESKTOP)
+    try:
+        phone = phone_context.new_page()
+        phone.goto(f"{url}/?lang=nl")
+        expect(phone.locator("#start-button")).to_be_visible()
+        shoot(phone, "chat-start.png")
+
+        first = new_chat(url, "unknown")  # waits before our youth, and says nothing yet
+        phone.get_by_label("Voor mezelf").check()
+        phone.get_by_role("button", name="Start de chat").click()
+        expect(phone.locator("#connection")).to_have_attribute("data-state", "online")
+        expect(phone.locator("#queue")).to_contain_text("nummer 2")
+        say(phone, TYPED_AHEAD)
+        expect(phone.locator("li.chatter[data-seq='1']")).to_be_visible()
+        shoot(phone, "chat-waiting.png")
+
+        console = desk_context.new_page()
+        console.goto(f"{url}/console?lang=nl")
+        console.fill("#username", "anna")
+        console.fill("#password", password)
+        console.press("#password", "Enter")
+        expect(console.locator("#connection")).to_have_attribute("data-state", "online")
+        waiting = console.locator("#queue li[data-conversation]")
+        expect(waiting).to_have_count(2)
+        youth = waiting.nth(1).get_attribute("data-conversation")
+        if not youth or youth == first:
+            raise RuntimeError("our youth is not second in the queue")
+        for conversation in (first, youth):
+            console.locator(f"#queue li[data-conversation='{conversation}'] button.accept").click()
+            tab = console.locator(f"#tabs [role=tab][data-conversation='{conversation}']")
+            expect(tab).to_be_visible()
+        new_chat(url, "relative")
+        expect(waiting).to_have_count(1)
+
+        console.locator(f"#tabs [role=tab][data-conversation='{youth}']").click()
+        expect(phone.locator("li.system[data-code='counselor_joined']")).to_be_visible()
+        shown = 2  # the line typed ahead and "a counselor has joined"
+        for sender, text in EXCHANGE:
+            say(console if sender == "counselor" else phone, text)
+            shown += 1
+            expect(phone.locator("#messages li[data-seq]")).to_have_count(shown)
+        log = "[role=tabpanel]:not([hidden]) [role=log] li[data-seq]"
+        expect(console.locator(log)).to_have_count(shown)
+        expect(phone.locator("li.pending")).to_have_count(0)
+        phone.locator("#message").blur()
+        shoot(phone, "chat-chatting.png")
+        console.locator("#message").focus()
+        shoot(console, "console.png")
+    finally:
+        phone_context.close()
+        desk_context.close()
+
+
+def closed_organisation(folder: Path) -> Path:
+    """The shipped organisation file, open only tomorrow 09:00-17:00."""
+    text = ORGANISATION.read_text(encoding="utf-8")
+    zone = ZoneInfo(tomllib.loads(text)["timezone"])
+    tomorrow = WEEKDAYS[(dt.datetime.now(zone).date() + dt.timedelta(days=1)).weekday()]
+    lines = []
+    for line in text.splitlines():
+        if line.split(" ")[0] in WEEKDAYS:
+            continue
+        lines.append(line)
+        if line == "[opening_hours]":
+            lines.append(f'{tomorrow} = ["09:00-17:00"]')
+    path = folder / "organisation.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def closed_chat(browser: Browser, url: str) -> None:
+    context = new_context(browser, **PHONE)
+    try:
+        page = context.new_page()
+        page.goto(f"{url}/?lang=nl")
+        expect(page.locator("#closed")).to_contain_text("morgen om 09:00")
+        expect(page.locator("#help-lines")).to_be_visible()
+        # The sticky bar stays on top; scroll so that the closed notice sits just below it.
+        page.evaluate(
+            """() => {
+                const bar = document.querySelector("header.bar").offsetHeight;
+                const top = document.querySelector("#closed").getBoundingClientRect().top;
+                window.scrollTo(0, window.scrollY + top - bar - 12);
+            }"""
+        )
+        shoot(page, "chat-closed.png")
+    finally:
+        context.close()
+
+
+def main() -> None:
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="keerpunt-screenshots-"))
+    data = folder / "data"
+    env = base_env(data)
+    password = secrets.token_urlsafe(16)
+    servers: list[Server] = []
+    try:
+        keerpunt(env, "keys", "init", "--data-dir", str(data))
+        keerpunt(env, "db", "upgrade")
+        keerpunt(
+            env,
+            "user",
+            "create",
+            "anna",
+            "--role",
+            "counselor",
+            "--display-name",
+            "Anna",
+            "--password-stdin",
+            stdin=password + "\n",
+        )
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                open_server = Server(env, folder / "open.log")
+                servers.append(open_server)
+                open_server.start()
+                open_chat(browser, open_server.url, password)
+                open_server.stop()
+
+                closed_env = {
+                    **env,
+                    "KEERPUNT_ALWAYS_OPEN": "false",
+                    "KEERPUNT_ORGANISATION_FILE": str(closed_organisation(folder)),
+                }
+                closed_server = Server(closed_env, folder / "closed.log")
+                servers.append(closed_server)
+                closed_server.start()
+                closed_chat(browser, closed_server.url)
+            finally:
+                browser.close()
+    finally:
+        for server in servers:
+            server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
