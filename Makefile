@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip --disable-pip-version-check -q
 
-.PHONY: demo test lint typecheck pytest bench lock messages clean
+.PHONY: demo test lint typecheck pytest bench screenshots lock messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,8 @@ demo: $(VENV)/.runtime
 	KEERPUNT_ENV=development $(BIN)/keerpunt demo
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy --strict src
@@ -39,6 +39,10 @@ test: lint typecheck pytest
 bench: $(VENV)/.dev
 	$(BIN)/python bench/chat_latency.py --spawn
 
+# Remake the screenshots in docs/img/ (needs Debian's chromium).
+screenshots: $(VENV)/.dev
+	$(BIN)/python scripts/screenshots.py
+
 # Regenerate the lock files after changing dependencies in pyproject.toml (needs uv).
 lock:
 	uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -o requirements.lock
@@ -49,7 +53,7 @@ messages: $(VENV)/.dev
 	$(BIN)/pybabel extract -F src/keerpunt/web/babel.cfg -k N_ --no-location --omit-header \
 		-o $(VENV)/messages.pot src/keerpunt
 	$(BIN)/pybabel update -i $(VENV)/messages.pot -d src/keerpunt/web/locales -l nl \
-		--no-fuzzy-matching --omit-header
+		--no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

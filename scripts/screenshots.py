@@ -66,8 +66,11 @@ TIMEOUT_MS = 15_000
 TYPED_AHEAD = "Hoi. Mag ik iets vragen zonder dat iemand het te weten komt?"
 EXCHANGE = [
     ("counselor", "Hoi, ik ben Anna. Ja, dat mag. Je hoeft je naam niet te zeggen."),
-    ("chatter", "Een jongen uit de buurt zegt dat ik hem 600 euro schuld heb."),
-    ("chatter", "Ik moet voor hem gaan dealen om het terug te betalen."),
+    (
+        "chatter",
+        "Een jongen uit de buurt zegt dat ik hem 600 euro schuld heb. "
+        "Ik moet voor hem gaan dealen om het terug te betalen.",
+    ),
     ("counselor", "Wat goed dat je dit vertelt. Waarom zegt hij dat je hem iets schuldig bent?"),
     (
         "chatter",
@@ -80,6 +83,8 @@ EXCHANGE = [
     ),
     ("chatter", "Niet echt. Hij weet waar ik woon."),
 ]
+# What Anna is writing when the pictures are taken: the phone shows that she types.
+DRAFT = "Dat snap ik. Is er iemand bij wie je"
 
 
 def free_port() -> int:
@@ -216,6 +221,8 @@ def open_chat(browser: Browser, url: str, password: str) -> None:
         phone = phone_context.new_page()
         phone.goto(f"{url}/?lang=nl")
         expect(phone.locator("#start-button")).to_be_visible()
+        # On a phone the question and the button are below the promises: scroll to them.
+        phone.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
         shoot(phone, "chat-start.png")
 
         first = new_chat(url, "unknown")  # waits before our youth, and says nothing yet
@@ -255,9 +262,12 @@ def open_chat(browser: Browser, url: str, password: str) -> None:
         log = "[role=tabpanel]:not([hidden]) [role=log] li[data-seq]"
         expect(console.locator(log)).to_have_count(shown)
         expect(phone.locator("li.pending")).to_have_count(0)
+        # The console's note "chat accepted" goes after 8 s; the queue clock runs meanwhile.
+        expect(console.locator("#notice")).to_be_empty()
+        console.fill("#message", DRAFT)
+        expect(phone.locator("#typing")).not_to_be_empty()
         phone.locator("#message").blur()
         shoot(phone, "chat-chatting.png")
-        console.locator("#message").focus()
         shoot(console, "console.png")
     finally:
         phone_context.close()
@@ -302,6 +312,7 @@ def closed_chat(browser: Browser, url: str) -> None:
 
 
 def main() -> None:
+    expect.set_options(timeout=TIMEOUT_MS)
     IMAGES.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="keerpunt-screenshots-"))
     data = folder / "data"

@@ -158,6 +158,12 @@ def test_the_first_load_is_light_and_talks_to_no_other_host(
     # The page really arrived compressed, and the scripts are plain modules, no framework.
     page_response = httpx.get(f"{site.url}/", headers={"Accept-Encoding": "gzip"})
     assert page_response.headers["content-encoding"] == "gzip"
+    # The page works under a CSP without inline script (no console error above says so).
+    policy = page_response.headers["content-security-policy"]
+    assert "script-src 'self';" in policy
+    assert "unsafe-inline" not in policy
+    assert "object-src 'none'" in policy
+    assert youth.watch.problems == []
     scripts = [url for url in youth.watch.requests if url.endswith(".js") or ".js?" in url]
     assert scripts
     assert all("/static/js/" in url for url in scripts)

@@ -270,7 +270,8 @@ function refuse(clientId, code) {
   state.pending.delete(clientId);
   item.node.classList.remove("pending");
   item.node.classList.add("refused");
-  item.node.querySelector(".status").textContent = code === "too_long" ? t("too_long") : t("failed");
+  const reason = { too_long: "too_long", conversation_ended: "refused_ended", not_active: "refused_ended" };
+  item.node.querySelector(".status").textContent = t(reason[code] || "refused");
 }
 
 function resendAll() {
