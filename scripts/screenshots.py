@@ -221,8 +221,6 @@ def open_chat(browser: Browser, url: str, password: str) -> None:
         phone = phone_context.new_page()
         phone.goto(f"{url}/?lang=nl")
         expect(phone.locator("#start-button")).to_be_visible()
-        # On a phone the question and the button are below the promises: scroll to them.
-        phone.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
         shoot(phone, "chat-start.png")
 
         first = new_chat(url, "unknown")  # waits before our youth, and says nothing yet
