@@ -38,20 +38,13 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 
 from keerpunt.organisation import WEEKDAYS
 
+# One launch configuration for the browser tests and this script.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parent.parent
 IMAGES = ROOT / "docs" / "img"
 ORGANISATION = ROOT / "src" / "keerpunt" / "data" / "organisation.toml"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 PHONE: dict[str, Any] = {
     "viewport": {"width": 360, "height": 740},
     "device_scale_factor": 2,

@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, BrowserContext, Dialog, Locator, Page, 
 
 from tests.e2e.conftest import (
     PHONE,
+    Browsing,
     NeutralSite,
     Site,
     add_counselor,
@@ -54,6 +55,17 @@ def accept_first(console: Page) -> str:
     entry.locator("button.accept").click()
     expect(console.locator(f"#tabs [role=tab][data-conversation='{conversation}']")).to_be_visible()
     return conversation
+
+
+def in_a_chat(
+    browser: Browser, site: Site, contexts: list[BrowserContext]
+) -> tuple[Browsing, Browsing]:
+    """A chatter who started a chat, and counselor anna who accepted it."""
+    youth = chatter(browser, site, contexts)
+    start(youth.page)
+    anna = counselor(browser, site, contexts)
+    accept_first(anna.page)
+    return youth, anna
 
 
 def confirm_dialogs(page: Page) -> None:
@@ -107,10 +119,7 @@ def test_a_whole_conversation(
 def test_offline_for_ten_seconds_loses_nothing_and_doubles_nothing(
     browser: Browser, site: Site, contexts: list[BrowserContext]
 ) -> None:
-    youth = chatter(browser, site, contexts)
-    start(youth.page)
-    anna = counselor(browser, site, contexts)
-    accept_first(anna.page)
+    youth, anna = in_a_chat(browser, site, contexts)
     say(youth.page, "voor het gat")
     expect(panel(anna.page)).to_have_count(2)
 
@@ -145,10 +154,7 @@ def test_a_server_restart_mid_chat_recovers_both_screens(
     server.start_sync()
     try:
         site = Site(server.url, settings, tmp_path, neutral.url)
-        youth = chatter(browser, site, contexts)
-        start(youth.page)
-        anna = counselor(browser, site, contexts)
-        accept_first(anna.page)
+        youth, anna = in_a_chat(browser, site, contexts)
         say(youth.page, "voor de herstart")
         expect(panel(anna.page)).to_have_count(2)
 
@@ -174,10 +180,7 @@ def test_a_server_restart_mid_chat_recovers_both_screens(
 def test_quick_exit_leaves_nothing_and_tells_the_counselor(
     browser: Browser, site: Site, contexts: list[BrowserContext]
 ) -> None:
-    youth = chatter(browser, site, contexts)
-    start(youth.page)
-    anna = counselor(browser, site, contexts)
-    accept_first(anna.page)
+    youth, anna = in_a_chat(browser, site, contexts)
     say(youth.page, "er komt iemand aan")
     expect(youth.page.locator("li.pending")).to_have_count(0)
     assert youth.page.evaluate("sessionStorage.length") == 1
