@@ -23,7 +23,7 @@ from keerpunt.accounts.principals import (
 )
 from keerpunt.chat import store
 from keerpunt.chat.access import NOT_FOUND, require_chat_staff, visible_conversation
-from keerpunt.chat.hours import opening_state
+from keerpunt.chat.hours import opening_now
 from keerpunt.chat.models import (
     OPEN_STATUSES,
     Conversation,
@@ -94,10 +94,8 @@ async def start_conversation(
 ) -> Started:
     """A new conversation in the queue; without a chatter, a new anonymous identity too.
     Outside opening hours nobody would answer, so the chat does not start."""
-    if not ctx.settings.always_open:
-        state = opening_state(ctx.organisation, ctx.clock.now())
-        if not state.open:
-            raise Conflict("the chat is closed now; see the opening hours", code="closed")
+    if not opening_now(ctx).open:
+        raise Conflict("the chat is closed now; see the opening hours", code="closed")
     async with ctx.write() as tx:
         token = None
         if chatter is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from keerpunt.context import Context
 from keerpunt.organisation import Organisation
 
 # A week and a day covers every schedule that opens at all (closed dates included, as
@@ -60,3 +61,13 @@ def opening_state(org: Organisation, now: datetime) -> OpeningState:
         if start > local:
             return OpeningState(open=False, closes_at=None, opens_at=start)
     return OpeningState(open=False, closes_at=None, opens_at=None)
+
+
+ALWAYS_OPEN = OpeningState(open=True, closes_at=None, opens_at=None)
+
+
+def opening_now(ctx: Context) -> OpeningState:
+    """The one answer the chat page, the API and new chats go by."""
+    if ctx.settings.always_open:
+        return ALWAYS_OPEN
+    return opening_state(ctx.organisation, ctx.clock.now())

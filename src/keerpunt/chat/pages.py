@@ -9,7 +9,7 @@ from babel.dates import format_date, format_time
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
-from keerpunt.chat.hours import opening_state
+from keerpunt.chat.hours import opening_now
 from keerpunt.deps import CtxDep
 from keerpunt.organisation import Locale, Organisation
 from keerpunt.web.i18n import pick_locale, translations
@@ -41,19 +41,16 @@ def opens_text(org: Organisation, opens_at: datetime, now: datetime, locale: Loc
 @router.get("/chat", response_class=HTMLResponse)
 async def chat_page(ctx: CtxDep, lang: Lang = None) -> HTMLResponse:
     locale = pick_locale(lang)
-    org, now = ctx.organisation, ctx.clock.now()
-    state = opening_state(org, now)
-    is_open = ctx.settings.always_open or state.open
-    opens = None
-    if not is_open and state.opens_at is not None:
-        opens = opens_text(org, state.opens_at, now, locale)
-    closes = None
-    if is_open and not ctx.settings.always_open and state.closes_at is not None:
+    org, state = ctx.organisation, opening_now(ctx)
+    opens = closes = None
+    if state.opens_at is not None:
+        opens = opens_text(org, state.opens_at, ctx.clock.now(), locale)
+    if state.closes_at is not None:
         closes = format_time(state.closes_at.astimezone(org.zone), "HH:mm", locale=locale)
     return page(
         "chat.html",
         locale,
-        is_open=is_open,
+        is_open=state.open,
         opens=opens,
         closes=closes,
         org=org,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from keerpunt.chat import actions, reads
-from keerpunt.chat.hours import opening_state
+from keerpunt.chat.hours import opening_now
 from keerpunt.chat.schemas import (
     ConversationCreate,
     ConversationCreated,
@@ -109,9 +109,7 @@ async def feedback(
 
 @router.get("/opening", summary="Whether the chat is open now, and when it opens or closes")
 async def opening(ctx: CtxDep) -> OpeningRead:
-    if ctx.settings.always_open:
-        return OpeningRead(open=True, opens_at=None, closes_at=None)
-    state = opening_state(ctx.organisation, ctx.clock.now())
+    state = opening_now(ctx)
     return OpeningRead(open=state.open, opens_at=state.opens_at, closes_at=state.closes_at)
 
 
