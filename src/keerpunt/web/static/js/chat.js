@@ -8,7 +8,7 @@
 // - The list shows a message only when its seq is the next one; anything else is a gap,
 //   and we ask again from the last seq we hold.
 import { $, clockTime, el, show } from "./dom.js";
-import { HttpError, Socket, api, backoff } from "./socket.js";
+import { HttpError, Socket, api, backoff, newClientId, placeOf } from "./socket.js";
 import { config, t } from "./strings.js";
 
 const STORE_KEY = "keerpunt.chat";
@@ -159,8 +159,8 @@ function scrollDown(force = false) {
 
 // A message from the server: shown once, in order. Returns false on a gap.
 function receive(message) {
-  if (message.seq <= state.lastSeq) return true; // already shown
-  if (message.seq !== state.lastSeq + 1) return false;
+  const place = placeOf(message.seq, state.lastSeq);
+  if (place !== "next") return place === "shown";
   const follow = atBottom();
   const node = bubble({
     sender: message.sender,
@@ -215,15 +215,6 @@ function setStatus(status) {
 }
 
 // ---- sending ------------------------------------------------------------------------------
-
-function newClientId() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  bytes[6] = (bytes[6] & 0x0f) | 0x40;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
 
 function transmit(clientId) {
   const item = state.pending.get(clientId);

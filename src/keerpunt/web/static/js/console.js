@@ -8,7 +8,7 @@
 //
 // Everything anyone typed goes into the page as text (dom.js el()), never as markup.
 
-import { api, HttpError, Socket } from "./socket.js";
+import { api, HttpError, newClientId, placeOf, Socket } from "./socket.js";
 import { t, config } from "./strings.js";
 import { el, $, show, clockTime } from "./dom.js";
 
@@ -80,15 +80,6 @@ const state = {
 };
 
 // Helpers ------------------------------------------------------------------------------
-
-function uuid() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
 
 function duration(ms) {
   const total = Math.max(0, Math.floor(ms / 1000));
@@ -932,9 +923,10 @@ function scrollIfPinned(conv, force = false) {
 function onMessage(message) {
   const conv = state.convs.get(message.conversation);
   if (!conv) return;
-  if (message.seq <= conv.held) return; // already on screen
-  if (message.seq !== conv.held + 1) {
-    resubscribe(conv); // a gap: ask again from what we hold
+  const place = placeOf(message.seq, conv.held);
+  if (place === "shown") return;
+  if (place === "gap") {
+    resubscribe(conv); // ask again from what we hold
     return;
   }
   conv.held = message.seq;
@@ -1125,7 +1117,7 @@ function sendMessage() {
     notice(t("too_long"));
     return;
   }
-  const item = { clientId: uuid(), body };
+  const item = { clientId: newClientId(), body };
   conv.outbox.push(item);
   addLocal(conv, item);
   ui.message.value = "";

@@ -40,6 +40,25 @@ export async function api(path, { method = "GET", body, token, keepalive = false
   return data;
 }
 
+// A sender-chosen id for a message (docs/protocol.md): the server stores each one once,
+// so a message sent again after a reconnect is never stored twice.
+export function newClientId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+// Where a message stands against the last seq a page shows: "shown" already, the "next"
+// one to show, or after a "gap" (ask again from `held`). The server's Stream keeps the
+// same rule; this is the page's own check.
+export function placeOf(seq, held) {
+  if (seq <= held) return "shown";
+  return seq === held + 1 ? "next" : "gap";
+}
+
 // Full jitter: a random wait up to an exponentially growing ceiling, so a server restart
 // is not met by every phone at the same moment.
 export function backoff(attempt, base = 500, cap = 20000) {
