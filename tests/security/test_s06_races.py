@@ -24,16 +24,29 @@ async def test_s06_both_sides_send_500_at_once(server: LiveServer, setup_ctx: Co
         await anna.accept(youth.conversation)
         ids = {side: [str(uuid.uuid4()) for _ in range(500)] for side in ("chatter", "counselor")}
 
+        resent: set[str] = set()
+
         async def send(side: str, client_id: str) -> httpx.Response:
-            if side == "chatter":
-                return await youth.send(f"c {client_id}", client_id)
-            return await anna.send(youth.conversation, f"h {client_id}", client_id)
+            # As every real client does: a send whose connection broke goes again with
+            # the same client_id. Under this load the test's own loop can stall past
+            # uvicorn's 5 s keep-alive, and the server closes a pooled connection just as
+            # the next request goes out on it.
+            while True:
+                try:
+                    if side == "chatter":
+                        return await youth.send(f"c {client_id}", client_id)
+                    return await anna.send(youth.conversation, f"h {client_id}", client_id)
+                except httpx.TransportError:
+                    resent.add(client_id)
 
         sends = [send(side, cid) for side, cids in ids.items() for cid in cids]
         # Interleave the two sides so both hit the server at the same moments.
         sends = sends[::2] + sends[1::2]
         responses = await asyncio.gather(*sends)
-        assert {r.status_code for r in responses} == {201}
+        first_tries = [r for r in responses if r.json()["client_id"] not in resent]
+        assert {r.status_code for r in first_tries} == {201}
+        # A resend answers 201 if the lost try never reached the store, 200 if it did.
+        assert {r.status_code for r in responses} <= {200, 201}
         acked = [r.json()["seq"] for r in responses]
         assert len(set(acked)) == 1000
 
