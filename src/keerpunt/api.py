@@ -9,17 +9,25 @@ from fastapi.routing import APIRoute
 
 from keerpunt import health
 from keerpunt.accounts.views import router as accounts_router
+from keerpunt.admin.pages import router as admin_pages
+from keerpunt.canned.views import router as canned_router
 from keerpunt.chat.pages import router as chat_pages
 from keerpunt.chat.views import router as chat_router
 from keerpunt.deps import optional_chatter, optional_staff
+from keerpunt.handover.views import router as handover_router
 from keerpunt.realtime.views import router as realtime_router
+from keerpunt.registration.views import router as registration_router
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
     accounts_router,
     chat_router,
     realtime_router,
+    registration_router,
+    handover_router,
+    canned_router,
     chat_pages,
+    admin_pages,
 )
 
 # (method, path): reachable without credentials, each for a reason.
@@ -28,9 +36,12 @@ PUBLIC = {
     ("POST", "/api/v1/auth/login"),  # the way in
     ("POST", "/api/v1/conversations"),  # a chat starts anonymously: one tap from an ad
     ("GET", "/api/v1/opening"),  # the chat page and the organisation's site show it
+    ("POST", "/api/v1/chatter/account"),  # an account can be made before a first chat
+    ("POST", "/api/v1/chatter/login"),  # a returning chatter's way in
     ("GET", "/"),  # the chat page: one tap from an ad, nothing asked
     ("GET", "/chat"),
     ("GET", "/console"),  # the console page shows its login form; its data needs a session
+    ("GET", "/admin"),  # likewise the admin page
 }
 AUTHENTICATORS = {optional_chatter, optional_staff}
 

@@ -16,6 +16,7 @@ from rich.console import Console
 
 from keerpunt.accounts import actions as accounts
 from keerpunt.accounts import store as accounts_store
+from keerpunt.bootstrap import ensure_defaults
 from keerpunt.config import ConfigError, Settings, load_settings
 from keerpunt.context import build_context
 from keerpunt.core.errors import DomainError
@@ -97,12 +98,28 @@ def serve(
     uvicorn.Server(config).run()
 
 
+def seed(settings: Settings) -> None:
+    """The shipped taxonomy and canned replies, into an empty database."""
+
+    async def work() -> None:
+        ctx = build_context(settings)
+        try:
+            await ensure_defaults(ctx)
+        finally:
+            await ctx.close()
+
+    run(work())
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Bring the database schema up to date."""
     settings = settings_or_exit()
-    migrate.upgrade(settings.resolved_database_url(), revision)
-    out.print(f"schema at {migrate.current_revision(settings.resolved_database_url())}")
+    url = settings.resolved_database_url()
+    migrate.upgrade(url, revision)
+    if migrate.is_current(url):
+        seed(settings)
+    out.print(f"schema at {migrate.current_revision(url)}")
 
 
 @db_app.command("current")

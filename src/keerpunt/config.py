@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     longpoll_max_seconds: int = Field(default=30, gt=0, le=30)
     # A chat is shown as "waiting long" to staff and the wait estimate looks this far back.
     wait_estimate_window_minutes: int = 120
+    # A returning chatter waits this long for the counselor they spoke with last (when
+    # that counselor is logged in, not paused and has room) before anyone may accept.
+    returning_offer_seconds: int = Field(default=60, ge=0, le=600)
     max_message_chars: int = 4000
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "FULL"
 

@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 
 from keerpunt import __version__
 from keerpunt.api import include_routers
+from keerpunt.bootstrap import ensure_defaults
 from keerpunt.config import Settings
 from keerpunt.context import Context, build_context
 from keerpunt.core.errors import DomainError, TooMany
@@ -99,9 +100,10 @@ class SecurityHeaders:
 async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooMany) else None
-    return JSONResponse(
-        {"code": exc.code, "detail": exc.reason}, status_code=exc.status, headers=headers
-    )
+    content: dict[str, str] = {"code": exc.code, "detail": exc.reason}
+    if exc.field is not None:
+        content["field"] = exc.field
+    return JSONResponse(content, status_code=exc.status, headers=headers)
 
 
 async def http_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -131,6 +133,7 @@ def create_app(settings: Settings, *, ctx: Context | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = ctx is None
         app.state.ctx = ctx or build_context(settings)
+        await ensure_defaults(app.state.ctx)
         try:
             yield
         finally:

@@ -1,4 +1,5 @@
-"""The organisation's policy as data: opening hours, help lines, quick exit, feedback.
+"""The organisation's policy as data: opening hours, help lines, quick exit, feedback and
+the escalation protocol for acute danger.
 
 An organisation changes these without code by pointing KEERPUNT_ORGANISATION_FILE at its
 own copy of `keerpunt/data/organisation.toml`. A broken file stops the server at start
@@ -101,6 +102,8 @@ class Organisation(Strict):
     closed_dates: tuple[date, ...] = ()
     help_lines: tuple[HelpLine, ...] = Field(default=(), max_length=10)
     feedback: tuple[FeedbackQuestion, ...] = Field(default=(), max_length=3)
+    # Shown to the counselor who marks acute danger in a registration.
+    escalation_protocol: Text
 
     @field_validator("timezone")
     @classmethod

@@ -14,6 +14,7 @@ from keerpunt.organisation import Organisation, load_organisation
 BASE = {
     "quick_exit_url": "https://example.org/",
     "timezone": "Europe/Amsterdam",
+    "escalation_protocol": {"nl": "Bel 112.", "en": "Call 112."},
 }
 
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, or_, select, update
 
 from keerpunt.accounts import store
-from keerpunt.accounts.models import Chatter, StaffSession, User, UserRole
+from keerpunt.accounts.models import Chatter, ChatterToken, StaffSession, User, UserRole
 from keerpunt.accounts.passwords import (
     MIN_PASSWORD_CHARS,
     hash_password,
@@ -18,14 +19,24 @@ from keerpunt.accounts.passwords import (
     verify_password,
 )
 from keerpunt.accounts.principals import ROLES, ChatterPrincipal, StaffPrincipal
+from keerpunt.chat.models import Conversation, FeedbackAnswer, Message
 from keerpunt.context import Context, Tx
 from keerpunt.core.errors import Conflict, Invalid, Unauthorized
+from keerpunt.handover.models import Handover
+from keerpunt.privacy import audit
 from keerpunt.privacy.tokens import new_token
+from keerpunt.realtime.models import SocketTicket
+from keerpunt.registration.models import ChatterMerge, Registration
 
 log = logging.getLogger(__name__)
 
 SESSION_PURPOSE = "staff-session"
 CHATTER_PURPOSE = "chatter"
+CHATTER_LOGIN_PURPOSE = "chatter-login"
+# A log-in token lives in one tab (sessionStorage); this bounds a tab left open for days.
+CHATTER_LOGIN_LIFETIME = timedelta(hours=12)
+CHATTER_USERNAME = re.compile(r"^[a-z0-9._-]{3,32}$")
+MIN_CHATTER_PASSWORD_CHARS = 8
 # Writing last_seen_at on every request would turn every read into a write.
 TOUCH_EVERY = timedelta(seconds=60)
 
@@ -162,8 +173,165 @@ async def new_chatter(tx: Tx, ctx: Context) -> tuple[ChatterPrincipal, str]:
 
 
 async def authenticate_chatter(ctx: Context, token: str) -> ChatterPrincipal | None:
+    """The chatter behind a token: the one made with a new chat, or one issued at an
+    account log-in (while it has not expired)."""
     async with ctx.read() as session:
         chatter = await store.chatter_by_token_hash(
             session, ctx.hasher.digest(token, CHATTER_PURPOSE)
         )
-    return ChatterPrincipal(chatter.id) if chatter else None
+        if chatter is not None:
+            return ChatterPrincipal(chatter.id)
+        login = await store.chatter_token(session, ctx.hasher.digest(token, CHATTER_LOGIN_PURPOSE))
+    if login is None or login.expires_at <= ctx.clock.now():
+        return None
+    return ChatterPrincipal(login.chatter_id)
+
+
+def chatter_username(username: str) -> str:
+    """User names compare without case, so "Sam" and "sam" are one account."""
+    name = username.strip().lower()
+    if not CHATTER_USERNAME.match(name):
+        raise Invalid(
+            "a user name is 3 to 32 letters, digits, dots, dashes or underscores",
+            code="bad_username",
+            field="username",
+        )
+    return name
+
+
+def check_chatter_password(password: str) -> None:
+    if len(password) < MIN_CHATTER_PASSWORD_CHARS:
+        raise Invalid(
+            f"a password has at least {MIN_CHATTER_PASSWORD_CHARS} characters",
+            code="weak_password",
+            field="password",
+        )
+
+
+@dataclass(frozen=True)
+class ChatterAccount:
+    chatter: ChatterPrincipal
+    username: str
+    token: str | None  # a new token to use from now on; None: keep the one sent
+
+
+async def create_chatter_account(
+    ctx: Context, chatter: ChatterPrincipal | None, username: str, password: str
+) -> ChatterAccount:
+    """A user name and a password, nothing else. With a chatter, the account binds that
+    chatter, so the chats so far are theirs to see again; without, a new chatter."""
+    name = chatter_username(username)
+    check_chatter_password(password)
+    password_hash = hash_password(password)  # slow: outside the write transaction
+    async with ctx.write() as tx:
+        if await store.chatter_by_username(tx.session, name) is not None:
+            raise Conflict(
+                "this user name is taken; choose another", code="username_taken", field="username"
+            )
+        token = None
+        if chatter is None:
+            chatter, token = await new_chatter(tx, ctx)
+            await tx.session.flush()
+        row = await tx.session.get(Chatter, chatter.chatter_id)
+        assert row is not None
+        if row.username is not None:
+            raise Conflict("this chatter has an account already", code="has_account")
+        row.username = name
+        row.password_hash = password_hash
+        row.account_created_at = ctx.clock.now()
+    log.info("chatter account created", extra={"chatter": chatter.chatter_id})
+    return ChatterAccount(chatter, name, token)
+
+
+async def login_chatter(ctx: Context, username: str, password: str) -> ChatterAccount:
+    """A new token for the chatter with this account. An unknown name and a wrong password
+    answer alike, and take as long."""
+    name = username.strip().lower()
+    async with ctx.read() as session:
+        row = await store.chatter_by_username(session, name)
+    if not verify_password(row.password_hash if row else None, password) or row is None:
+        raise Unauthorized("invalid user name or password", code="bad_credentials")
+    token = new_token()
+    now = ctx.clock.now()
+    async with ctx.write() as tx:
+        await tx.session.execute(
+            delete(ChatterToken).where(
+                ChatterToken.chatter_id == row.id, ChatterToken.expires_at <= now
+            )
+        )
+        tx.session.add(
+            ChatterToken(
+                token_hash=ctx.hasher.digest(token, CHATTER_LOGIN_PURPOSE),
+                chatter_id=row.id,
+                created_at=now,
+                expires_at=now + CHATTER_LOGIN_LIFETIME,
+            )
+        )
+    return ChatterAccount(ChatterPrincipal(row.id), name, token)
+
+
+async def logout_chatter(ctx: Context, token: str) -> None:
+    """The token stops working. A chat's own token cannot be deleted (it names the
+    chatter), so it is replaced by the hash of a token nobody holds."""
+    async with ctx.write() as tx:
+        await tx.session.execute(
+            delete(ChatterToken).where(
+                ChatterToken.token_hash == ctx.hasher.digest(token, CHATTER_LOGIN_PURPOSE)
+            )
+        )
+        await tx.session.execute(
+            update(Chatter)
+            .where(Chatter.token_hash == ctx.hasher.digest(token, CHATTER_PURPOSE))
+            .values(token_hash=ctx.hasher.digest(new_token(), CHATTER_PURPOSE))
+        )
+
+
+async def delete_chatter_account(ctx: Context, chatter: ChatterPrincipal, password: str) -> int:
+    """The chatter's right to be forgotten: the account, the chatter and every
+    conversation, message, registration, handover and feedback answer of theirs. The
+    audit log keeps that it happened (no text). Returns the number of conversations."""
+    async with ctx.read() as session:
+        row = await session.get(Chatter, chatter.chatter_id)
+    if row is None or row.password_hash is None:
+        raise Conflict("there is no account to delete", code="no_account")
+    if not verify_password(row.password_hash, password):
+        raise Unauthorized("the password is not right", code="bad_credentials")
+    async with ctx.write() as tx:
+        count = await erase_chatter(tx, chatter.chatter_id)
+        await audit.record(ctx, tx, chatter, "account_deleted", count=count)
+    await ctx.db.forget_deleted()
+    log.info("chatter account deleted", extra={"conversations": count})
+    return count
+
+
+async def erase_chatter(tx: Tx, chatter_id: str) -> int:
+    """Delete a chatter and everything attached, inside the caller's transaction."""
+    session = tx.session
+    result = await session.scalars(
+        select(Conversation.id).where(Conversation.chatter_id == chatter_id)
+    )
+    ids = list(result.all())
+    await session.execute(delete(SocketTicket).where(SocketTicket.chatter_id == chatter_id))
+    await session.execute(delete(ChatterToken).where(ChatterToken.chatter_id == chatter_id))
+    await session.execute(
+        update(Chatter).where(Chatter.merged_into == chatter_id).values(merged_into=None)
+    )
+    await session.execute(
+        delete(ChatterMerge).where(
+            or_(
+                ChatterMerge.source_chatter == chatter_id,
+                ChatterMerge.target_chatter == chatter_id,
+                ChatterMerge.conversation_id.in_(ids),
+                ChatterMerge.duplicate_of.in_(ids),
+            )
+        )
+    )
+    if ids:
+        await session.execute(
+            update(Registration).where(Registration.duplicate_of.in_(ids)).values(duplicate_of=None)
+        )
+        for model in (Handover, Registration, FeedbackAnswer, Message):
+            await session.execute(delete(model).where(model.conversation_id.in_(ids)))
+        await session.execute(delete(Conversation).where(Conversation.id.in_(ids)))
+    await session.execute(delete(Chatter).where(Chatter.id == chatter_id))
+    return len(ids)

@@ -58,10 +58,32 @@ class StaffSession(Base):
 
 
 class Chatter(Base):
-    """An anonymous chatter: a random id and the keyed hash of their bearer token. Nothing else."""
+    """An anonymous chatter: a random id and the keyed hash of their bearer token.
+
+    With an account, also a user name the chatter chose and an argon2id hash of their
+    password: nothing else, and no way to recover a forgotten password. `merged_into`
+    is set when a counselor judged this chatter to be an earlier one (a duplicate)."""
 
     __tablename__ = "chatters"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    username: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    account_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    merged_into: Mapped[str | None] = mapped_column(
+        ForeignKey("chatters.id"), nullable=True, index=True
+    )
+
+
+class ChatterToken(Base):
+    """A token issued when a chatter logs in to their account (on another device or in a
+    new tab); only its keyed hash is kept, and it expires."""
+
+    __tablename__ = "chatter_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    chatter_id: Mapped[str] = mapped_column(ForeignKey("chatters.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -23,3 +25,36 @@ class PauseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     paused: bool
+
+
+class ChatterAccountIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class ChatterAccountRead(BaseModel):
+    # The token to use from now on: new at a log-in, the one sent when the account binds
+    # the chatter of the current chat.
+    token: str
+    username: str
+
+
+class PasswordIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class OwnConversation(BaseModel):
+    id: str
+    status: str
+    created_at: datetime
+    ended_at: datetime | None
+    last_seq: int
+
+
+class ChatterMe(BaseModel):
+    username: str | None
+    conversations: list[OwnConversation]

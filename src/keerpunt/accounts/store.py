@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from keerpunt.accounts.models import Chatter, StaffSession, User
+from keerpunt.accounts.models import Chatter, ChatterToken, StaffSession, User
 
 
 async def user_by_username(session: AsyncSession, username: str) -> User | None:
@@ -16,9 +18,62 @@ async def user_by_id(session: AsyncSession, user_id: int) -> User | None:
     return await session.get(User, user_id)
 
 
+async def has_live_session(
+    session: AsyncSession, user_id: int, now: datetime, idle: timedelta
+) -> bool:
+    """Whether the user is logged in now: a session neither expired nor idle too long."""
+    found = await session.scalar(
+        select(StaffSession.id_hash)
+        .where(
+            StaffSession.user_id == user_id,
+            StaffSession.expires_at > now,
+            StaffSession.last_seen_at > now - idle,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 async def staff_session(session: AsyncSession, id_hash: str) -> StaffSession | None:
     return await session.get(StaffSession, id_hash)
 
 
 async def chatter_by_token_hash(session: AsyncSession, token_hash: str) -> Chatter | None:
     return await session.scalar(select(Chatter).where(Chatter.token_hash == token_hash))
+
+
+async def chatter_token(session: AsyncSession, token_hash: str) -> ChatterToken | None:
+    return await session.get(ChatterToken, token_hash)
+
+
+async def chatter_by_username(session: AsyncSession, username: str) -> Chatter | None:
+    return await session.scalar(select(Chatter).where(Chatter.username == username))
+
+
+async def chatter(session: AsyncSession, chatter_id: str) -> Chatter | None:
+    return await session.get(Chatter, chatter_id)
+
+
+async def canonical_chatter(session: AsyncSession, chatter_id: str) -> str:
+    """The chatter this one was merged into, followed to the end (merges form a tree)."""
+    seen = {chatter_id}
+    current = chatter_id
+    while True:
+        parent = await session.scalar(select(Chatter.merged_into).where(Chatter.id == current))
+        if parent is None or parent in seen:
+            return current
+        seen.add(parent)
+        current = parent
+
+
+async def chatter_group(session: AsyncSession, chatter_id: str) -> set[str]:
+    """Every chatter that counts as the same person as this one: the canonical chatter and
+    everything merged into it, directly or through others."""
+    root = await canonical_chatter(session, chatter_id)
+    group = {root}
+    frontier = [root]
+    while frontier:
+        result = await session.scalars(select(Chatter.id).where(Chatter.merged_into.in_(frontier)))
+        frontier = [cid for cid in result.all() if cid not in group]
+        group.update(frontier)
+    return group

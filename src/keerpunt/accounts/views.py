@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
-from keerpunt.accounts import actions, store
+from keerpunt.accounts import actions, reads, store
 from keerpunt.accounts.models import User
-from keerpunt.accounts.schemas import LoginIn, PauseIn, UserRead
+from keerpunt.accounts.schemas import (
+    ChatterAccountIn,
+    ChatterAccountRead,
+    ChatterMe,
+    LoginIn,
+    PasswordIn,
+    PauseIn,
+    UserRead,
+)
 from keerpunt.core.errors import NotFound
-from keerpunt.deps import CtxDep, Staff, session_cookie_name
+from keerpunt.deps import Chatter, CtxDep, OptionalChatter, Staff, bearer_token, session_cookie_name
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -63,3 +71,44 @@ async def me(staff: Staff, ctx: CtxDep) -> UserRead:
 @router.post("/me/pause", summary="Pause or resume taking new chats")
 async def pause(body: PauseIn, staff: Staff, ctx: CtxDep) -> UserRead:
     return user_read(await actions.set_paused(ctx, staff, body.paused))
+
+
+@router.post(
+    "/chatter/account",
+    status_code=201,
+    summary="Create a chatter account (a user name and a password, nothing else)",
+)
+async def create_chatter_account(
+    body: ChatterAccountIn, request: Request, ctx: CtxDep, chatter: OptionalChatter
+) -> ChatterAccountRead:
+    account = await actions.create_chatter_account(ctx, chatter, body.username, body.password)
+    token = account.token or bearer_token(request) or ""
+    return ChatterAccountRead(token=token, username=account.username)
+
+
+@router.post("/chatter/login", summary="Log in to a chatter account; answers a new token")
+async def chatter_login(body: ChatterAccountIn, ctx: CtxDep) -> ChatterAccountRead:
+    account = await actions.login_chatter(ctx, body.username, body.password)
+    assert account.token is not None
+    return ChatterAccountRead(token=account.token, username=account.username)
+
+
+@router.post("/chatter/logout", status_code=204, summary="This chatter token stops working")
+async def chatter_logout(chatter: Chatter, request: Request, ctx: CtxDep) -> None:
+    token = bearer_token(request)
+    assert token is not None  # the Chatter dependency required one
+    await actions.logout_chatter(ctx, token)
+
+
+@router.get("/chatter/me", summary="The chatter's account name and own conversations")
+async def chatter_me(chatter: Chatter, ctx: CtxDep) -> ChatterMe:
+    return await reads.chatter_me(ctx, chatter)
+
+
+@router.post(
+    "/chatter/account/delete",
+    status_code=204,
+    summary="Delete the account and everything of this chatter",
+)
+async def delete_chatter_account(body: PasswordIn, chatter: Chatter, ctx: CtxDep) -> None:
+    await actions.delete_chatter_account(ctx, chatter, body.password)

@@ -91,6 +91,7 @@ async def start_conversation(
     *,
     visitor: str = "unknown",
     ref: str | None = None,
+    locale: str = "nl",
 ) -> Started:
     """A new conversation in the queue; without a chatter, a new anonymous identity too.
     Outside opening hours nobody would answer, so the chat does not start."""
@@ -105,6 +106,7 @@ async def start_conversation(
             chatter_id=chatter.chatter_id,
             visitor=visitor,
             ref=ref,
+            locale=locale,
             status="queued",
             last_seq=0,
             created_at=ctx.clock.now(),
@@ -215,6 +217,13 @@ async def accept(ctx: Context, staff: StaffPrincipal, conversation_id: str) -> C
             raise Conflict("another counselor took this chat, or it ended", code="taken")
         if user.paused:
             raise Conflict("you are paused: resume to take chats", code="paused")
+        offer = await returning_offer(ctx, tx.session, conv)
+        if offer.offered_to is not None and offer.offered_to != user.id:
+            raise Conflict(
+                "this returning chatter is offered first to the counselor they spoke with"
+                f" last, for {offer.offered_seconds} more seconds",
+                code="offered_to_colleague",
+            )
         if await store.active_count(tx.session, user.id) >= user.max_chats:
             raise Conflict(f"you already hold {user.max_chats} chats", code="at_capacity")
         conv.status = "active"
@@ -255,6 +264,41 @@ async def end(
     return conv
 
 
+@dataclass(frozen=True)
+class Returning:
+    returning: bool
+    offered_to: int | None = None
+    offered_seconds: int | None = None
+
+
+async def returning_offer(ctx: Context, session: AsyncSession, conv: Conversation) -> Returning:
+    """Whether the chatter has been here before and, for a short while, which counselor
+    the chat is offered to first: the one they spoke with last, if logged in, not paused
+    and with room. Trust takes several chats; a familiar counselor keeps it."""
+    group = await accounts_store.chatter_group(session, conv.chatter_id)
+    if not await store.has_other(session, group, conv.id):
+        return Returning(returning=False)
+    left = ctx.settings.returning_offer_seconds - int(
+        (ctx.clock.now() - conv.created_at).total_seconds()
+    )
+    if left <= 0:
+        return Returning(returning=True)
+    counselor_id = await store.last_counselor(session, group, conv)
+    if counselor_id is None:
+        return Returning(returning=True)
+    user = await accounts_store.user_by_id(session, counselor_id)
+    idle = timedelta(minutes=ctx.settings.session_idle_minutes)
+    if (
+        user is None
+        or not user.is_active
+        or user.paused
+        or await store.active_count(session, user.id) >= user.max_chats
+        or not await accounts_store.has_live_session(session, user.id, ctx.clock.now(), idle)
+    ):
+        return Returning(returning=True)
+    return Returning(returning=True, offered_to=user.id, offered_seconds=left)
+
+
 async def queue_entries(ctx: Context, session: AsyncSession) -> list[tuple[QueueEntry, int | None]]:
     """The waiting queue, oldest first, each with its estimated wait."""
     now = ctx.clock.now()
@@ -262,11 +306,15 @@ async def queue_entries(ctx: Context, session: AsyncSession) -> list[tuple[Queue
     pickups = await store.recent_pickups(session, now - window)
     entries = []
     for position, conv in enumerate(await store.queued(session), start=1):
+        offer = await returning_offer(ctx, session, conv)
         entry = QueueEntry(
             conversation=conv.id,
             position=position,
             visitor=conv.visitor,
             waiting_seconds=max(0, int((now - conv.created_at).total_seconds())),
+            returning=offer.returning,
+            offered_to=offer.offered_to,
+            offered_seconds=offer.offered_seconds,
         )
         entries.append((entry, estimate_wait(pickups, now, position, window)))
     return entries

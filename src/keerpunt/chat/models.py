@@ -20,6 +20,8 @@ class Conversation(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     chatter_id: Mapped[str] = mapped_column(ForeignKey("chatters.id"), index=True)
     visitor: Mapped[str] = mapped_column(String(20))
+    # The chat page's language, so canned replies and texts match what the chatter reads.
+    locale: Mapped[str] = mapped_column(String(5), default="nl", server_default="nl")
     ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
     status: Mapped[str] = mapped_column(String(12))
     counselor_id: Mapped[int | None] = mapped_column(

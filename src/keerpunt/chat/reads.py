@@ -13,6 +13,7 @@ from keerpunt.chat.schemas import ConversationRead, MessagePage, MessageRead, Sn
 from keerpunt.context import Context
 from keerpunt.core.errors import Invalid, NotFound
 from keerpunt.realtime.events import MessageOut, QueueEntry
+from keerpunt.registration import reads as registration_reads
 
 PAGE_SIZE = 500
 
@@ -65,6 +66,9 @@ async def conversation_view(
     async with ctx.read() as session:
         conv = await visible_conversation(session, principal, conversation_id)
         view = _view(conv)
+        if isinstance(principal, StaffPrincipal):
+            group = await accounts_store.chatter_group(session, conv.chatter_id)
+            view.returning = await store.has_other(session, group, conv.id)
         if conv.status == "queued":
             for entry, wait in await queue_entries(ctx, session):
                 if entry.conversation == conv.id:
@@ -77,6 +81,7 @@ def _view(conv: Conversation) -> ConversationRead:
         id=conv.id,
         status=conv.status,
         visitor=conv.visitor,
+        locale=conv.locale,
         last_seq=conv.last_seq,
         created_at=conv.created_at,
         accepted_at=conv.accepted_at,
@@ -98,14 +103,34 @@ async def snapshot(ctx: Context, staff: StaffPrincipal) -> Snapshot:
             raise NotFound("no such user")
         entries = await queue_entries(ctx, session)
         own = await store.counselor_conversations(session, staff.user_id)
-        return Snapshot(
-            queue=[entry for entry, _ in entries],
-            conversations=[_view(conv) for conv in own],
-            paused=user.paused,
-            max_chats=user.max_chats,
-        )
+        views = []
+        for conv in own:
+            view = _view(conv)
+            group = await accounts_store.chatter_group(session, conv.chatter_id)
+            view.returning = await store.has_other(session, group, conv.id)
+            views.append(view)
+    return Snapshot(
+        queue=[entry for entry, _ in entries],
+        conversations=views,
+        to_register=await registration_reads.todo(ctx, staff),
+        paused=user.paused,
+        max_chats=user.max_chats,
+    )
 
 
 async def last_seqs(ctx: Context, conversation_ids: list[str]) -> dict[str, int]:
     async with ctx.read() as session:
         return await store.last_seqs(session, conversation_ids)
+
+
+async def transcript(ctx: Context, conversation_id: str, after_seq: int) -> MessagePage:
+    """A page of a transcript for a caller whose access was checked (and audited) already."""
+    async with ctx.read() as session:
+        conv = await store.conversation(session, conversation_id)
+        if conv is None:
+            raise NotFound("no such conversation")
+        if after_seq > conv.last_seq:
+            raise bad_cursor(after_seq, conv.last_seq)
+        rows = await store.messages_after(session, conv.id, after_seq, PAGE_SIZE + 1)
+    messages = [message_out(ctx, row) for row in rows[:PAGE_SIZE]]
+    return page_of(conv, messages, len(rows) > PAGE_SIZE)

@@ -7,6 +7,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from keerpunt.realtime.events import MAX_BODY_CHARS, QueueEntry
+from keerpunt.registration.schemas import TodoItem
 
 Visitor = Literal["youth", "relative", "professional", "unknown"]
 Status = Literal["queued", "active", "ended", "abandoned"]
@@ -17,6 +18,8 @@ class ConversationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     visitor: Visitor = "unknown"
+    # The chat page's language, so the counselor's canned replies match it.
+    locale: Literal["nl", "en"] = "nl"
     # A campaign tracking code from the link the chatter came through.
     ref: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
 
@@ -85,6 +88,9 @@ class ConversationRead(BaseModel):
     id: str
     status: Status
     visitor: str
+    locale: str = "nl"
+    # To staff: the chatter has talked with us before (their history is in the console).
+    returning: bool = False
     last_seq: int
     created_at: datetime
     accepted_at: datetime | None
@@ -102,5 +108,7 @@ class Snapshot(BaseModel):
 
     queue: list[QueueEntry]
     conversations: list[ConversationRead]
+    # Ended chats of this counselor whose registration is not finished, oldest first.
+    to_register: list[TodoItem] = Field(default_factory=list)
     paused: bool
     max_chats: int

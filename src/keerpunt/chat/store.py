@@ -114,3 +114,29 @@ async def has_feedback(session: AsyncSession, conversation_id: str) -> bool:
         .limit(1)
     )
     return found is not None
+
+
+async def last_counselor(
+    session: AsyncSession, chatter_ids: set[str], before: Conversation
+) -> int | None:
+    """The counselor of the chatter's most recent earlier conversation that had one."""
+    return await session.scalar(
+        select(Conversation.counselor_id)
+        .where(
+            Conversation.chatter_id.in_(chatter_ids),
+            Conversation.id != before.id,
+            Conversation.counselor_id.is_not(None),
+            Conversation.created_at <= before.created_at,
+        )
+        .order_by(Conversation.created_at.desc())
+        .limit(1)
+    )
+
+
+async def has_other(session: AsyncSession, chatter_ids: set[str], conversation_id: str) -> bool:
+    found = await session.scalar(
+        select(Conversation.id)
+        .where(Conversation.chatter_id.in_(chatter_ids), Conversation.id != conversation_id)
+        .limit(1)
+    )
+    return found is not None

@@ -32,7 +32,9 @@ async def start(
     request: Request, ctx: CtxDep, chatter: OptionalChatter, body: ConversationCreate | None = None
 ) -> ConversationCreated:
     body = body or ConversationCreate()
-    started = await actions.start_conversation(ctx, chatter, visitor=body.visitor, ref=body.ref)
+    started = await actions.start_conversation(
+        ctx, chatter, visitor=body.visitor, ref=body.ref, locale=body.locale
+    )
     # An existing chatter keeps the token they sent.
     token = started.token or bearer_token(request) or ""
     return ConversationCreated(

@@ -11,9 +11,11 @@ class DomainError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, reason: str, *, code: str | None = None) -> None:
+    def __init__(self, reason: str, *, code: str | None = None, field: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        # The one input field at fault, so a form can put the message beside it.
+        self.field = field
         if code is not None:
             self.code = code
 

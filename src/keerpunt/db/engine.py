@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 WRITE_OPTION = "keerpunt_write"
+NO_TRANSACTION_OPTION = "keerpunt_no_transaction"
 SQLITE_BUSY_TIMEOUT_S = 30
 
 
@@ -35,6 +36,8 @@ def _sqlite_pragmas(synchronous: str) -> Any:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows are overwritten, so a deleted account leaves no bytes in free pages.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
         cursor.close()
 
@@ -42,8 +45,10 @@ def _sqlite_pragmas(synchronous: str) -> Any:
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    immediate = conn.get_execution_options().get(WRITE_OPTION, False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    options = conn.get_execution_options()
+    if options.get(NO_TRANSACTION_OPTION, False):
+        return
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION, False) else "BEGIN")
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -91,6 +96,16 @@ class Database:
             if write:
                 await session.connection(execution_options={WRITE_OPTION: True})
             yield session
+
+    async def forget_deleted(self) -> None:
+        """After a deletion on SQLite: copy the write-ahead log into the database file and
+        empty it, so deleted rows (overwritten there by secure_delete) linger in no file.
+        Best effort: a long-running reader may hold parts of the log a while longer."""
+        if not self.is_sqlite:
+            return
+        async with self.engine.connect() as conn:
+            conn = await conn.execution_options(**{NO_TRANSACTION_OPTION: True})
+            await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def ping(self) -> bool:
         async with self.engine.connect() as conn:

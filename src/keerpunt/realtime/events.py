@@ -120,6 +120,11 @@ class QueueEntry(BaseModel):
     position: int
     visitor: str
     waiting_seconds: int
+    # The chatter has talked with us before (an account, or a merged duplicate).
+    returning: bool = False
+    # Offered first to the counselor the chatter spoke with last, for this many seconds.
+    offered_to: int | None = None
+    offered_seconds: int | None = None
 
 
 class QueueSnapshot(Frame):
@@ -156,6 +161,16 @@ class Pong(Frame):
     conversations: dict[str, int]
 
 
+class AlertOut(Frame):
+    """To supervisors online: a counselor marked acute danger in a conversation."""
+
+    type: Literal["alert"] = "alert"
+    kind: Literal["acute_danger"]
+    conversation: str
+    counselor: str
+    at: datetime
+
+
 class ErrorOut(Frame):
     type: Literal["error"] = "error"
     code: str
@@ -175,6 +190,7 @@ ServerFrame = (
     | ReadOut
     | Heartbeat
     | Pong
+    | AlertOut
     | ErrorOut
 )
 SERVER_FRAMES: tuple[type[Frame], ...] = (
@@ -188,6 +204,7 @@ SERVER_FRAMES: tuple[type[Frame], ...] = (
     ReadOut,
     Heartbeat,
     Pong,
+    AlertOut,
     ErrorOut,
 )
 server_frame: TypeAdapter[ServerFrame] = TypeAdapter(ServerFrame)
@@ -198,3 +215,4 @@ def conversation_channel(conversation_id: str) -> str:
 
 
 STAFF_CHANNEL = "staff"
+SUPERVISOR_CHANNEL = "supervisors"

@@ -36,7 +36,9 @@ from keerpunt.realtime.bus import Lagged, Subscription
 from keerpunt.realtime.delivery import Decision, Stream
 from keerpunt.realtime.events import (
     STAFF_CHANNEL,
+    SUPERVISOR_CHANNEL,
     Ack,
+    AlertOut,
     ConversationOut,
     ErrorOut,
     Frame,
@@ -162,6 +164,8 @@ class Connection:
         )
         if isinstance(self.principal, StaffPrincipal) and takes_chats(self.principal):
             await self.subscription.add(STAFF_CHANNEL)
+        if isinstance(self.principal, StaffPrincipal) and self.principal.has("supervisor"):
+            await self.subscription.add(SUPERVISOR_CHANNEL)
         tasks = [
             asyncio.create_task(self._read_loop(), name="socket-read"),
             asyncio.create_task(self._pump(), name="socket-pump"),
@@ -300,7 +304,7 @@ class Connection:
             _, frame = item
             if isinstance(frame, MessageOut):
                 await self._deliver(frame)
-            elif isinstance(frame, QueueSnapshot):
+            elif isinstance(frame, QueueSnapshot | AlertOut):
                 await self.send(frame)
             elif isinstance(frame, TypingOut | ReadOut):
                 who = frame.sender if isinstance(frame, TypingOut) else frame.reader

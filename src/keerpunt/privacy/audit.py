@@ -1,0 +1,93 @@
+"""The access log: one hash-chained entry per staff read, search, export, merge, handover
+step and deletion, written inside the transaction of the action it records.
+
+Entries are only ever appended. Each hash covers the entry's fields and the hash of the
+entry before it, so editing or removing a row breaks the chain from there on
+(`verify_chain`). Writers take a lock first, so two transactions never both extend the
+chain from the same entry: SQLite's writers are serialised already (BEGIN IMMEDIATE); on
+PostgreSQL a transaction-scoped advisory lock does it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+
+from sqlalchemy import select, text
+
+from keerpunt.accounts.principals import ChatterPrincipal, Principal, StaffPrincipal
+from keerpunt.context import Context, Tx
+from keerpunt.privacy.models import AuditEntry
+
+GENESIS = "0" * 64
+# Any fixed number: the key of PostgreSQL's advisory lock for the chain.
+CHAIN_LOCK = 7_513_2026
+
+
+def entry_hash(entry: AuditEntry) -> str:
+    fields = {
+        "at": entry.at.isoformat(),
+        "user_id": entry.user_id,
+        "role": entry.role,
+        "action": entry.action,
+        "outcome": entry.outcome,
+        "conversation_id": entry.conversation_id,
+        "subject": entry.subject,
+        "purpose": entry.purpose,
+        "count": entry.count,
+        "prev_hash": entry.prev_hash,
+    }
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def record(
+    ctx: Context,
+    tx: Tx,
+    actor: Principal | None,
+    action: str,
+    *,
+    conversation: str | None = None,
+    subject: str | None = None,
+    purpose: str | None = None,
+    count: int | None = None,
+    outcome: str = "ok",
+) -> AuditEntry:
+    session = tx.session
+    if not ctx.db.is_sqlite:
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
+    previous = await session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    if isinstance(actor, StaffPrincipal):
+        user_id, role = actor.user_id, ",".join(sorted(actor.roles))
+    elif isinstance(actor, ChatterPrincipal):
+        user_id, role = None, "chatter"
+    else:
+        user_id, role = None, "system"
+    entry = AuditEntry(
+        at=ctx.clock.now().replace(microsecond=0),
+        user_id=user_id,
+        role=role,
+        action=action,
+        outcome=outcome,
+        # Ids come from the caller's input too: cut to the column, never refused for length.
+        conversation_id=conversation[:36] if conversation else None,
+        subject=subject[:64] if subject else None,
+        purpose=purpose[:200] if purpose else None,
+        count=count,
+        prev_hash=previous or GENESIS,
+    )
+    entry.hash = entry_hash(entry)
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+def verify_chain(entries: Sequence[AuditEntry]) -> int | None:
+    """The id of the first entry that does not fit the chain, or None when all do."""
+    previous = GENESIS
+    for entry in entries:
+        if entry.prev_hash != previous or entry_hash(entry) != entry.hash:
+            return entry.id
+        previous = entry.hash
+    return None
