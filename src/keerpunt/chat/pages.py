@@ -16,6 +16,7 @@ from keerpunt.web.i18n import pick_locale, translations
 from keerpunt.web.render import page
 from keerpunt.web.strings import translated
 from keerpunt.web.strings.chat import CHAT
+from keerpunt.web.strings.case import CASE
 from keerpunt.web.strings.console import CONSOLE
 
 router = APIRouter(include_in_schema=False)
@@ -69,6 +70,6 @@ async def console_page(ctx: CtxDep, lang: Lang = None) -> HTMLResponse:
     return page(
         "console.html",
         locale,
-        strings=translated(CONSOLE, locale),
+        strings=translated({**CONSOLE, **CASE}, locale),
         config={"maxChars": ctx.settings.max_message_chars, "locale": locale},
     )
