@@ -15,8 +15,8 @@ from keerpunt.organisation import Locale, Organisation
 from keerpunt.web.i18n import pick_locale, translations
 from keerpunt.web.render import page
 from keerpunt.web.strings import translated
-from keerpunt.web.strings.chat import CHAT
 from keerpunt.web.strings.case import CASE
+from keerpunt.web.strings.chat import CHAT
 from keerpunt.web.strings.console import CONSOLE
 
 router = APIRouter(include_in_schema=False)

@@ -1,6 +1,5 @@
 """The console's case tools: a returning chatter's history, duplicates, warm handovers,
 the handover list and merges (web/static/js/casetools.js and handovers.js)."""
 
-from keerpunt.web.strings import N_
 
 CASE: dict[str, str] = {}
