@@ -222,6 +222,8 @@ async def save(
                 )
         was_acute = row is not None and ACUTE in row.safety
         now = ctx.clock.now()
+        # Before the row joins the session: these queries would flush it half-filled.
+        derived = await derive(tx.session, conv)
         if row is None:
             row = Registration(conversation_id=conv.id, status="draft", created_at=now)
             tx.session.add(row)
@@ -234,7 +236,7 @@ async def save(
         if fields.outcome != "duplicate":
             row.duplicate_of = None
         row.notes = ctx.keyring.seal(fields.notes, notes_aad(conv.id)) if fields.notes else None
-        for name, value in (await derive(tx.session, conv)).items():
+        for name, value in derived.items():
             setattr(row, name, value)
         row.updated_at = now
         if complete and row.status != "complete":
