@@ -1,4 +1,4 @@
-"""keerpunt serve | demo | db | user | keys"""
+"""keerpunt serve | demo | db | user | keys | taxonomy"""
 
 from __future__ import annotations
 
@@ -6,19 +6,20 @@ import asyncio
 import os
 import secrets
 import sys
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 import uvicorn
 from rich.console import Console
+from rich.markup import escape
 
 from keerpunt.accounts import actions as accounts
 from keerpunt.accounts import store as accounts_store
 from keerpunt.bootstrap import ensure_defaults
 from keerpunt.config import ConfigError, Settings, load_settings
-from keerpunt.context import build_context
+from keerpunt.context import Context, build_context
 from keerpunt.core.errors import DomainError
 from keerpunt.core.logging import configure_logging
 from keerpunt.db import migrate
@@ -26,15 +27,21 @@ from keerpunt.db.engine import sqlite_path
 from keerpunt.organisation import load_organisation
 from keerpunt.privacy.crypto import KeyRing
 from keerpunt.privacy.tokens import new_token
+from keerpunt.registration import actions as registration
+from keerpunt.registration import reads as registration_reads
+from keerpunt.registration import store as registration_store
+from keerpunt.registration.schemas import TaxonomyRead
 from keerpunt.server import uvicorn_config
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Keerpunt help chat")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema")
 user_app = typer.Typer(no_args_is_help=True, help="Staff accounts")
 keys_app = typer.Typer(no_args_is_help=True, help="Encryption keys and secrets")
+taxonomy_app = typer.Typer(no_args_is_help=True, help="The registration taxonomy")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(keys_app, name="keys")
+app.add_typer(taxonomy_app, name="taxonomy")
 
 out = Console()
 err = Console(stderr=True)
@@ -42,7 +49,8 @@ T = TypeVar("T")
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    # soft_wrap: an error stays one line however narrow the terminal, so scripts can read it.
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -163,6 +171,72 @@ def user_create(
 
     run(create())
     out.print(f"created {username} ({', '.join(role)})")
+
+
+async def _with_context(settings: Settings, work: Callable[[Context], Awaitable[T]]) -> T:
+    ctx = build_context(settings)
+    try:
+        return await work(ctx)
+    finally:
+        await ctx.close()
+
+
+@taxonomy_app.command("show")
+def taxonomy_show() -> None:
+    """The current version: per list its codes and Dutch labels, retired ones marked."""
+    settings = settings_or_exit()
+    require_current_schema(settings)
+    view: TaxonomyRead = run(_with_context(settings, registration_reads.taxonomy_view))
+    loaded = f", loaded {view.loaded_at:%Y-%m-%d %H:%M} UTC" if view.loaded_at else ""
+    lines = [f"taxonomy version {view.version}{loaded}"]
+    for name, items in view.lists.items():
+        several = " (several may apply)" if name in view.multiple else ""
+        lines.append(f"\n{name}{several}")
+        width = max(len(item.code) for item in items)
+        for item in items:
+            retired = "  [retired]" if item.retired else ""
+            lines.append(f"  {item.code:<{width}}  {item.label.nl}{retired}")
+    # Plain text: labels are the organisation's own words, never console markup.
+    typer.echo("\n".join(lines))
+
+
+@taxonomy_app.command("load")
+def taxonomy_load(
+    file: Annotated[Path, typer.Argument(help="A taxonomy file (TOML), as 'export' prints")],
+) -> None:
+    """Load a new version. A file that would change what an earlier registration means
+    is refused with one line saying what and where, and nothing is loaded."""
+    settings = settings_or_exit()
+    require_current_schema(settings)
+    try:
+        source = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"cannot read {file}: {exc.strerror or type(exc).__name__}", 1) from None
+    except UnicodeDecodeError:
+        raise fail(f"cannot read {file}: it is not UTF-8 text", 1) from None
+
+    async def load(ctx: Context) -> int:
+        return (await registration.load_taxonomy(ctx, None, source)).version
+
+    version = run(_with_context(settings, load))
+    out.print(f"loaded taxonomy version {version}", highlight=False)
+
+
+@taxonomy_app.command("export")
+def taxonomy_export() -> None:
+    """Print the current version's file as it was loaded, to copy, edit and load."""
+    settings = settings_or_exit()
+    require_current_schema(settings)
+
+    async def source(ctx: Context) -> str | None:
+        async with ctx.read() as session:
+            rows = await registration_store.versions(session)
+        return rows[-1].source if rows else None
+
+    text = run(_with_context(settings, source))
+    if text is None:
+        raise fail("no taxonomy is loaded: run 'keerpunt db upgrade'", 1)
+    typer.echo(text, nl=not text.endswith("\n"))
 
 
 def write_secret(path: Path, value: str) -> None:
