@@ -295,3 +295,46 @@ class Socket:
 
     async def close(self) -> None:
         await self.connection.close()
+
+
+# Issue 4 helpers: registration, case tools and chatter accounts ---------------------------
+
+
+class StaffMember(Counselor):
+    """A logged-in staff member of any role, with the verbs the case tools use."""
+
+    async def put(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.http.put(path, headers=self.headers, **kwargs)
+
+    async def delete(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.http.delete(path, headers=self.headers, **kwargs)
+
+
+def held_form(version: int = 1, **changes: Any) -> dict[str, Any]:
+    """A registration that may be finished: a conversation held, about selling drugs."""
+    form: dict[str, Any] = {
+        "taxonomy_version": version,
+        "outcome": "conversation_held",
+        "visitor": "youth",
+        "age_band": "16_17",
+        "region": "den_haag",
+        "crime_involvement": "yes",
+        "crime_forms": ["drugs_selling"],
+        "other_problems": [],
+        "signals": ["threatened"],
+        "help_questions": ["how_to_stop"],
+        "help_offered": ["clarified"],
+        "safety": ["safety_discussed"],
+        "notes": "",
+    }
+    form.update(changes)
+    return form
+
+
+async def staff_session(ctx: Context, username: str = "anna") -> accounts.StaffPrincipal:
+    """A logged-in staff principal, as the session dependency builds it: the session is
+    live, so the returning-chatter offer counts this staff member as logged in."""
+    result = await accounts.login(ctx, username, PASSWORD)
+    principal = await accounts.authenticate_staff(ctx, result.token)
+    assert principal is not None
+    return principal

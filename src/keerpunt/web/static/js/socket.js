@@ -6,10 +6,14 @@
 // every frame. States: "connecting", "online", "reconnecting", "offline", "stopped".
 
 export class HttpError extends Error {
-  constructor(status, code, detail) {
+  // field: the one input at fault, when the server names it; errors: a validation
+  // error's [{loc, msg, type}] (docs/protocol.md), so a form can mark the field.
+  constructor(status, code, detail, { field = null, errors = [] } = {}) {
     super(detail || `HTTP ${status}`);
     this.status = status;
     this.code = code;
+    this.field = field;
+    this.errors = errors;
   }
 }
 
@@ -35,7 +39,11 @@ export async function api(path, { method = "GET", body, token, keepalive = false
     data = null;
   }
   if (!response.ok) {
-    throw new HttpError(response.status, data?.code, typeof data?.detail === "string" ? data.detail : "");
+    const detail = data?.detail;
+    throw new HttpError(response.status, data?.code, typeof detail === "string" ? detail : "", {
+      field: typeof data?.field === "string" ? data.field : null,
+      errors: Array.isArray(detail) ? detail : [],
+    });
   }
   return data;
 }
