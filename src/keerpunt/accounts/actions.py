@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, update
 
 from keerpunt.accounts import store
 from keerpunt.accounts.models import Chatter, ChatterToken, StaffSession, User, UserRole
@@ -19,14 +19,9 @@ from keerpunt.accounts.passwords import (
     verify_password,
 )
 from keerpunt.accounts.principals import ROLES, ChatterPrincipal, StaffPrincipal
-from keerpunt.chat.models import Conversation, FeedbackAnswer, Message
 from keerpunt.context import Context, Tx
 from keerpunt.core.errors import Conflict, Invalid, Unauthorized
-from keerpunt.handover.models import Handover
-from keerpunt.privacy import audit
 from keerpunt.privacy.tokens import new_token
-from keerpunt.realtime.models import SocketTicket
-from keerpunt.registration.models import ChatterMerge, Registration
 
 log = logging.getLogger(__name__)
 
@@ -284,54 +279,3 @@ async def logout_chatter(ctx: Context, token: str) -> None:
             .where(Chatter.token_hash == ctx.hasher.digest(token, CHATTER_PURPOSE))
             .values(token_hash=ctx.hasher.digest(new_token(), CHATTER_PURPOSE))
         )
-
-
-async def delete_chatter_account(ctx: Context, chatter: ChatterPrincipal, password: str) -> int:
-    """The chatter's right to be forgotten: the account, the chatter and every
-    conversation, message, registration, handover and feedback answer of theirs. The
-    audit log keeps that it happened (no text). Returns the number of conversations."""
-    async with ctx.read() as session:
-        row = await session.get(Chatter, chatter.chatter_id)
-    if row is None or row.password_hash is None:
-        raise Conflict("there is no account to delete", code="no_account")
-    if not verify_password(row.password_hash, password):
-        raise Unauthorized("the password is not right", code="bad_credentials")
-    async with ctx.write() as tx:
-        count = await erase_chatter(tx, chatter.chatter_id)
-        await audit.record(ctx, tx, chatter, "account_deleted", count=count)
-    await ctx.db.forget_deleted()
-    log.info("chatter account deleted", extra={"conversations": count})
-    return count
-
-
-async def erase_chatter(tx: Tx, chatter_id: str) -> int:
-    """Delete a chatter and everything attached, inside the caller's transaction."""
-    session = tx.session
-    result = await session.scalars(
-        select(Conversation.id).where(Conversation.chatter_id == chatter_id)
-    )
-    ids = list(result.all())
-    await session.execute(delete(SocketTicket).where(SocketTicket.chatter_id == chatter_id))
-    await session.execute(delete(ChatterToken).where(ChatterToken.chatter_id == chatter_id))
-    await session.execute(
-        update(Chatter).where(Chatter.merged_into == chatter_id).values(merged_into=None)
-    )
-    await session.execute(
-        delete(ChatterMerge).where(
-            or_(
-                ChatterMerge.source_chatter == chatter_id,
-                ChatterMerge.target_chatter == chatter_id,
-                ChatterMerge.conversation_id.in_(ids),
-                ChatterMerge.duplicate_of.in_(ids),
-            )
-        )
-    )
-    if ids:
-        await session.execute(
-            update(Registration).where(Registration.duplicate_of.in_(ids)).values(duplicate_of=None)
-        )
-        for model in (Handover, Registration, FeedbackAnswer, Message):
-            await session.execute(delete(model).where(model.conversation_id.in_(ids)))
-        await session.execute(delete(Conversation).where(Conversation.id.in_(ids)))
-    await session.execute(delete(Chatter).where(Chatter.id == chatter_id))
-    return len(ids)

@@ -17,6 +17,7 @@ from keerpunt.accounts.schemas import (
 )
 from keerpunt.core.errors import NotFound
 from keerpunt.deps import Chatter, CtxDep, OptionalChatter, Staff, bearer_token, session_cookie_name
+from keerpunt.privacy import actions as erasure
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -111,4 +112,4 @@ async def chatter_me(chatter: Chatter, ctx: CtxDep) -> ChatterMe:
     summary="Delete the account and everything of this chatter",
 )
 async def delete_chatter_account(body: PasswordIn, chatter: Chatter, ctx: CtxDep) -> None:
-    await actions.delete_chatter_account(ctx, chatter, body.password)
+    await erasure.delete_chatter_account(ctx, chatter, body.password)

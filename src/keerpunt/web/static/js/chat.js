@@ -7,6 +7,8 @@
 //   each client_id once.
 // - The list shows a message only when its seq is the next one; anything else is a gap,
 //   and we ask again from the last seq we hold.
+// - A chatter with an account keeps the token of their log-in in the same place, with
+//   their user name. The account views live in account.js, loaded at the first click.
 import { $, clockTime, el, show } from "./dom.js";
 import { HttpError, Socket, api, backoff, newClientId, placeOf } from "./socket.js";
 import { config, t } from "./strings.js";
@@ -18,6 +20,7 @@ const TYPING_IDLE_MS = 4000;
 const state = {
   id: null,
   token: null,
+  username: null, // set while logged in to an account
   status: null, // queued | active | ended | abandoned
   lastSeq: 0,
   pending: new Map(), // client_id -> { body, node, sent }
@@ -47,6 +50,11 @@ const ui = {
   feedback: $("#feedback"),
   feedbackThanks: $("#feedback-thanks"),
   again: $("#again"),
+  accountOut: $("#account-out"),
+  accountIn: $("#account-in"),
+  accountWho: $("#account-who"),
+  accountStatus: $("#account-status"),
+  endedAccount: $("#ended-account"),
 };
 
 // ---- quick exit: first, so it works even if something below fails ---------------------
@@ -61,6 +69,10 @@ function quickExit() {
       body: { reason: "quick_exit" },
       keepalive: true,
     }).catch(() => {});
+  } else if (token && state.username) {
+    // The log-in stops working too. Not beside an open chat: the two requests would race,
+    // and the counselor's "left with quick exit" matters more.
+    api("/api/v1/chatter/logout", { method: "POST", token, keepalive: true }).catch(() => {});
   }
   try {
     sessionStorage.clear();
@@ -94,7 +106,10 @@ for (const link of document.querySelectorAll("nav.lang a")) {
 
 function save() {
   try {
-    sessionStorage.setItem(STORE_KEY, JSON.stringify({ id: state.id, token: state.token }));
+    sessionStorage.setItem(
+      STORE_KEY,
+      JSON.stringify({ id: state.id, token: state.token, username: state.username }),
+    );
   } catch {
     // private mode without storage: the chat works, it just cannot survive a reload
   }
@@ -450,7 +465,7 @@ async function start(event) {
   show(ui.startError, false);
   const visitor = new FormData(ui.start).get("visitor") || "unknown";
   const ref = new URLSearchParams(location.search).get("ref");
-  const body = { visitor };
+  const body = { visitor, locale: config.locale };
   if (ref && /^[A-Za-z0-9_.-]{1,64}$/.test(ref)) body.ref = ref;
   try {
     const created = await api("/api/v1/conversations", {
@@ -468,6 +483,14 @@ async function start(event) {
     showQueue();
     enterChat();
   } catch (error) {
+    if (error instanceof HttpError && error.status === 401 && state.username) {
+      // The log-in ran out (it lasts hours, the tab may last longer): say so, and let the
+      // chatter log in again or chat without.
+      forgetLogin();
+      ui.startError.textContent = t("login_expired");
+      show(ui.startError, true);
+      return;
+    }
     ui.startError.textContent =
       error instanceof HttpError && error.code === "closed" ? t("closed_now") : t("start_failed");
     show(ui.startError, true);
@@ -513,12 +536,17 @@ function finish() {
 function gone() {
   state.socket?.stop();
   state.polling = false;
-  try {
-    sessionStorage.removeItem(STORE_KEY);
-  } catch {
-    // nothing kept
+  Object.assign(state, { id: null, status: null, lastSeq: 0 });
+  if (state.username) {
+    save(); // the chat is gone, the log-in may not be; the next request tells
+  } else {
+    state.token = null;
+    try {
+      sessionStorage.removeItem(STORE_KEY);
+    } catch {
+      // nothing kept
+    }
   }
-  Object.assign(state, { id: null, token: null, status: null, lastSeq: 0 });
   show(ui.chat, false);
   show(ui.intro, true);
   if (ui.startError) {
@@ -575,6 +603,51 @@ function again() {
   $("#start-button")?.focus();
 }
 
+// ---- the account ---------------------------------------------------------------------------
+
+// The account line on the start page and the offer after a chat follow the log-in.
+function renderAccount() {
+  const logged = Boolean(state.username);
+  show(ui.accountOut, !logged);
+  show(ui.accountIn, logged);
+  ui.accountWho.textContent = logged ? t("logged_in_as", { name: state.username }) : "";
+  show(ui.endedAccount, !logged);
+}
+
+// Logging out, an expired log-in, a deleted account: nothing of it stays in the tab.
+function forgetLogin() {
+  try {
+    sessionStorage.clear();
+  } catch {
+    // nothing kept
+  }
+  Object.assign(state, { token: null, username: null });
+  renderAccount();
+}
+
+let accountViews = null;
+
+// Most chatters never touch an account, so its code loads only when asked for.
+function account() {
+  accountViews ??= import("./account.js").then((module) => {
+    module.init({ state, save, bubble, messageText, renderAccount, forgetLogin, again });
+    return module;
+  });
+  return accountViews;
+}
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest?.("[data-account]");
+  if (!button) return;
+  event.preventDefault();
+  account()
+    .then((module) => module.open(button.dataset.account, button))
+    .catch(() => {
+      // offline at the first click: the button just works on the next one
+      accountViews = null;
+    });
+});
+
 ui.start?.addEventListener("submit", start);
 ui.end.addEventListener("click", endChat);
 ui.feedback?.addEventListener("submit", sendFeedback);
@@ -582,7 +655,11 @@ ui.again.addEventListener("click", again);
 
 // A reload in the same tab picks the chat up where it was.
 const kept = load();
+if (kept?.token) {
+  Object.assign(state, { token: kept.token, username: kept.username || null });
+}
+renderAccount();
 if (kept?.id && kept?.token) {
-  Object.assign(state, { id: kept.id, token: kept.token, status: "queued" });
+  Object.assign(state, { id: kept.id, status: "queued" });
   enterChat();
 }
