@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from keerpunt.bootstrap import ensure_defaults
 from keerpunt.config import Settings
 from keerpunt.context import Context, build_context
 from keerpunt.core.clock import FrozenClock
@@ -71,8 +72,10 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 async def ctx(settings: Settings, clock: FrozenClock) -> AsyncIterator[Context]:
-    """A context on the test database with a frozen clock and a recording bus."""
+    """A context on the test database with a frozen clock and a recording bus, holding
+    the data every database starts with (the taxonomy, the canned replies)."""
     context = build_context(settings, clock=clock, bus=RecordingBus())
+    await ensure_defaults(context)
     yield context
     await context.close()
 
@@ -87,6 +90,7 @@ def events(ctx: Context) -> list[tuple[str, ServerFrame]]:
 async def setup_ctx(settings: Settings) -> AsyncIterator[Context]:
     """A context with the real clock, to prepare data for a live server."""
     context = build_context(settings)
+    await ensure_defaults(context)
     yield context
     await context.close()
 

@@ -4,6 +4,7 @@ Nothing here changes state; the reads that must be audited are in actions.py."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -235,3 +236,16 @@ async def merges(ctx: Context, staff: StaffPrincipal) -> list[MergeRead]:
         raise NotFound("no such thing")
     async with ctx.read() as session:
         return await merge_reads(session, await store.merges(session))
+
+
+async def unique_chatters(ctx: Context, start: datetime, end: datetime) -> int:
+    """How many different chatters started a chat in [start, end): merged duplicates count
+    once, as the chatter they were merged into. Reports count chatters this way."""
+    async with ctx.read() as session:
+        result = await session.scalars(
+            select(Conversation.chatter_id)
+            .where(Conversation.created_at >= start, Conversation.created_at < end)
+            .distinct()
+        )
+        roots = {await accounts_store.canonical_chatter(session, cid) for cid in result.all()}
+    return len(roots)
