@@ -186,8 +186,8 @@ async def test_finishing_needs_an_ended_chat_and_every_required_field(
     for answer, (_, field) in zip(missing, cases, strict=True):
         assert answer.status_code == 422, field
         assert (answer.json()["code"], answer.json()["field"]) == ("missing", field)
-    # A refused finish still saved nothing as complete.
-    assert [t["status"] for t in still_todo] == ["draft"]
+    # A refused finish saves nothing: the form is as it was.
+    assert [t["status"] for t in still_todo] == ["new"]
     assert done.status_code == 200, done.text
     assert done.json()["status"] == "complete"
     assert done.json()["completed_at"] is not None

@@ -416,10 +416,20 @@ async def read_earlier_transcript(
     """Access to an earlier transcript of the chatter in this conversation, logged; a
     refused one is logged too, and then answers exactly like a missing conversation."""
     async with ctx.write() as tx:
-        conv = await conversation_for(tx.session, staff, conversation_id, write=False)
+        try:
+            conv: Conversation | None = await conversation_for(
+                tx.session, staff, conversation_id, write=False
+            )
+        except NotFound:
+            conv = None  # not the caller's conversation: refused, and logged like the rest
         earlier = await chat_store.conversation(tx.session, earlier_id)
-        group = await accounts_store.chatter_group(tx.session, conv.chatter_id)
-        allowed = earlier is not None and earlier.id != conv.id and earlier.chatter_id in group
+        group = await accounts_store.chatter_group(tx.session, conv.chatter_id) if conv else set()
+        allowed = (
+            conv is not None
+            and earlier is not None
+            and earlier.id != conv.id
+            and earlier.chatter_id in group
+        )
         await audit.record(
             ctx,
             tx,
@@ -427,7 +437,7 @@ async def read_earlier_transcript(
             "read_transcript",
             conversation=earlier_id,
             outcome="ok" if allowed else "denied",
-            purpose=f"returning chatter in {conv.id}",
+            purpose=f"returning chatter in {conversation_id}",
         )
     if earlier is None or not allowed:
         raise NotFound(NOT_FOUND)

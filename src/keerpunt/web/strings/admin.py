@@ -1,7 +1,110 @@
-"""The admin page's script texts."""
+"""The admin page's script texts (web/static/js/admin.js).
+
+The log-in texts share their ids with the console: one msgid, one translation.
+"""
 
 from keerpunt.web.strings import N_
 
 ADMIN = {
+    # Log in and out, as on the console.
+    "login_missing": N_("Fill in your user name and password."),
+    "login_failed": N_("Logging in did not work: {reason}"),
+    "login_failed_plain": N_("Logging in did not work. Try again."),
+    "login_network": N_("The server cannot be reached. Check the connection and try again."),
+    "server_unreachable": N_("The server cannot be reached right now."),
     "session_ended": N_("Your session has ended. Log in again to go on."),
+    "logged_out": N_("You are logged out."),
+    "logged_in_as": N_("Logged in as {name}"),
+    # What went wrong, for any request.
+    "gone": N_(
+        "This was changed or removed in the meantime. The page shows the list as it is now."
+    ),
+    "refused": N_("That did not work: {reason}"),
+    "failed": N_("That did not work. Try again."),
+    "network": N_("The server cannot be reached. Check the connection and try again."),
+    # Form fields.
+    "field_required": N_("Fill this in."),
+    "field_too_long": N_("This is too long: at most {max} characters."),
+    "field_invalid": N_("This is not accepted. Check it and try again."),
+    "save": N_("Save"),
+    "cancel": N_("Cancel"),
+    "edit": N_("Edit"),
+    "remove": N_("Remove"),
+    "edit_named": N_("Edit {name}"),
+    "remove_named": N_("Remove {name}"),
+    # The taxonomy.
+    "taxonomy_current": N_("The current version is {version}, loaded on {when}."),
+    "codes_count": N_("{count} codes"),
+    "retired_count": N_("{count} retired"),
+    "several_apply": N_("several may apply"),
+    "col_code": N_("Code"),
+    "col_dutch": N_("Dutch"),
+    "col_english": N_("English"),
+    "col_state": N_("Status"),
+    "in_use": N_("Offered"),
+    "retired": N_("Retired"),
+    "loaded_by_system": N_("Installation or command line"),
+    "list_outcome": N_("Outcome of the contact"),
+    "list_visitor": N_("Who chatted"),
+    "list_age_band": N_("Age band"),
+    "list_region": N_("Region"),
+    "list_crime_involvement": N_("Involvement in crime"),
+    "list_crime_forms": N_("Forms of crime"),
+    "list_other_problems": N_("Other problems"),
+    "list_signals": N_("Signals of criminal exploitation"),
+    "list_help_questions": N_("Help questions"),
+    "list_help_offered": N_("Help offered"),
+    "list_safety": N_("Safety"),
+    "file_read": N_("{name} is read. Check the text below, then load it."),
+    "file_too_big": N_("This file is too big for a taxonomy file. Choose another one."),
+    "file_unreadable": N_("This file cannot be read. Choose another one or paste its text."),
+    "source_missing": N_("Choose a file or paste its text first."),
+    "source_too_long": N_("The text is too long: at most {max} characters."),
+    "load_refused": N_("This version was not loaded: {reason}"),
+    "load_done": N_("Version {version} is loaded and is now the current version."),
+    # Regions and contact persons.
+    "role_zorgcoordinator": N_("Human trafficking care coordinator"),
+    "role_avim": N_("AVIM (police)"),
+    "role_municipality": N_("Municipality"),
+    "role_youth_care": N_("Youth care"),
+    "role_other": N_("Other"),
+    "col_role": N_("Role"),
+    "col_name": N_("Name"),
+    "col_reach": N_("How to reach them"),
+    "col_active": N_("Active"),
+    "col_actions": N_("Actions"),
+    "active": N_("Active"),
+    "inactive": N_("Inactive"),
+    "contacts_in": N_("Contact persons in {region}"),
+    "no_contacts": N_("No contact persons yet."),
+    "contact_add": N_("Add a contact person in {region}"),
+    "contact_change": N_("Change {name}"),
+    "contact_active_label": N_("Active: offered for new handovers"),
+    "reach_hint": N_("A phone number, an e-mail address or a secure mailbox, and when."),
+    "contact_added": N_("{name} is added in {region}."),
+    "contact_saved": N_("The changes to {name} are saved."),
+    "contact_confirm_remove": N_(
+        "Remove {name}? A contact person named in a handover is kept as inactive instead."
+    ),
+    "contact_removed": N_("{name} is removed."),
+    "contact_deactivated": N_(
+        "{name} is named in a handover, so they are kept as inactive instead of removed."
+        " They are no longer offered for new handovers."
+    ),
+    # Canned replies.
+    "key_is": N_("Key: {key}"),
+    "field_key": N_("Key"),
+    "key_hint": N_("A short fixed name: lowercase letters, digits and _ only."),
+    "key_pattern": N_("Use only lowercase letters, digits and _, at most 40."),
+    "key_taken": N_("Another canned reply has this key already."),
+    "field_title_nl": N_("Title in Dutch"),
+    "field_title_en": N_("Title in English"),
+    "field_body_nl": N_("Text in Dutch"),
+    "field_body_en": N_("Text in English"),
+    "canned_new": N_("New canned reply"),
+    "canned_change": N_("Change “{name}”"),
+    "canned_added": N_("“{name}” is added."),
+    "canned_saved": N_("The changes to “{name}” are saved."),
+    "canned_confirm_remove": N_("Remove the canned reply “{name}”?"),
+    "canned_removed": N_("“{name}” is removed."),
 }

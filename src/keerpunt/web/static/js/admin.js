@@ -1,0 +1,791 @@
+// The admin page: the registration taxonomy, the regions' contact persons and the canned
+// replies, all through the JSON API (docs/protocol.md) with the staff session cookie.
+//
+// An account without the admin role gets 404 from the admin routes, exactly as for
+// something that does not exist; the page then says it is for administrators.
+// Names and texts people typed go into the page as text (dom.js el()), never as markup.
+
+import { api, HttpError } from "./socket.js";
+import { t, config } from "./strings.js";
+import { el, $, show } from "./dom.js";
+
+const LISTS = [
+  "outcome",
+  "visitor",
+  "age_band",
+  "region",
+  "crime_involvement",
+  "crime_forms",
+  "other_problems",
+  "signals",
+  "help_questions",
+  "help_offered",
+  "safety",
+];
+const ROLES = ["zorgcoordinator", "avim", "municipality", "youth_care", "other"];
+const MAX_SOURCE_CHARS = 200000; // the API's limit for a taxonomy file
+const MAX_FILE_BYTES = 1024 * 1024;
+const KEY_PATTERN = /^[a-z0-9_]{1,40}$/;
+
+const ui = {
+  loading: $("#loading"),
+  controls: $("#controls"),
+  who: $("#who"),
+  logout: $("#logout"),
+  loginView: $("#login-view"),
+  login: $("#login"),
+  username: $("#username"),
+  password: $("#password"),
+  loginInfo: $("#login-info"),
+  loginError: $("#login-error"),
+  notAdmin: $("#not-admin"),
+  notAdminTitle: $("#not-admin-title"),
+  adminView: $("#admin-view"),
+  taxonomyStatus: $("#taxonomy-status"),
+  taxonomyCurrent: $("#taxonomy-current"),
+  taxonomyLists: $("#taxonomy-lists"),
+  versions: $("#versions tbody"),
+  loadForm: $("#load-form"),
+  loadFile: $("#load-file"),
+  loadSource: $("#load-source"),
+  loadError: $("#load-error"),
+  regionsStatus: $("#regions-status"),
+  regionList: $("#region-list"),
+  cannedStatus: $("#canned-status"),
+  cannedAdd: $("#canned-add"),
+  cannedSlot: $("#canned-slot"),
+  cannedList: $("#canned-list"),
+  cannedEmpty: $("#canned-empty"),
+};
+
+const state = {
+  user: null,
+  regions: [],
+  canned: [],
+};
+
+// Helpers ------------------------------------------------------------------------------
+
+function inLocale(text) {
+  return (text && (text[config.locale] || text.nl)) || "";
+}
+
+function when(iso) {
+  if (!iso) return "";
+  return new Date(iso).toLocaleString(config.locale === "nl" ? "nl-NL" : "en-GB", {
+    dateStyle: "long",
+    timeStyle: "short",
+  });
+}
+
+function button(text, { kind = "secondary", label, data } = {}) {
+  return el("button", { type: "button", class: kind, "aria-label": label, dataset: data }, text);
+}
+
+function headRow(...names) {
+  return el("thead", {}, el("tr", {}, ...names.map((name) => el("th", { scope: "col" }, name))));
+}
+
+class SessionLost extends Error {}
+
+// Every call needs the session: a 401 means it is gone, so log in again.
+async function call(path, options) {
+  try {
+    return await api(path, options);
+  } catch (error) {
+    if (error instanceof HttpError && error.status === 401) {
+      sessionLost();
+      throw new SessionLost();
+    }
+    throw error;
+  }
+}
+
+function status(node, text) {
+  node.textContent = text;
+}
+
+// What a failed request means for the person, in one sentence.
+function problem(error) {
+  if (error instanceof HttpError) {
+    if (error.status === 404) return t("gone");
+    const reason = error.message && !/^HTTP \d+$/.test(error.message) ? error.message : "";
+    return reason ? t("refused", { reason }) : t("failed");
+  }
+  return t("network");
+}
+
+// Forms: fields with their rules, errors beside them -------------------------------------
+
+// A field: a label, the control, and an error line the control is described by.
+function field({ id, label, control, hint }) {
+  const error = el("p", { class: "field-error", id: `${id}-error`, hidden: true });
+  const hintNode = hint ? el("p", { class: "hint", id: `${id}-hint` }, hint) : null;
+  control.id = id;
+  control.setAttribute("aria-describedby", hintNode ? `${hintNode.id} ${error.id}` : error.id);
+  return {
+    control,
+    error,
+    node: el("div", { class: "field" }, el("label", { for: id }, label), hintNode, control, error),
+  };
+}
+
+function setError(entry, text) {
+  entry.error.textContent = text || "";
+  show(entry.error, Boolean(text));
+  if (text) entry.control.setAttribute("aria-invalid", "true");
+  else entry.control.removeAttribute("aria-invalid");
+}
+
+// The first rule a value breaks, as a sentence; "" when it keeps them all.
+function check(value, rules) {
+  if (rules.required && !value.trim()) return t("field_required");
+  if (rules.max && value.length > rules.max) return t("field_too_long", { max: rules.max });
+  if (rules.pattern && !rules.pattern.test(value)) return t("key_pattern");
+  return "";
+}
+
+// Checks every field; marks each one at fault and focuses the first. True when all pass.
+function checkAll(fields, rules) {
+  let first = null;
+  for (const [name, entry] of Object.entries(fields)) {
+    const broken = rules[name] ? check(entry.control.value, rules[name]) : "";
+    setError(entry, broken);
+    if (broken && !first) first = entry;
+  }
+  if (first) first.control.focus();
+  return !first;
+}
+
+// The field a refusal names: `field` from the domain, or the place of a validation error
+// (["body", "title", "nl"] is the field "title.nl").
+function faultyField(error) {
+  if (!(error instanceof HttpError)) return null;
+  if (error.field) return error.field;
+  const loc = error.errors?.[0]?.loc;
+  return Array.isArray(loc) && loc[0] === "body" && loc.length > 1 ? loc.slice(1).join(".") : null;
+}
+
+// A refusal beside its field when it names one we show; otherwise in `general`.
+function showRefusal(error, fields, general) {
+  if (error instanceof SessionLost) return;
+  const name = faultyField(error);
+  const entry = name && Object.hasOwn(fields, name) ? fields[name] : null;
+  if (entry) {
+    const own = { key_taken: t("key_taken"), invalid: t("field_invalid") }[error.code];
+    setError(entry, own || problem(error));
+    entry.control.focus();
+    return;
+  }
+  general.textContent = problem(error);
+  show(general, true);
+}
+
+// Esc anywhere in an open form cancels it.
+function cancelOnEscape(form, cancel) {
+  form.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      cancel();
+    }
+  });
+}
+
+// Log in ------------------------------------------------------------------------------------
+
+function hideAll() {
+  show(ui.loading, false);
+  show(ui.loginView, false);
+  show(ui.notAdmin, false);
+  show(ui.adminView, false);
+}
+
+function showLogin(info = "") {
+  hideAll();
+  show(ui.controls, false);
+  show(ui.loginView, true);
+  ui.loginInfo.textContent = info;
+  show(ui.loginError, false);
+  ui.password.value = "";
+  (ui.username.value ? ui.password : ui.username).focus();
+}
+
+function sessionLost() {
+  if (!state.user) return;
+  state.user = null;
+  showLogin(t("session_ended"));
+}
+
+ui.login.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const username = ui.username.value.trim();
+  const password = ui.password.value;
+  show(ui.loginError, false);
+  if (!username || !password) {
+    ui.loginError.textContent = t("login_missing");
+    show(ui.loginError, true);
+    (username ? ui.password : ui.username).focus();
+    return;
+  }
+  const button = ui.login.querySelector("button[type=submit]");
+  button.disabled = true;
+  try {
+    const user = await api("/api/v1/auth/login", { method: "POST", body: { username, password } });
+    ui.password.value = "";
+    await enter(user, { focus: true });
+  } catch (error) {
+    let text = t("login_network");
+    if (error instanceof HttpError) {
+      const reason = error.message && !/^HTTP \d+$/.test(error.message) ? error.message : "";
+      text = reason ? t("login_failed", { reason }) : t("login_failed_plain");
+    }
+    ui.loginError.textContent = text;
+    show(ui.loginError, true);
+    ui.password.value = "";
+    ui.password.focus();
+  } finally {
+    button.disabled = false;
+  }
+});
+
+ui.logout.addEventListener("click", async () => {
+  try {
+    await api("/api/v1/auth/logout", { method: "POST" });
+  } catch {
+    // gone already: the same end result
+  }
+  state.user = null;
+  showLogin(t("logged_out"));
+});
+
+async function enter(user, { focus = false } = {}) {
+  state.user = user;
+  ui.who.textContent = t("logged_in_as", { name: user.display_name || user.username });
+  show(ui.controls, true);
+  let versions;
+  try {
+    versions = await call("/api/v1/taxonomy/versions");
+  } catch (error) {
+    if (error instanceof SessionLost) return;
+    hideAll();
+    if (error instanceof HttpError && error.status === 404) {
+      show(ui.notAdmin, true);
+      ui.notAdminTitle.focus();
+      return;
+    }
+    showLogin(t("server_unreachable"));
+    return;
+  }
+  hideAll();
+  show(ui.adminView, true);
+  renderVersions(versions);
+  // Focus moves off the log-in form, which is gone now: to the top of the page.
+  if (focus) $("#taxonomy-title").focus();
+  await Promise.all([loadTaxonomy(), loadRegions(), loadCanned()]);
+}
+
+// The taxonomy ----------------------------------------------------------------------------
+
+async function loadTaxonomy() {
+  try {
+    renderTaxonomy(await call("/api/v1/taxonomy"));
+  } catch (error) {
+    if (!(error instanceof SessionLost)) status(ui.taxonomyStatus, problem(error));
+  }
+}
+
+async function loadVersions() {
+  try {
+    renderVersions(await call("/api/v1/taxonomy/versions"));
+  } catch (error) {
+    if (!(error instanceof SessionLost)) status(ui.taxonomyStatus, problem(error));
+  }
+}
+
+function renderTaxonomy(taxonomy) {
+  ui.taxonomyCurrent.textContent = t("taxonomy_current", {
+    version: taxonomy.version,
+    when: when(taxonomy.loaded_at),
+  });
+  const multiple = new Set(taxonomy.multiple || []);
+  const blocks = LISTS.filter((name) => taxonomy.lists[name]).map((name) => {
+    const items = taxonomy.lists[name];
+    const retired = items.filter((item) => item.retired).length;
+    const facts = [t("codes_count", { count: items.length })];
+    if (retired) facts.push(t("retired_count", { count: retired }));
+    if (multiple.has(name)) facts.push(t("several_apply"));
+    const rows = items.map((item) =>
+      el(
+        "tr",
+        { class: item.retired ? "retired" : null },
+        el("td", {}, el("code", {}, item.code)),
+        el("td", { lang: "nl" }, item.label.nl),
+        el("td", { lang: "en" }, item.label.en),
+        el("td", {}, item.retired ? t("retired") : t("in_use")),
+      ),
+    );
+    const summary = el(
+      "summary",
+      {},
+      el("span", { class: "list-name" }, t(`list_${name}`)),
+      " ",
+      el("span", { class: "facts" }, `(${facts.join(", ")})`),
+    );
+    return el(
+      "details",
+      { class: "list", dataset: { list: name } },
+      summary,
+      el(
+        "table",
+        { class: "grid" },
+        el("caption", { class: "visually-hidden" }, t(`list_${name}`)),
+        headRow(t("col_code"), t("col_dutch"), t("col_english"), t("col_state")),
+        el("tbody", {}, ...rows),
+      ),
+    );
+  });
+  ui.taxonomyLists.replaceChildren(...blocks);
+}
+
+function renderVersions(versions) {
+  const newest = [...versions].sort((a, b) => b.version - a.version);
+  ui.versions.replaceChildren(
+    ...newest.map((row) =>
+      el(
+        "tr",
+        {},
+        el("td", {}, String(row.version)),
+        el("td", {}, el("time", { datetime: row.loaded_at }, when(row.loaded_at))),
+        el("td", {}, row.loaded_by || t("loaded_by_system")),
+      ),
+    ),
+  );
+}
+
+function loadError(text) {
+  ui.loadError.textContent = text || "";
+  show(ui.loadError, Boolean(text));
+  if (text) ui.loadSource.setAttribute("aria-invalid", "true");
+  else ui.loadSource.removeAttribute("aria-invalid");
+}
+
+// A chosen file is read here, into the text box: the admin sees what will be loaded.
+ui.loadFile.addEventListener("change", async () => {
+  const file = ui.loadFile.files?.[0];
+  loadError("");
+  status(ui.taxonomyStatus, "");
+  if (!file) return;
+  if (file.size > MAX_FILE_BYTES) {
+    loadError(t("file_too_big"));
+    return;
+  }
+  try {
+    ui.loadSource.value = await file.text();
+  } catch {
+    loadError(t("file_unreadable"));
+    return;
+  }
+  status(ui.taxonomyStatus, t("file_read", { name: file.name }));
+});
+
+ui.loadForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const source = ui.loadSource.value;
+  loadError("");
+  status(ui.taxonomyStatus, "");
+  if (!source.trim()) {
+    loadError(t("source_missing"));
+    ui.loadSource.focus();
+    return;
+  }
+  if (source.length > MAX_SOURCE_CHARS) {
+    loadError(t("source_too_long", { max: MAX_SOURCE_CHARS.toLocaleString(config.locale) }));
+    ui.loadSource.focus();
+    return;
+  }
+  const button = ui.loadForm.querySelector("button[type=submit]");
+  button.disabled = true;
+  try {
+    const loaded = await call("/api/v1/taxonomy", { method: "POST", body: { source } });
+    ui.loadSource.value = "";
+    ui.loadFile.value = "";
+    renderTaxonomy(loaded);
+    status(ui.taxonomyStatus, t("load_done", { version: loaded.version }));
+    // The regions are the new version's region list.
+    await Promise.all([loadVersions(), loadRegions()]);
+  } catch (error) {
+    if (error instanceof SessionLost) return;
+    if (error instanceof HttpError && error.code === "taxonomy_invalid") {
+      loadError(t("load_refused", { reason: error.message }));
+    } else {
+      loadError(problem(error));
+    }
+    ui.loadSource.focus();
+  } finally {
+    button.disabled = false;
+  }
+});
+
+// Regions and contact persons -----------------------------------------------------------
+
+async function loadRegions() {
+  try {
+    state.regions = await call("/api/v1/regions");
+    renderRegions();
+  } catch (error) {
+    if (!(error instanceof SessionLost)) status(ui.regionsStatus, problem(error));
+  }
+}
+
+function roleText(role) {
+  return t(`role_${ROLES.includes(role) ? role : "other"}`);
+}
+
+function renderRegions() {
+  ui.regionList.replaceChildren(...state.regions.map(regionBlock));
+}
+
+function regionBlock(region) {
+  const name = inLocale(region.label);
+  const slot = el("div", { class: "slot" });
+  const add = button(t("contact_add", { region: name }), { data: { add: region.code } });
+  add.addEventListener("click", () => openContactForm(region, null, slot, add));
+
+  let body;
+  if (region.contacts.length) {
+    body = el(
+      "table",
+      { class: "grid contacts" },
+      el("caption", { class: "visually-hidden" }, t("contacts_in", { region: name })),
+      headRow(t("col_role"), t("col_name"), t("col_reach"), t("col_active"), t("col_actions")),
+      el("tbody", {}, ...region.contacts.map((contact) => contactRow(region, contact, slot))),
+    );
+  } else {
+    body = el("p", { class: "empty" }, t("no_contacts"));
+  }
+  return el(
+    "div",
+    { class: "region", dataset: { region: region.code } },
+    el("h3", {}, name),
+    body,
+    el("p", { class: "add" }, add),
+    slot,
+  );
+}
+
+function contactRow(region, contact, slot) {
+  const name = contact.name;
+  const edit = button(t("edit"), { label: t("edit_named", { name }), data: { edit: contact.id } });
+  const remove = button(t("remove"), { kind: "danger", label: t("remove_named", { name }), data: { remove: contact.id } });
+  edit.addEventListener("click", () => openContactForm(region, contact, slot, edit));
+  remove.addEventListener("click", () => removeContact(region, contact));
+  return el(
+    "tr",
+    { class: contact.active ? null : "inactive", dataset: { contact: contact.id } },
+    el("td", {}, roleText(contact.role)),
+    el("td", {}, contact.name),
+    el("td", {}, contact.reach),
+    el("td", {}, contact.active ? t("active") : t("inactive")),
+    el("td", { class: "row-actions" }, edit, " ", remove),
+  );
+}
+
+// One form per region at a time, below the table: to add a contact person or change one.
+function openContactForm(region, contact, slot, opener) {
+  const prefix = `contact-${region.code}`;
+  const chosen = contact ? contact.role : ROLES[0];
+  const role = el(
+    "select",
+    { name: "role" },
+    ...ROLES.map((code) => el("option", { value: code, selected: code === chosen }, roleText(code))),
+  );
+  const text = (name, max, value) => el("input", { type: "text", name, maxlength: max, autocomplete: "off", value });
+  const fields = {
+    role: field({ id: `${prefix}-role`, label: t("col_role"), control: role }),
+    name: field({ id: `${prefix}-name`, label: t("col_name"), control: text("name", 100, contact?.name) }),
+    reach: field({
+      id: `${prefix}-reach`,
+      label: t("col_reach"),
+      hint: t("reach_hint"),
+      control: text("reach", 200, contact?.reach),
+    }),
+  };
+  const active = contact
+    ? el("input", { type: "checkbox", id: `${prefix}-active`, name: "active", checked: contact.active })
+    : null;
+  const legend = contact
+    ? t("contact_change", { name: contact.name })
+    : t("contact_add", { region: inLocale(region.label) });
+  const general = el("p", { class: "error", role: "alert", hidden: true });
+  const cancel = el("button", { type: "button", class: "secondary" }, t("cancel"));
+  const form = el(
+    "form",
+    { class: "form", novalidate: true },
+    el(
+      "fieldset",
+      {},
+      el("legend", {}, legend),
+      fields.role.node,
+      fields.name.node,
+      fields.reach.node,
+      active && el("div", { class: "check" }, active, el("label", { for: active.id }, t("contact_active_label"))),
+      general,
+      el("div", { class: "actions" }, el("button", { type: "submit", class: "primary" }, t("save")), cancel),
+    ),
+  );
+  const close = () => {
+    slot.replaceChildren();
+    opener.focus();
+  };
+  cancel.addEventListener("click", close);
+  cancelOnEscape(form, close);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    show(general, false);
+    const rules = { name: { required: true, max: 100 }, reach: { required: true, max: 200 } };
+    if (!checkAll(fields, rules)) return;
+    const body = {
+      role: role.value,
+      name: fields.name.control.value.trim(),
+      reach: fields.reach.control.value.trim(),
+    };
+    const submit = form.querySelector("button[type=submit]");
+    submit.disabled = true;
+    try {
+      const saved = contact
+        ? await call(`/api/v1/contacts/${contact.id}`, { method: "PUT", body: { ...body, active: active.checked } })
+        : await call(`/api/v1/regions/${encodeURIComponent(region.code)}/contacts`, { method: "POST", body });
+      await loadRegions();
+      const done = contact ? "contact_saved" : "contact_added";
+      status(ui.regionsStatus, t(done, { name: saved.name, region: inLocale(region.label) }));
+      focusAfterContact(region.code, saved.id);
+    } catch (error) {
+      submit.disabled = false;
+      if (error instanceof HttpError && error.status === 404) {
+        status(ui.regionsStatus, t("gone"));
+        await loadRegions();
+        return;
+      }
+      showRefusal(error, fields, general);
+    }
+  });
+  slot.replaceChildren(form);
+  fields.role.control.focus();
+}
+
+function focusAfterContact(regionCode, contactId) {
+  const block = ui.regionList.querySelector(`[data-region="${regionCode}"]`);
+  if (!block) return;
+  const edit = contactId ? block.querySelector(`[data-edit="${contactId}"]`) : null;
+  (edit || block.querySelector("[data-add]")).focus();
+}
+
+async function removeContact(region, contact) {
+  if (!window.confirm(t("contact_confirm_remove", { name: contact.name }))) return;
+  try {
+    await call(`/api/v1/contacts/${contact.id}`, { method: "DELETE" });
+  } catch (error) {
+    if (error instanceof SessionLost) return;
+    status(ui.regionsStatus, problem(error));
+    await loadRegions();
+    return;
+  }
+  await loadRegions();
+  // The answer is 204 either way; a contact person named in a handover is still listed.
+  const kept = state.regions.some((r) => r.contacts.some((c) => c.id === contact.id));
+  status(ui.regionsStatus, t(kept ? "contact_deactivated" : "contact_removed", { name: contact.name }));
+  focusAfterContact(region.code, kept ? contact.id : null);
+}
+
+// Canned replies ---------------------------------------------------------------------------
+
+async function loadCanned() {
+  try {
+    state.canned = await call("/api/v1/canned");
+    renderCanned();
+  } catch (error) {
+    if (!(error instanceof SessionLost)) status(ui.cannedStatus, problem(error));
+  }
+}
+
+function renderCanned() {
+  ui.cannedSlot.replaceChildren();
+  ui.cannedList.replaceChildren(...state.canned.map(cannedItem));
+  show(ui.cannedEmpty, state.canned.length === 0);
+}
+
+function languageVersion(lang, heading, title, body) {
+  return el(
+    "div",
+    { class: "version" },
+    el("h4", {}, heading),
+    el("p", { class: "reply-title", lang }, title),
+    el("p", { class: "reply-body", lang }, body),
+  );
+}
+
+function cannedItem(reply) {
+  const title = inLocale(reply.title);
+  const edit = button(t("edit"), { label: t("edit_named", { name: title }), data: { edit: reply.id } });
+  const remove = button(t("remove"), { kind: "danger", label: t("remove_named", { name: title }), data: { remove: reply.id } });
+  const view = el(
+    "div",
+    { class: "reply-view" },
+    el(
+      "div",
+      { class: "reply-head" },
+      el("h3", {}, title),
+      el("span", { class: "key" }, t("key_is", { key: reply.key })),
+    ),
+    el(
+      "div",
+      { class: "versions" },
+      languageVersion("nl", t("col_dutch"), reply.title.nl, reply.body.nl),
+      languageVersion("en", t("col_english"), reply.title.en, reply.body.en),
+    ),
+    el("p", { class: "row-actions" }, edit, " ", remove),
+  );
+  const li = el("li", { class: "reply", dataset: { canned: reply.id } }, view);
+  edit.addEventListener("click", () => openCannedForm(reply, li, edit));
+  remove.addEventListener("click", () => removeCanned(reply));
+  return li;
+}
+
+function openCannedForm(reply, place, opener) {
+  closeCannedForms();
+  const prefix = reply ? `canned-${reply.id}` : "canned-new";
+  const input = (name, max, value) => el("input", { type: "text", name, maxlength: max, autocomplete: "off", value });
+  const area = (name, value) => {
+    const node = el("textarea", { name, rows: 7, maxlength: 4000 });
+    node.value = value || "";
+    return node;
+  };
+  const fields = {
+    key: field({
+      id: `${prefix}-key`,
+      label: t("field_key"),
+      hint: t("key_hint"),
+      control: input("key", 40, reply?.key),
+    }),
+    "title.nl": field({
+      id: `${prefix}-title-nl`,
+      label: t("field_title_nl"),
+      control: input("title_nl", 100, reply?.title.nl),
+    }),
+    "title.en": field({
+      id: `${prefix}-title-en`,
+      label: t("field_title_en"),
+      control: input("title_en", 100, reply?.title.en),
+    }),
+    "body.nl": field({ id: `${prefix}-body-nl`, label: t("field_body_nl"), control: area("body_nl", reply?.body.nl) }),
+    "body.en": field({ id: `${prefix}-body-en`, label: t("field_body_en"), control: area("body_en", reply?.body.en) }),
+  };
+  fields["title.nl"].control.lang = fields["body.nl"].control.lang = "nl";
+  fields["title.en"].control.lang = fields["body.en"].control.lang = "en";
+  const general = el("p", { class: "error", role: "alert", hidden: true });
+  const cancel = el("button", { type: "button", class: "secondary" }, t("cancel"));
+  const form = el(
+    "form",
+    { class: "form canned-form", novalidate: true },
+    el(
+      "fieldset",
+      {},
+      el("legend", {}, reply ? t("canned_change", { name: inLocale(reply.title) }) : t("canned_new")),
+      fields.key.node,
+      el("div", { class: "pair" }, fields["title.nl"].node, fields["title.en"].node),
+      el("div", { class: "pair" }, fields["body.nl"].node, fields["body.en"].node),
+      general,
+      el("div", { class: "actions" }, el("button", { type: "submit", class: "primary" }, t("save")), cancel),
+    ),
+  );
+  const view = reply ? place.querySelector(".reply-view") : null;
+  const close = () => {
+    form.remove();
+    if (view) show(view, true);
+    opener.focus();
+  };
+  cancel.addEventListener("click", close);
+  cancelOnEscape(form, close);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    show(general, false);
+    const text = { required: true, max: 4000 };
+    const rules = {
+      key: { required: true, pattern: KEY_PATTERN },
+      "title.nl": { required: true, max: 100 },
+      "title.en": { required: true, max: 100 },
+      "body.nl": text,
+      "body.en": text,
+    };
+    if (!checkAll(fields, rules)) return;
+    const value = (name) => fields[name].control.value.trim();
+    const body = {
+      key: fields.key.control.value,
+      title: { nl: value("title.nl"), en: value("title.en") },
+      body: { nl: value("body.nl"), en: value("body.en") },
+    };
+    const submit = form.querySelector("button[type=submit]");
+    submit.disabled = true;
+    try {
+      const saved = reply
+        ? await call(`/api/v1/canned/${reply.id}`, { method: "PUT", body })
+        : await call("/api/v1/canned", { method: "POST", body });
+      await loadCanned();
+      status(ui.cannedStatus, t(reply ? "canned_saved" : "canned_added", { name: inLocale(saved.title) }));
+      (ui.cannedList.querySelector(`[data-edit="${saved.id}"]`) || ui.cannedAdd).focus();
+    } catch (error) {
+      submit.disabled = false;
+      if (error instanceof HttpError && error.status === 404) {
+        status(ui.cannedStatus, t("gone"));
+        await loadCanned();
+        ui.cannedAdd.focus();
+        return;
+      }
+      showRefusal(error, fields, general);
+    }
+  });
+  if (view) {
+    show(view, false);
+    place.append(form);
+  } else {
+    ui.cannedSlot.replaceChildren(form);
+  }
+  fields.key.control.focus();
+}
+
+function closeCannedForms() {
+  ui.cannedSlot.replaceChildren();
+  for (const form of ui.cannedList.querySelectorAll("form")) form.remove();
+  for (const view of ui.cannedList.querySelectorAll(".reply-view")) show(view, true);
+}
+
+ui.cannedAdd.addEventListener("click", () => openCannedForm(null, null, ui.cannedAdd));
+
+async function removeCanned(reply) {
+  const name = inLocale(reply.title);
+  if (!window.confirm(t("canned_confirm_remove", { name }))) return;
+  try {
+    await call(`/api/v1/canned/${reply.id}`, { method: "DELETE" });
+    status(ui.cannedStatus, t("canned_removed", { name }));
+  } catch (error) {
+    if (error instanceof SessionLost) return;
+    status(ui.cannedStatus, problem(error));
+  }
+  await loadCanned();
+  ui.cannedAdd.focus();
+}
+
+// Start ------------------------------------------------------------------------------------------
+
+async function boot() {
+  let user;
+  try {
+    user = await api("/api/v1/me");
+  } catch (error) {
+    showLogin(error instanceof HttpError && error.status === 401 ? "" : t("server_unreachable"));
+    return;
+  }
+  await enter(user);
+}
+
+boot();

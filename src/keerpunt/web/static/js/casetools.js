@@ -502,12 +502,17 @@ export function caseTools(conv, env) {
 
     shareBoxes.summary.addEventListener("change", () => {
       summary.disabled = !shareBoxes.summary.checked;
+      clearError("summary");
       if (!summary.disabled) summary.focus();
     });
     region.addEventListener("change", () => {
       touched = true;
       renderContacts();
+      clearError("region");
     });
+    contacts.addEventListener("change", () => clearError("contact"));
+    consent.addEventListener("change", () => clearError("consent"));
+    summary.addEventListener("input", () => clearError("summary"));
 
     function renderContacts() {
       const chosen = contacts.querySelector("input:checked")?.value;
@@ -552,18 +557,26 @@ export function caseTools(conv, env) {
       }
     }
 
-    async function prepare() {
-      if (ready) return;
-      try {
-        regions = await env.call("/api/v1/regions");
-      } catch (error) {
-        if (!quiet(error)) status.textContent = t("case_load_failed");
-        return;
+    let preparing = null;
+    function prepare() {
+      if (ready) return Promise.resolve();
+      if (!preparing) {
+        preparing = (async () => {
+          try {
+            regions = await env.call("/api/v1/regions");
+          } catch (error) {
+            if (!quiet(error)) status.textContent = t("case_load_failed");
+            return;
+          } finally {
+            preparing = null;
+          }
+          for (const r of regions) region.append(el("option", { value: r.code }, labelText(r.label, env.locale)));
+          ready = true;
+          defaults();
+          renderContacts();
+        })();
       }
-      for (const r of regions) region.append(el("option", { value: r.code }, labelText(r.label, env.locale)));
-      ready = true;
-      defaults();
-      renderContacts();
+      return preparing;
     }
 
     async function loadHandovers() {
@@ -624,13 +637,16 @@ export function caseTools(conv, env) {
       return li;
     }
 
+    function clearError(name) {
+      const node = errors[name];
+      if (!node || node.hidden) return;
+      node.textContent = "";
+      show(node, false);
+      controlOf(name)?.removeAttribute("aria-invalid");
+    }
+
     function clearErrors() {
-      for (const [name, node] of Object.entries(errors)) {
-        node.textContent = "";
-        show(node, false);
-        const control = controlOf(name);
-        control?.removeAttribute("aria-invalid");
-      }
+      for (const name of Object.keys(errors)) clearError(name);
     }
 
     function controlOf(name) {
@@ -661,6 +677,7 @@ export function caseTools(conv, env) {
 
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
+      await prepare();
       clearErrors();
       status.textContent = "";
       const contact = contacts.querySelector("input:checked");

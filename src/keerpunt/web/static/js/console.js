@@ -7,10 +7,18 @@
 // stay in memory only and are sent again, with the same client_id, after a reconnect.
 //
 // Everything anyone typed goes into the page as text (dom.js el()), never as markup.
+//
+// Beside each chat: the registration form (registration.js) and the case tools
+// (casetools.js); the handover list (handovers.js) replaces the chats area on request.
+// This file conducts: it makes them, places them and tells them when a chat ends.
 
 import { api, HttpError, newClientId, placeOf, Socket } from "./socket.js";
 import { t, config } from "./strings.js";
 import { el, $, show, clockTime } from "./dom.js";
+import { registrationForm } from "./registration.js";
+// Whole modules, so a module without the expected export cannot break the console.
+import * as casetools from "./casetools.js";
+import * as handovers from "./handovers.js";
 
 const SYSTEM_CODES = new Set(["counselor_joined", "ended_by_chatter", "ended_by_counselor", "quick_exit"]);
 const VISITORS = new Set(["youth", "relative", "professional", "unknown"]);
@@ -55,6 +63,17 @@ const ui = {
   composer: $("#composer"),
   message: $("#message"),
   send: $("#composer button[type=submit]"),
+  chats: $("#chats"),
+  toRegister: $("#to-register"),
+  toRegisterCount: $("#to-register-count"),
+  toRegisterEmpty: $("#to-register-empty"),
+  alerts: $("#alerts"),
+  handoversButton: $("#handovers-button"),
+  handoversView: $("#handovers-view"),
+  canned: $("#canned"),
+  cannedFilter: $("#canned-filter"),
+  cannedList: $("#canned-list"),
+  cannedEmpty: $("#canned-empty"),
 };
 
 const baseTitle = document.title;
@@ -64,7 +83,7 @@ const state = {
   socket: null,
   generation: 0, // bumps on every ready; an older snapshot answer is dropped
   queueFrameSeen: false, // a queue frame came after the snapshot was asked for
-  queue: [], // [{conversation, visitor, position, since}]
+  queue: [], // [{conversation, visitor, position, since, returning, offeredTo, offeredUntil}]
   queueNodes: new Map(),
   queueLoaded: false,
   paused: false,
@@ -77,6 +96,10 @@ const state = {
   accepting: false,
   lastActivity: 0,
   lastKeepalive: 0,
+  toRegister: new Map(), // id -> {conversation, visitor, ended_at, status}, to register still
+  opening: new Set(), // ids of ended chats whose tab is being opened from that list
+  carriedForms: new Map(), // id -> registration values a lost session had not saved
+  handoverView: null, // what mountHandoverView returned, once mounted
 };
 
 // Helpers ------------------------------------------------------------------------------
@@ -160,6 +183,8 @@ function beep(kind) {
   if (kind === "chat") {
     tone(660, now, 0.16);
     tone(880, now + 0.2, 0.2);
+  } else if (kind === "alert") {
+    for (let i = 0; i < 3; i += 1) tone(988, now + i * 0.28, 0.18);
   } else {
     tone(740, now, 0.14);
   }
@@ -174,8 +199,9 @@ function notify(kind, conversationId) {
   if (notifyPermission() !== "granted") return;
   if (!document.hidden && document.hasFocus()) return;
   try {
-    const note = new Notification(t(kind === "chat" ? "notify_new_chat" : "notify_new_message"), {
-      tag: kind === "chat" ? "keerpunt-chat" : `keerpunt-message-${conversationId}`,
+    const titles = { chat: "notify_new_chat", alert: "notify_alert", message: "notify_new_message" };
+    const note = new Notification(t(titles[kind] || titles.message), {
+      tag: kind === "message" ? `keerpunt-message-${conversationId}` : `keerpunt-${kind}`,
       silent: true,
     });
     note.onclick = () => {
@@ -317,13 +343,20 @@ function teardown({ keepOutbox }) {
   if (state.socket) state.socket.stop();
   if (keepOutbox && state.user) {
     const outboxes = new Map();
+    const forms = new Map(); // registration values the server does not have yet
     for (const conv of state.convs.values()) {
       if (conv.outbox.length && !conv.ended) outboxes.set(conv.id, conv.outbox.slice());
+      if (conv.form.dirty()) forms.set(conv.id, conv.form.values());
     }
-    state.carried = { userId: state.user.id, outboxes };
+    for (const [id, values] of state.carriedForms) {
+      if (!forms.has(id)) forms.set(id, values);
+    }
+    state.carried = { userId: state.user.id, outboxes, forms };
   } else {
     state.carried = null;
   }
+  state.carriedForms = new Map();
+  closeCanned({ focus: false });
   for (const conv of state.convs.values()) {
     clearTimeout(conv.gapTimer);
     conv.tab.remove();
@@ -337,7 +370,12 @@ function teardown({ keepOutbox }) {
   state.user = null;
   state.queue = [];
   state.queueLoaded = false;
+  state.toRegister.clear();
+  state.opening.clear();
+  ui.alerts.replaceChildren();
+  showHandovers(false, { focus: false });
   renderQueue();
+  renderToRegister();
   renderTabsArea();
 }
 
@@ -379,7 +417,10 @@ async function rebuild() {
   state.maxChats = snapshot.max_chats;
   setPaused(snapshot.paused);
   if (!state.queueFrameSeen) applyQueue(snapshot.queue);
+  // Registration values carried over a lost session: a form made from now on takes them.
+  if (state.carried?.forms) state.carriedForms = state.carried.forms;
   for (const read of snapshot.conversations) ensureConv(read);
+  applyToRegister(snapshot.to_register || []);
   // What was carried over a lost session goes back into the outbox of its chat.
   if (state.carried) {
     for (const [id, items] of state.carried.outboxes) {
@@ -394,12 +435,18 @@ async function rebuild() {
     state.carried = null;
   }
   // Every chat we show, including those that ended while we were away (the server replays
-  // what we missed and says they ended), from the last seq on screen.
+  // what we missed and says they ended), from the last seq on screen; an ended chat whose
+  // transcript had not arrived yet, from the start.
   for (const conv of state.convs.values()) {
-    if (!conv.ended) subscribe(conv);
+    if (!conv.ended || !conv.loaded) subscribe(conv);
   }
   for (const conv of state.convs.values()) {
     for (const item of conv.outbox) sendFrame(conv, item);
+    conv.form.retry(); // a save that failed while the line was down
+  }
+  // Unsaved registrations of ended chats from before a lost session: open them again.
+  for (const id of state.carriedForms.keys()) {
+    if (!state.convs.has(id) && state.toRegister.has(id)) openRegistration(id, { focus: false });
   }
   if (!state.selected && state.order.length) select(state.order[0]);
   renderCap();
@@ -446,6 +493,9 @@ function onFrame(frame) {
     case "error":
       onError(frame);
       break;
+    case "alert":
+      onAlert(frame);
+      break;
     default:
       break;
   }
@@ -462,7 +512,22 @@ function applyQueue(waiting) {
     // time shown does not jump back and forth with each frame.
     const old = before.get(entry.conversation);
     if (old && Math.abs(old.since - since) < 2000) since = old.since;
-    return { conversation: entry.conversation, visitor: entry.visitor, position: entry.position, since };
+    // A returning chatter is offered first to their last counselor for a while; we count
+    // down ourselves (the server decides at accept with its own clock).
+    const offeredTo = entry.offered_to ?? null;
+    let offeredUntil = offeredTo !== null && entry.offered_seconds ? now + entry.offered_seconds * 1000 : 0;
+    if (old && old.offeredTo === offeredTo && Math.abs(old.offeredUntil - offeredUntil) < 2000) {
+      offeredUntil = old.offeredUntil;
+    }
+    return {
+      conversation: entry.conversation,
+      visitor: entry.visitor,
+      position: entry.position,
+      since,
+      returning: Boolean(entry.returning),
+      offeredTo,
+      offeredUntil,
+    };
   });
   const fresh = state.queue.filter((entry) => !before.has(entry.conversation));
   if (state.queueLoaded && fresh.length && !state.paused) {
@@ -472,6 +537,15 @@ function applyQueue(waiting) {
   state.queueLoaded = true;
   renderQueue();
   updateTitle();
+}
+
+// Offered to a colleague (the chatter's last counselor) and the offer still runs.
+function offeredToColleague(entry, now = Date.now()) {
+  return entry.offeredTo !== null && entry.offeredTo !== state.user?.id && entry.offeredUntil > now;
+}
+
+function offeredToMe(entry, now = Date.now()) {
+  return entry.offeredTo !== null && entry.offeredTo === state.user?.id && entry.offeredUntil > now;
 }
 
 function canAccept() {
@@ -501,9 +575,7 @@ function renderQueue() {
       state.queueNodes.set(entry.conversation, node);
     }
     if (ui.queue.children[position] !== node) ui.queue.insertBefore(node, ui.queue.children[position] || null);
-    const button = node.querySelector(".accept");
-    if (position === 0) button.setAttribute("aria-keyshortcuts", "Alt+N");
-    else button.removeAttribute("aria-keyshortcuts");
+    node.querySelector(".returning").hidden = !entry.returning;
   });
   ui.queueCount.textContent = state.queue.length ? String(state.queue.length) : "";
   show(ui.queueEmpty, state.queue.length === 0);
@@ -518,36 +590,71 @@ function renderQueue() {
 
 function queueNode(entry) {
   const labelId = domId("q", entry.conversation);
+  const offerId = domId("qo", entry.conversation);
   const button = el(
     "button",
-    { type: "button", class: "accept", "aria-describedby": `${labelId} accept-reason` },
+    { type: "button", class: "accept", "aria-describedby": `${labelId} ${offerId} accept-reason` },
     t("accept"),
   );
   button.addEventListener("click", () => accept(entry.conversation));
   return el(
     "li",
     { dataset: { conversation: entry.conversation } },
-    el("span", { class: "visitor", id: labelId }, visitorText(entry.visitor)),
+    el(
+      "span",
+      { class: "visitor", id: labelId },
+      visitorText(entry.visitor),
+      " ",
+      el("span", { class: "flag returning", hidden: !entry.returning }, t("returning")),
+    ),
     el("span", { class: "waited" }),
+    el("span", { class: "offer", id: offerId }),
     button,
   );
 }
 
 function tickQueue() {
   const now = Date.now();
+  let offerEnded = false;
   for (const entry of state.queue) {
     const node = state.queueNodes.get(entry.conversation);
-    const waited = node?.querySelector(".waited");
-    if (waited) waited.textContent = t("waiting_for", { time: duration(now - entry.since) });
+    if (!node) continue;
+    node.querySelector(".waited").textContent = t("waiting_for", { time: duration(now - entry.since) });
+    const offer = node.querySelector(".offer");
+    let text = "";
+    if (offeredToMe(entry, now)) text = t("offered_to_you");
+    else if (offeredToColleague(entry, now)) {
+      text = t("offered_to_colleague", { seconds: Math.ceil((entry.offeredUntil - now) / 1000) });
+    }
+    if (offer.textContent !== text) {
+      if (!text && offer.textContent) offerEnded = true;
+      offer.textContent = text;
+    }
+    node.classList.toggle("for-you", offeredToMe(entry, now));
+    node.classList.toggle("for-colleague", offeredToColleague(entry, now));
   }
+  if (offerEnded) renderAcceptable();
+}
+
+// Alt+N takes the first of these: the oldest chat that is not ours already and not
+// offered to a colleague right now.
+function nextAcceptable() {
+  const now = Date.now();
+  return state.queue.find((entry) => !state.convs.has(entry.conversation) && !offeredToColleague(entry, now));
 }
 
 function renderAcceptable() {
   const { ok, reason } = canAccept();
   ui.acceptReason.textContent = reason;
   show(ui.acceptReason, !ok && state.queue.length > 0);
-  for (const button of ui.queue.querySelectorAll(".accept")) {
-    button.disabled = !ok;
+  const now = Date.now();
+  const next = nextAcceptable();
+  for (const entry of state.queue) {
+    const button = state.queueNodes.get(entry.conversation)?.querySelector(".accept");
+    if (!button) continue;
+    button.disabled = !ok || offeredToColleague(entry, now);
+    if (entry === next) button.setAttribute("aria-keyshortcuts", "Alt+N");
+    else button.removeAttribute("aria-keyshortcuts");
   }
 }
 
@@ -575,6 +682,7 @@ async function accept(id) {
         setPaused(true);
         notice(t("reason_paused"));
       } else if (error.code === "at_capacity") notice(t("reason_cap", { max: state.maxChats }));
+      else if (error.code === "offered_to_colleague") notice(t("accept_offered_to_colleague"));
       else if (error.status === 404) notice(t("accept_gone"));
       else if (error.status !== 401) notice(t("accept_failed"));
     } else {
@@ -594,13 +702,307 @@ function dropFromQueue(id) {
 }
 
 function acceptNext() {
-  const next = state.queue.find((entry) => !state.convs.has(entry.conversation));
+  const next = nextAcceptable();
   if (!next) {
-    notice(t("queue_empty"));
+    notice(t(state.queue.some((entry) => !state.convs.has(entry.conversation)) ? "queue_all_offered" : "queue_empty"));
     return;
   }
   accept(next.conversation);
 }
+
+// To register ------------------------------------------------------------------------------------
+//
+// The counselor's ended chats whose registration is not finished: the snapshot's
+// to_register, plus every chat of ours that ends. An item leaves when its registration is
+// complete; closing the tab does not remove it.
+
+function applyToRegister(items) {
+  const fresh = new Map(items.map((item) => [item.conversation, item]));
+  // A chat that ended after the snapshot was read is not in it yet.
+  for (const conv of state.convs.values()) {
+    if (conv.status === "ended" && conv.form.status() !== "complete" && !fresh.has(conv.id)) {
+      const old = state.toRegister.get(conv.id);
+      if (old) fresh.set(conv.id, old);
+    }
+  }
+  state.toRegister = new Map([...fresh.values()].sort(byEnd).map((item) => [item.conversation, item]));
+  renderToRegister();
+}
+
+function byEnd(a, b) {
+  return String(a.ended_at || "").localeCompare(String(b.ended_at || ""));
+}
+
+function addToRegister(item) {
+  if (state.toRegister.has(item.conversation)) return;
+  state.toRegister.set(item.conversation, item);
+  state.toRegister = new Map([...state.toRegister.values()].sort(byEnd).map((entry) => [entry.conversation, entry]));
+  renderToRegister();
+}
+
+function registrationSaved(conv, registration) {
+  const item = state.toRegister.get(conv.id);
+  if (registration.status === "complete") {
+    if (item) {
+      state.toRegister.delete(conv.id);
+      renderToRegister();
+    }
+  } else if (item && item.status !== registration.status && registration.status !== "new") {
+    item.status = registration.status;
+    renderToRegister();
+  } else if (!item && conv.status === "ended") {
+    // Completed before and put back on the list (a supervisor undid a duplicate).
+    addToRegister({ conversation: conv.id, visitor: conv.visitor, ended_at: new Date().toISOString(), status: registration.status });
+  }
+}
+
+function registrationComplete(conv) {
+  notice(t("registration_done", { name: t("chat_name", { visitor: visitorText(conv.visitor), code: shortCode(conv.id) }) }));
+}
+
+function renderToRegister() {
+  const focusedId = ui.toRegister.contains(document.activeElement)
+    ? document.activeElement.closest("li")?.dataset.conversation
+    : null;
+  const items = [...state.toRegister.values()];
+  ui.toRegister.replaceChildren(
+    ...items.map((item) => {
+      const name = t("chat_name", { visitor: visitorText(item.visitor), code: shortCode(item.conversation) });
+      const when = item.ended_at ? t("ended_at", { time: clockTime(item.ended_at, config.locale) }) : "";
+      const button = el(
+        "button",
+        { type: "button", class: "todo-open", dataset: { conversation: item.conversation } },
+        el("span", { class: "todo-name" }, name),
+        el("span", { class: "todo-meta" }, [when, t(`todo_${item.status === "draft" ? "draft" : "new"}`)].filter(Boolean).join(" · ")),
+      );
+      button.addEventListener("click", () => openRegistration(item.conversation, { focus: "form" }));
+      return el("li", { dataset: { conversation: item.conversation } }, button);
+    }),
+  );
+  ui.toRegisterCount.textContent = items.length ? String(items.length) : "";
+  show(ui.toRegisterEmpty, items.length === 0);
+  if (focusedId) {
+    const same = ui.toRegister.querySelector(`li[data-conversation="${CSS.escape(focusedId)}"] button`);
+    (same || ui.toRegister.querySelector("button") || $("#to-register-title")).focus();
+  }
+}
+
+// Opens (or selects) the tab of an ended chat: its transcript, read-only, and its form.
+async function openRegistration(id, { focus = "form" } = {}) {
+  if (focus && !ui.handoversView.hidden) showHandovers(false, { focus: false });
+  if (state.convs.has(id)) {
+    select(id, { focus: focus === "form" ? null : focus });
+    if (focus === "form") state.convs.get(id).form.focusFirst();
+    return;
+  }
+  if (state.opening.has(id)) return;
+  state.opening.add(id);
+  try {
+    const read = await call(`/api/v1/conversations/${encodeURIComponent(id)}`);
+    if (!state.user) return;
+    const conv = ensureConv(read);
+    if (state.socket?.ready && !conv.loaded) subscribe(conv); // the server replays it from 0
+    if (focus) {
+      select(conv.id);
+      if (focus === "form") conv.form.focusFirst();
+    }
+  } catch (error) {
+    if (error instanceof HttpError && error.status === 404) {
+      state.toRegister.delete(id);
+      renderToRegister();
+      notice(t("todo_gone"));
+    } else if (!(error instanceof HttpError && error.status === 401)) {
+      notice(t("todo_open_failed"));
+    }
+  } finally {
+    state.opening.delete(id);
+  }
+}
+
+// Supervisors: acute danger ------------------------------------------------------------------------
+
+function onAlert(frame) {
+  if (frame.kind !== "acute_danger" || !state.user?.roles?.includes("supervisor")) return;
+  const text = t("alert_acute", { name: frame.counselor || "?", code: shortCode(frame.conversation || "") });
+  const time = frame.at ? el("time", { datetime: frame.at }, clockTime(frame.at, config.locale)) : null;
+  const dismiss = el("button", { type: "button", class: "secondary" }, t("alert_dismiss"));
+  const banner = el(
+    "div",
+    { class: "alert-banner", role: "alert", dataset: { conversation: frame.conversation || "" } },
+    el("p", {}, el("strong", {}, text), time ? " " : null, time),
+    dismiss,
+  );
+  dismiss.addEventListener("click", () => {
+    const next = banner.nextElementSibling || banner.previousElementSibling;
+    banner.remove();
+    (next?.querySelector("button") || current()?.tab || ui.queueTitle).focus();
+  });
+  ui.alerts.prepend(banner);
+  beep("alert");
+  notify("alert", null);
+}
+
+// Handovers ----------------------------------------------------------------------------------------
+
+function showHandovers(visible, { focus = true } = {}) {
+  const open = Boolean(visible) && typeof handovers.mountHandoverView === "function";
+  if (visible && !open) {
+    if (focus) notice(t("handovers_unavailable"));
+    return;
+  }
+  if (open && !state.handoverView) {
+    state.handoverView = safely(() => handovers.mountHandoverView(ui.handoversView, caseEnv(null))) || {};
+  }
+  show(ui.handoversView, open);
+  show(ui.chats, !open);
+  ui.handoversButton.setAttribute("aria-pressed", open ? "true" : "false");
+  if (open) {
+    closeCanned({ focus: false });
+    safely(() => state.handoverView.show?.());
+    if (focus) ui.handoversView.focus();
+  } else if (focus) {
+    ui.handoversButton.focus();
+  }
+}
+
+ui.handoversButton.addEventListener("click", () => showHandovers(ui.handoversView.hidden));
+ui.handoversView.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && !event.defaultPrevented && !event.altKey && !event.ctrlKey && !event.metaKey) {
+    event.preventDefault();
+    showHandovers(false);
+  }
+});
+
+// Canned replies -----------------------------------------------------------------------------------
+//
+// Alt+K in the message box: a filterable list; Enter puts the reply, in the chat's own
+// language, where the cursor is. Fetched once.
+
+let cannedPromise = null;
+const canned = { items: [], shown: [], active: 0, conv: null, selection: [0, 0] };
+
+function loadCanned() {
+  if (!cannedPromise) {
+    cannedPromise = call("/api/v1/canned");
+    cannedPromise.catch(() => {
+      cannedPromise = null;
+    });
+  }
+  return cannedPromise;
+}
+
+function localText(text, locale) {
+  return text?.[locale] || text?.nl || text?.en || "";
+}
+
+async function openCanned() {
+  const conv = current();
+  if (!conv || conv.ended) return;
+  canned.conv = conv;
+  canned.selection = [ui.message.selectionStart, ui.message.selectionEnd];
+  try {
+    canned.items = await loadCanned();
+  } catch (error) {
+    if (!(error instanceof HttpError && error.status === 401)) notice(t("canned_failed"));
+    return;
+  }
+  if (current() !== conv || conv.ended) return;
+  ui.cannedFilter.value = "";
+  ui.cannedList.setAttribute("aria-label", t("canned_list", { language: t(`language_${conv.locale}`) }));
+  show(ui.canned, true);
+  ui.cannedFilter.setAttribute("aria-expanded", "true");
+  filterCanned();
+  ui.cannedFilter.focus();
+}
+
+function closeCanned({ focus = true } = {}) {
+  if (ui.canned.hidden) return;
+  show(ui.canned, false);
+  ui.cannedFilter.setAttribute("aria-expanded", "false");
+  ui.cannedFilter.removeAttribute("aria-activedescendant");
+  if (focus && current() && !current().ended) {
+    ui.message.focus();
+    ui.message.setSelectionRange(...canned.selection);
+  }
+}
+
+function filterCanned() {
+  const locale = canned.conv?.locale || "nl";
+  const words = ui.cannedFilter.value.toLowerCase().split(/\s+/).filter(Boolean);
+  canned.shown = canned.items.filter((item) => {
+    const haystack = [item.key, item.title?.nl, item.title?.en, localText(item.body, locale)].join(" ").toLowerCase();
+    return words.every((word) => haystack.includes(word));
+  });
+  canned.active = 0;
+  ui.cannedList.replaceChildren(
+    ...canned.shown.map((item, index) => {
+      const option = el(
+        "li",
+        { role: "option", id: `canned-${index}`, "aria-selected": "false", dataset: { key: item.key } },
+        el("span", { class: "canned-title" }, localText(item.title, config.locale)),
+        el("span", { class: "canned-body" }, localText(item.body, locale)),
+      );
+      // pointerdown, not click: the filter keeps focus, so the list stays open.
+      option.addEventListener("pointerdown", (event) => {
+        event.preventDefault();
+        insertCanned(item);
+      });
+      return option;
+    }),
+  );
+  show(ui.cannedEmpty, canned.shown.length === 0);
+  markCanned();
+}
+
+function markCanned() {
+  const options = ui.cannedList.querySelectorAll("[role=option]");
+  options.forEach((option, index) => option.setAttribute("aria-selected", index === canned.active ? "true" : "false"));
+  const active = options[canned.active];
+  if (active) {
+    ui.cannedFilter.setAttribute("aria-activedescendant", active.id);
+    active.scrollIntoView({ block: "nearest" });
+  } else {
+    ui.cannedFilter.removeAttribute("aria-activedescendant");
+  }
+}
+
+function insertCanned(item) {
+  const conv = canned.conv;
+  if (!conv || conv !== current() || conv.ended) {
+    closeCanned();
+    return;
+  }
+  const body = localText(item.body, conv.locale);
+  show(ui.canned, false);
+  ui.cannedFilter.setAttribute("aria-expanded", "false");
+  ui.message.focus();
+  const [start, end] = canned.selection;
+  ui.message.setRangeText(body, start, end, "end");
+  ui.message.dispatchEvent(new Event("input", { bubbles: true }));
+}
+
+ui.cannedFilter.addEventListener("input", filterCanned);
+ui.cannedFilter.addEventListener("keydown", (event) => {
+  const count = canned.shown.length;
+  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    event.preventDefault();
+    if (count) canned.active = (canned.active + (event.key === "ArrowDown" ? 1 : -1) + count) % count;
+    markCanned();
+  } else if (event.key === "Enter") {
+    event.preventDefault();
+    if (canned.shown[canned.active]) insertCanned(canned.shown[canned.active]);
+  } else if (event.key === "Escape") {
+    event.preventDefault();
+    event.stopPropagation();
+    closeCanned();
+  }
+});
+ui.cannedFilter.addEventListener("blur", () => {
+  // Focus went elsewhere (a click, Tab): close without taking focus back.
+  setTimeout(() => {
+    if (!ui.canned.contains(document.activeElement)) closeCanned({ focus: false });
+  }, 0);
+});
 
 // Pause and cap ---------------------------------------------------------------------------------
 
@@ -645,6 +1047,7 @@ function renderCap() {
 function ensureConv(read) {
   let conv = state.convs.get(read.id);
   if (conv) {
+    if (read.returning) markReturning(conv);
     if (FINAL.has(read.status)) setStatus(conv, read.status);
     return conv;
   }
@@ -671,6 +1074,7 @@ function newConv(read) {
   const unreadText = el("span", { class: "visually-hidden" });
   const stateText = el("span", { class: "tab-state" });
   const number = el("span", { class: "num", "aria-hidden": "true" });
+  const tabFlag = el("span", { class: "flag returning", hidden: true }, t("returning"));
   const tab = el(
     "button",
     {
@@ -685,6 +1089,7 @@ function newConv(read) {
     },
     number,
     el("span", { class: "tab-label" }, name),
+    tabFlag,
     stateText,
     badge,
     unreadText,
@@ -704,20 +1109,27 @@ function newConv(read) {
   closeButton.addEventListener("click", () => closeTab(id));
   const meta = el("p", { class: "meta" });
   if (read.accepted_at) meta.textContent = t("accepted_at", { time: clockTime(read.accepted_at, config.locale) });
+  const headFlag = el("span", { class: "flag returning", hidden: true }, t("returning"));
+  const language = el("span", { class: "flag language", hidden: read.locale !== "en" }, t("chat_in_english"));
   const ended = el("p", { class: "ended-note", hidden: true });
   const actions = el("div", { class: "panel-actions" }, closeButton);
+  const chatCol = el("div", { class: "chat-col" });
+  const side = el("div", { class: "side" });
   const panel = el(
     "div",
     { role: "tabpanel", id: panelId, class: "panel", "aria-labelledby": tabId, hidden: true },
-    el("div", { class: "panel-head" }, el("h3", {}, name), meta, actions),
+    el("div", { class: "panel-head" }, el("h3", {}, name), headFlag, language, meta, actions),
     ended,
-    scroller,
+    el("div", { class: "panel-body" }, chatCol, side),
   );
 
   const conv = {
     id,
     visitor: read.visitor,
     status: read.status,
+    locale: read.locale === "en" ? "en" : "nl",
+    returning: false,
+    acceptedAt: read.accepted_at,
     ended: false,
     held: 0, // the highest seq on screen
     loaded: false, // the first replay is done: from now on, new messages are news
@@ -742,12 +1154,82 @@ function newConv(read) {
     scroller,
     closeButton,
     actions,
+    chatCol,
+    side,
+    flags: [tabFlag, headFlag],
     ended_note: ended,
+    form: null,
+    tools: null,
   };
   scroller.addEventListener("scroll", () => {
     conv.pinned = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
   });
+
+  const carried = state.carriedForms.get(id) || null;
+  state.carriedForms.delete(id);
+  conv.form = registrationForm(
+    { id, ended: FINAL.has(read.status) },
+    {
+      call,
+      t,
+      locale: config.locale,
+      carried,
+      onSaved: (registration) => registrationSaved(conv, registration),
+      onComplete: () => registrationComplete(conv),
+      onReloaded: () => safely(() => conv.tools?.refresh()),
+      onEscape: () => leaveForm(conv),
+      onEscalation: () => beep("alert"),
+    },
+  );
+  chatCol.append(conv.form.alertElement, scroller);
+  side.append(conv.form.element);
+  conv.tools = makeCaseTools(conv, read);
+  if (conv.tools) side.append(conv.tools.element);
+  if (read.returning) markReturning(conv);
   return conv;
+}
+
+function markReturning(conv) {
+  conv.returning = true;
+  for (const flag of conv.flags) flag.hidden = false;
+}
+
+// A module of another team must not take the console down with it.
+function safely(work) {
+  try {
+    return work();
+  } catch (error) {
+    console.error(error);
+    return undefined;
+  }
+}
+
+function caseEnv(conv) {
+  return {
+    call,
+    t,
+    locale: config.locale,
+    user: state.user,
+    registration: () => (conv ? conv.form.values() : null),
+    reloadRegistration: () => (conv ? conv.form.reload() : Promise.resolve()),
+    notice,
+  };
+}
+
+function makeCaseTools(conv, read) {
+  if (typeof casetools.caseTools !== "function") return null;
+  const tools = safely(() =>
+    casetools.caseTools(
+      { id: conv.id, status: read.status, returning: Boolean(read.returning), locale: conv.locale },
+      caseEnv(conv),
+    ),
+  );
+  if (!tools || !(tools.element instanceof HTMLElement)) return null;
+  return {
+    element: tools.element,
+    refresh: () => safely(() => tools.refresh?.()),
+    ended: () => safely(() => tools.ended?.()),
+  };
 }
 
 function renumberTabs() {
@@ -775,9 +1257,12 @@ function select(id, { focus = null } = {}) {
   if (!conv) return;
   const previous = current();
   const hadMessageFocus = document.activeElement === ui.message;
+  if (focus && !ui.handoversView.hidden) showHandovers(false, { focus: false });
   if (previous && previous !== conv) {
     previous.draft = ui.message.value;
     stopTyping(previous);
+    previous.form.flush(); // leaving the tab: what is unsaved goes now
+    closeCanned({ focus: false });
   }
   state.selected = id;
   for (const other of state.convs.values()) {
@@ -788,7 +1273,7 @@ function select(id, { focus = null } = {}) {
   }
   if (previous !== conv) {
     conv.actions.prepend(ui.end);
-    conv.panel.append(ui.bottom);
+    conv.chatCol.append(ui.bottom);
     ui.message.value = conv.draft;
   }
   renderComposer();
@@ -822,10 +1307,21 @@ ui.tabs.addEventListener("keydown", (event) => {
   }
 });
 
-function setStatus(conv, status) {
+// register: false when the chat only stopped being ours (not_found): not for our list.
+function setStatus(conv, status, { register = true } = {}) {
   conv.status = status;
   if (!FINAL.has(status) || conv.ended) return;
   conv.ended = true;
+  conv.form.ended();
+  conv.tools?.ended();
+  if (register && status === "ended" && conv.form.status() !== "complete") {
+    addToRegister({
+      conversation: conv.id,
+      visitor: conv.visitor,
+      ended_at: new Date().toISOString(),
+      status: conv.form.status() === "new" ? "new" : "draft",
+    });
+  }
   clearTimeout(conv.gapTimer);
   conv.tab.classList.add("ended");
   conv.stateText.textContent = t("tab_ended");
@@ -837,7 +1333,8 @@ function setStatus(conv, status) {
   if (conv === current()) {
     // Focus in the message box would be lost: put it on the log, where a key typed by
     // habit does nothing (on the close button, Enter would close the tab unseen).
-    const hadFocus = conv.panel.contains(document.activeElement);
+    const hadFocus = conv.chatCol.contains(document.activeElement);
+    closeCanned({ focus: false });
     ui.message.value = "";
     renderComposer();
     renderTyping();
@@ -859,9 +1356,11 @@ function closeTab(id) {
   const conv = state.convs.get(id);
   if (!conv) return;
   const index = state.order.indexOf(id);
+  conv.form.flush(); // the form outlives its tab until this save is done
   state.socket?.send({ type: "unsubscribe", conversation: id });
   clearTimeout(conv.gapTimer);
   if (state.selected === id) {
+    closeCanned({ focus: false });
     ui.tools.append(ui.end, ui.bottom);
     ui.message.value = "";
     state.selected = null;
@@ -1030,7 +1529,8 @@ function onError(frame) {
   if (frame.code === "not_found") {
     // No longer ours (or gone): keep what is on screen, read-only.
     conv.resubscribing = false;
-    setStatus(conv, "ended");
+    conv.loaded = true;
+    setStatus(conv, "ended", { register: false });
   } else if (frame.code === "bad_cursor") {
     // We hold more than the server has: start this chat over from the beginning.
     for (const li of conv.log.querySelectorAll("li:not(.local)")) li.remove();
@@ -1141,8 +1641,19 @@ ui.message.addEventListener("keydown", (event) => {
   } else if (event.key === "Escape") {
     event.preventDefault();
     current()?.tab.focus();
+  } else if (event.altKey && !event.ctrlKey && !event.metaKey && !event.shiftKey && event.code === "KeyK") {
+    event.preventDefault();
+    event.stopPropagation();
+    openCanned();
   }
 });
+
+// Esc in the form: back to the message box, or to the tab of an ended chat.
+function leaveForm(conv) {
+  if (conv !== current()) return;
+  if (!conv.ended) ui.message.focus();
+  else conv.tab.focus();
+}
 
 // Ending --------------------------------------------------------------------------------------
 
@@ -1206,6 +1717,13 @@ document.addEventListener("keydown", (event) => {
   } else if (/^Digit[1-9]$/.test(code)) {
     const id = state.order[Number(code.slice(5)) - 1];
     if (id) select(id, { focus: document.activeElement === ui.message ? "message" : "tab" });
+  } else if (code === "KeyR") {
+    const conv = current();
+    if (conv && !ui.handoversView.hidden) showHandovers(false, { focus: false });
+    if (conv) conv.form.focusFirst();
+    else notice(t("no_chat_for_form"));
+  } else if (code === "KeyO") {
+    showHandovers(ui.handoversView.hidden);
   } else handled = false;
   if (handled) event.preventDefault();
 });
@@ -1220,6 +1738,12 @@ for (const name of ["keydown", "pointerdown"]) {
     { capture: true, passive: true },
   );
 }
+
+// Leaving the page: what the forms have not saved goes with keepalive, so a reload or a
+// closed window keeps the last edits.
+window.addEventListener("pagehide", () => {
+  for (const conv of state.convs.values()) conv.form.flush({ keepalive: true });
+});
 
 // Clock ----------------------------------------------------------------------------------------
 

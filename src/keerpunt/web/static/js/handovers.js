@@ -129,6 +129,11 @@ export function stepButtons(handover, env, onChanged, describedBy = null) {
   return box;
 }
 
+function counted(count, t, prefix) {
+  if (count === 0) return t(`${prefix}_none`);
+  return count === 1 ? t(`${prefix}_one`) : t(`${prefix}_count`, { count });
+}
+
 // The view -----------------------------------------------------------------------------------
 
 function options(select, items, anyText) {
@@ -173,7 +178,6 @@ export function mountHandoverView(container, env) {
   );
   const handoverPart = el("div", { class: "case-view-part" }, title, filters, listStatus, table);
   container.classList.add("case-view");
-  container.setAttribute("aria-labelledby", "handovers-title");
   container.append(handoverPart);
 
   const merges = supervisor ? mergesPart(env) : null;
@@ -212,7 +216,7 @@ export function mountHandoverView(container, env) {
       ? document.activeElement.closest("tr")?.dataset.handover
       : null;
     body.replaceChildren(...rows.map((row) => handoverRow(row)));
-    listStatus.textContent = rows.length ? t("case_view_count", { count: rows.length }) : t("case_view_none");
+    listStatus.textContent = counted(rows.length, t, "case_view");
     show(table, rows.length > 0);
     if (focusedId) {
       const row = body.querySelector(`tr[data-handover="${CSS.escape(focusedId)}"]`);
@@ -301,7 +305,7 @@ function mergesPart(env) {
     }
     if (mine !== generation) return;
     body.replaceChildren(...rows.map(mergeRow));
-    listStatus.textContent = rows.length ? t("case_merges_count", { count: rows.length }) : t("case_merges_none");
+    listStatus.textContent = counted(rows.length, t, "case_merges");
     show(table, rows.length > 0);
     if (focusAfter !== null) {
       const row = body.querySelector(`tr[data-merge="${CSS.escape(String(focusAfter))}"]`);
