@@ -203,7 +203,9 @@ def test_a_counselor_registers_marks_a_duplicate_and_proposes_a_handover(
     expect(handover).to_contain_text("070 123 4567, ma-vr")
     propose = handover.get_by_role("button", name="Overdracht voorstellen")
     propose.click()
-    consent = handover.get_by_label("De chatter geeft uitdrukkelijk toestemming voor deze overdracht")
+    consent = handover.get_by_label(
+        "De chatter geeft uitdrukkelijk toestemming voor deze overdracht"
+    )
     expect(consent).to_be_focused()
     expect(handover.locator(".case-field-error:visible")).to_have_text(
         "Zonder uitdrukkelijke toestemming van de chatter is er geen overdracht."
@@ -231,7 +233,8 @@ def test_a_counselor_registers_marks_a_duplicate_and_proposes_a_handover(
     assert data.startswith(b"%PDF")
     text = pdf_text(data)
     assert "Jongen van 16, wil stoppen met dealen." in text
-    assert "Den Haag" in text and "J. de Vries" in text
+    assert "Den Haag" in text
+    assert "J. de Vries" in text
     assert "Drugs: verkopen" in text  # a form of crime: agreed
     assert "bedreigd" not in text  # signals: not agreed
 
@@ -257,7 +260,8 @@ def test_a_counselor_registers_marks_a_duplicate_and_proposes_a_handover(
     assert registration["duplicate_of"] == earlier
     assert "warm_handover" in registration["help_offered"]
     (listed,) = api_get(site, "/api/v1/handovers")
-    assert listed["conversation"] == conversation and listed["status"] == "contacted"
+    assert listed["conversation"] == conversation
+    assert listed["status"] == "contacted"
     detail = api_get(site, f"/api/v1/handovers/{listed['id']}")
     assert detail["summary"] == SUMMARY
     assert detail["contact"]["id"] == contact
@@ -286,7 +290,8 @@ def test_a_counselor_registers_marks_a_duplicate_and_proposes_a_handover(
     (undone,) = api_get(site, "/api/v1/merges", "sanne")
     assert undone["undone_at"] is not None
     registration = api_get(site, f"/api/v1/conversations/{conversation}/registration")
-    assert registration["outcome"] is None and registration["duplicate_of"] is None
+    assert registration["outcome"] is None
+    assert registration["duplicate_of"] is None
 
     assert youth.watch.problems == []
     assert anna.watch.problems == []

@@ -51,7 +51,9 @@ CASE: dict[str, str] = {
         "A duplicate is a chatter who started again under another name, for example after a"
         " broken connection. Marking it makes the two one chatter; a supervisor can undo that."
     ),
-    "case_dup_hint": N_("The search shows only the time and the registration, never what was written."),
+    "case_dup_hint": N_(
+        "The search shows only the time and the registration, never what was written."
+    ),
     "case_dup_filters": N_("Search for the earlier conversation"),
     "case_dup_days": N_("Period"),
     "case_dup_days_n": N_("last {days} days"),
@@ -65,12 +67,9 @@ CASE: dict[str, str] = {
         " become one. A supervisor can undo this."
     ),
     "case_dup_done": N_("Marked as a duplicate of the conversation of {when}."),
-    "case_dup_same_chatter": N_(
-        "This chat is of that chatter already: there is nothing to merge."
-    ),
+    "case_dup_same_chatter": N_("This chat is of that chatter already: there is nothing to merge."),
     "case_dup_already": N_(
-        "This chat was marked as a duplicate already. A supervisor can undo that under"
-        " Handovers."
+        "This chat was marked as a duplicate already. A supervisor can undo that under Handovers."
     ),
     "case_dup_gone": N_("That conversation can no longer be chosen. Search again."),
     "case_dup_failed": N_("Marking the duplicate did not work. Try again."),
@@ -129,9 +128,7 @@ CASE: dict[str, str] = {
     "case_step_accepted": N_("Next: accepted"),
     "case_step_completed": N_("Next: completed"),
     "case_step_declined": N_("Decline"),
-    "case_step_confirm_declined": N_(
-        "Mark this handover as declined? It cannot go on after that."
-    ),
+    "case_step_confirm_declined": N_("Mark this handover as declined? It cannot go on after that."),
     "case_step_done": N_("The handover is now: {status}."),
     "case_step_conflict": N_("This handover changed meanwhile. The list is up to date again."),
     "case_step_failed": N_("Changing the handover did not work. Try again."),
