@@ -247,7 +247,7 @@ def test_the_list_to_register_shows_an_ended_chat_and_drops_it_when_complete(
     expect(console.locator("#to-register-count")).to_have_text("1")
 
     # Closing the tab keeps it on the list; after a reload it comes from the snapshot.
-    open_tab(console).get_by_role("button", name="Tab sluiten").click()
+    open_tab(console).get_by_role("button", name="Tabblad sluiten").click()
     expect(console.locator("#tabs [role=tab]")).to_have_count(0)
     expect(todo).to_have_count(1)
     console.reload()
