@@ -16,7 +16,6 @@ from rich.console import Console
 from rich.markup import escape
 
 from keerpunt.accounts import actions as accounts
-from keerpunt.accounts import store as accounts_store
 from keerpunt.bootstrap import ensure_defaults
 from keerpunt.config import ConfigError, Settings, load_settings
 from keerpunt.context import Context, build_context
@@ -24,6 +23,7 @@ from keerpunt.core.errors import DomainError
 from keerpunt.core.logging import configure_logging
 from keerpunt.db import migrate
 from keerpunt.db.engine import sqlite_path
+from keerpunt.demo import seed_demo
 from keerpunt.organisation import load_organisation
 from keerpunt.privacy.crypto import KeyRing
 from keerpunt.privacy.tokens import new_token
@@ -281,29 +281,26 @@ def demo(
     migrate.upgrade(url)
     password = os.environ.get("KEERPUNT_DEMO_PASSWORD") or secrets.token_urlsafe(12)
 
-    async def ensure_demo_user() -> None:
+    async def ensure_demo_data() -> None:
         ctx = build_context(settings)
         try:
-            async with ctx.read() as session:
-                exists = await accounts_store.user_by_username(session, "demo") is not None
-            if exists:
-                await accounts.set_password(ctx, "demo", password)
-            else:
-                await accounts.create_user(
-                    ctx, "demo", password, ["counselor", "supervisor"], display_name="Demo"
-                )
+            await ensure_defaults(ctx)
+            await seed_demo(ctx, password)
         finally:
             await ctx.close()
 
-    run(ensure_demo_user())
+    run(ensure_demo_data())
     base = f"http://127.0.0.1:{port}"
     out.print(
         f"\n[bold]Keerpunt demo[/bold]\n"
         f"  Chat page (open it on a phone-sized window): {base}/\n"
         f"  Counselor console: {base}/console\n"
-        f"  Demo counselor: user name [bold]demo[/bold], password [bold]{password}[/bold]\n"
+        f"  Admin page: {base}/admin\n"
+        f"  Demo counselor (also supervisor and admin): user name [bold]demo[/bold],"
+        f" password [bold]{password}[/bold]\n"
         f"  API schema: {base}/api/openapi.json; the protocol: docs/protocol.md\n",
         highlight=False,
+        soft_wrap=True,
     )
     serve(host="127.0.0.1", port=port)
 

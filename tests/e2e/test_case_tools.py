@@ -157,6 +157,7 @@ def test_a_counselor_registers_marks_a_duplicate_and_proposes_a_handover(
 ) -> None:
     contact = add_contact(site)
     add_staff(site, "sanne", ["supervisor"])
+    other = registered_chat(site)  # another youth, with the same registration
     earlier = registered_chat(site)
 
     # The same youth comes back under another name after the connection broke.
@@ -182,6 +183,15 @@ def test_a_counselor_registers_marks_a_duplicate_and_proposes_a_handover(
     confirm_dialogs(console)
     candidate.get_by_role("button", name="Dit is dezelfde chatter").click()
     expect(duplicate.locator(".case-status")).to_contain_text("Gemarkeerd als dubbeling")
+    expect(candidate).to_have_count(0)  # one chatter now: no longer a candidate
+    # Marking a second time is refused, and the console says what to do.
+    duplicate.locator(f"li[data-conversation='{other}']").get_by_role(
+        "button", name="Dit is dezelfde chatter"
+    ).click()
+    expect(duplicate.locator(".case-status")).to_have_text(
+        "Deze chat is al als dubbeling gemarkeerd. Een teamleider kan dat ongedaan maken"
+        " bij Overdrachten."
+    )
     # The form reloaded: the server set the outcome.
     form = open_tab(console).locator(".registration")
     expect(form.locator("[data-key='outcome:duplicate']")).to_be_checked()
@@ -332,11 +342,13 @@ def test_a_returning_chatter_shows_the_earlier_chat_and_reading_it_is_logged(
     history = section(console.page, "history")
     expect(history).to_be_visible()
     expect(history.locator("summary")).to_contain_text("(1)")
-    history.locator("summary").click()
+    history.locator("summary").focus()
+    console.page.keyboard.press("Enter")  # the keyboard opens it, as everything here
     expect(history).to_contain_text("De chatter heeft een account")
     item = history.locator(f"li[data-conversation='{earlier}']")
     expect(item).to_contain_text("Den Haag")
-    item.get_by_role("button", name="Gesprek lezen").click()
+    item.get_by_role("button", name="Gesprek lezen").focus()
+    console.page.keyboard.press("Enter")
     read = item.get_by_role("button", name="Gesprek verbergen")
     expect(read).to_have_attribute("aria-expanded", "true")
     transcript = item.locator(".case-transcript")

@@ -14,7 +14,6 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from keerpunt.bootstrap import ensure_defaults
 from keerpunt.chat import actions as chat
 from keerpunt.context import Context
 from keerpunt.core.clock import FrozenClock
@@ -156,7 +155,9 @@ async def test_the_status_moves_one_step_at_a_time_and_declined_only_while_open(
             return int(made.json()["id"])
 
         async def step(handover_id: int, status: str) -> httpx.Response:
-            return await anna.post(f"/api/v1/handovers/{handover_id}/status", json={"status": status})
+            return await anna.post(
+                f"/api/v1/handovers/{handover_id}/status", json={"status": status}
+            )
 
         one = await new()
         skipped = [await step(one, "accepted"), await step(one, "completed")]
@@ -187,7 +188,6 @@ async def test_the_status_moves_one_step_at_a_time_and_declined_only_while_open(
 async def test_the_list_filters_by_region_and_status_and_shows_the_age(
     ctx: Context, clock: FrozenClock
 ) -> None:
-    await ensure_defaults(ctx)
     await make_staff(ctx, "anna", max_chats=5)
     await make_staff(ctx, "toos", roles=["supervisor"])
     await make_staff(ctx, "beheer", roles=["admin"])
@@ -295,9 +295,7 @@ def _no_pdf_reader() -> bool:
     return False
 
 
-async def _shared_and_bare(
-    http: httpx.AsyncClient, ctx: Context
-) -> tuple[StaffMember, int, int]:
+async def _shared_and_bare(http: httpx.AsyncClient, ctx: Context) -> tuple[StaffMember, int, int]:
     """Two handovers of a registered chat: one sharing the summary and the signals, one
     sharing only the age band."""
     form = held_form(

@@ -106,9 +106,7 @@ async def test_a_contact_named_in_a_handover_is_deactivated_not_deleted(
         anna = StaffMember(http, counselor.cookie)
         admin = await StaffMember.login(http, "beheer")
         contact = (await admin.post("/api/v1/regions/den_haag/contacts", json=AVIM)).json()
-        await anna.put(
-            f"/api/v1/conversations/{youth.conversation}/registration", json=held_form()
-        )
+        await anna.put(f"/api/v1/conversations/{youth.conversation}/registration", json=held_form())
         proposed = await anna.post(
             f"/api/v1/conversations/{youth.conversation}/handovers",
             json={"contact": contact["id"], "consent": True, "share": ["age_band"]},

@@ -6,7 +6,6 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from keerpunt.bootstrap import ensure_defaults
 from keerpunt.chat import actions as chat
 from keerpunt.context import Context
 from keerpunt.core.clock import FrozenClock
@@ -34,7 +33,6 @@ def _alerts(events: list[tuple[str, ServerFrame]]) -> list[tuple[str, AlertOut]]
 async def test_turning_acute_danger_on_shows_the_protocol_and_alerts_once(
     ctx: Context, clock: FrozenClock, events: list[tuple[str, ServerFrame]]
 ) -> None:
-    await ensure_defaults(ctx)
     await make_staff(ctx, "anna")
     anna = await staff_session(ctx, "anna")
     started = await chat.start_conversation(ctx, None, visitor="youth")

@@ -16,9 +16,7 @@ from tests.live import Chatter, LiveServer, StaffMember, held_form, make_staff
 SECRET = "Kanarie-D2: ik was het die gisteren wegviel"
 
 
-async def _registered_chat(
-    http: httpx.AsyncClient, anna: StaffMember, **fields: object
-) -> Chatter:
+async def _registered_chat(http: httpx.AsyncClient, anna: StaffMember, **fields: object) -> Chatter:
     chatter = await Chatter.start(http)
     assert (await anna.accept(chatter.conversation)).status_code == 200
     await chatter.send(SECRET)
@@ -58,7 +56,9 @@ async def test_candidates_are_filtered_by_registration_and_never_the_same_chatte
         everything = await anna.get(path)
         by_region = (await anna.get(path, params={"region": "den_haag"})).json()
         narrow = (
-            await anna.get(path, params={"region": "den_haag", "visitor": "youth", "age_band": "16_17"})
+            await anna.get(
+                path, params={"region": "den_haag", "visitor": "youth", "age_band": "16_17"}
+            )
         ).json()
         older_age = (await anna.get(path, params={"age_band": "18_20"})).json()
         nothing = (await anna.get(path, params={"region": "limburg"})).json()
@@ -138,7 +138,10 @@ async def test_marking_merges_the_chatters_and_a_supervisor_undoes_it(
     assert itself.status_code == 422
     assert marked.status_code == 200, marked.text
     merge = marked.json()["merge"]
-    assert (merge["conversation"], merge["duplicate_of"]) == (new.conversation, earlier.conversation)
+    assert (merge["conversation"], merge["duplicate_of"]) == (
+        new.conversation,
+        earlier.conversation,
+    )
     assert (merge["by"], merge["undone_at"], merge["undone_by"]) == ("anna", None, None)
     registration = marked.json()["registration"]
     assert (registration["outcome"], registration["duplicate_of"]) == (

@@ -9,7 +9,6 @@ import httpx
 import pytest
 
 from keerpunt.accounts import actions as accounts
-from keerpunt.bootstrap import ensure_defaults
 from keerpunt.chat import actions as chat
 from keerpunt.context import Context
 from keerpunt.core.clock import FrozenClock
@@ -222,7 +221,6 @@ async def test_the_lighter_outcomes_need_only_the_outcome(
 
 
 async def test_the_system_fills_in_what_it_knows(ctx: Context, clock: FrozenClock) -> None:
-    await ensure_defaults(ctx)
     await make_staff(ctx, "anna", max_chats=5)
     anna = await staff_session(ctx, "anna")
 

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select
 
 from keerpunt.accounts import actions as accounts
-from keerpunt.bootstrap import ensure_defaults
 from keerpunt.chat import actions as chat
 from keerpunt.chat import reads as chat_reads
 from keerpunt.context import Context
@@ -48,7 +47,6 @@ async def _entry(ctx: Context, conversation: str) -> QueueEntry:
 async def test_a_returning_chatter_is_offered_first_to_their_last_counselor(
     ctx: Context, clock: FrozenClock, events: list[tuple[str, ServerFrame]]
 ) -> None:
-    await ensure_defaults(ctx)
     anna_user = await make_staff(ctx, "anna")
     await make_staff(ctx, "bram")
     anna = await staff_session(ctx, "anna")
@@ -85,7 +83,6 @@ async def test_a_returning_chatter_is_offered_first_to_their_last_counselor(
 async def test_the_last_counselor_takes_the_offer_within_the_window(
     ctx: Context, clock: FrozenClock
 ) -> None:
-    await ensure_defaults(ctx)
     await make_staff(ctx, "anna")
     anna = await staff_session(ctx, "anna")
     me, _ = await _first_chat(ctx, anna)
@@ -97,10 +94,7 @@ async def test_the_last_counselor_takes_the_offer_within_the_window(
 
 
 @pytest.mark.parametrize("why", ["paused", "at_capacity", "logged_out"])
-async def test_no_offer_when_the_last_counselor_cannot_take_it(
-    ctx: Context, why: str
-) -> None:
-    await ensure_defaults(ctx)
+async def test_no_offer_when_the_last_counselor_cannot_take_it(ctx: Context, why: str) -> None:
     await make_staff(ctx, "anna", max_chats=1)
     await make_staff(ctx, "bram")
     anna = await staff_session(ctx, "anna")

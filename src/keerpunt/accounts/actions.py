@@ -279,3 +279,17 @@ async def logout_chatter(ctx: Context, token: str) -> None:
             .where(Chatter.token_hash == ctx.hasher.digest(token, CHATTER_PURPOSE))
             .values(token_hash=ctx.hasher.digest(new_token(), CHATTER_PURPOSE))
         )
+
+
+async def grant_roles(ctx: Context, username: str, roles: list[str]) -> User:
+    """Add roles to a staff account (the demo's user gains the roles a release adds)."""
+    unknown = sorted(set(roles) - set(ROLES))
+    if unknown:
+        raise Invalid(f"roles must be of {', '.join(ROLES)}; got {unknown}")
+    async with ctx.write() as tx:
+        user = await store.user_by_username(tx.session, username)
+        if user is None:
+            raise Invalid(f"no user {username!r}")
+        for role in sorted(set(roles) - user.role_names):
+            user.roles.append(UserRole(role=role))
+    return user

@@ -180,9 +180,7 @@ CONSOLE = {
     "reg_not_saved_yet": N_("Not saved yet: your first change saves a draft."),
     "reg_saved": N_("Draft saved {time}"),
     "reg_saved_complete": N_("Finished; last saved {time}"),
-    "reg_save_failed": N_(
-        "Saving failed: {reason}. Your changes stay here and are sent again."
-    ),
+    "reg_save_failed": N_("Saving failed: {reason}. Your changes stay here and are sent again."),
     "reg_reason_network": N_("no connection to the server"),
     "reg_reason_field": N_("see the marked question"),
     "reg_reason_gone": N_("this chat is no longer yours"),

@@ -233,7 +233,7 @@ export function mountHandoverView(container, env) {
       el("span", { class: "case-sub" }, roleText(row.contact.role, t)),
       el("span", { class: "case-sub" }, row.contact.reach),
     );
-    const actions = el("td", { class: "case-row-actions" });
+    const actions = el("div", { class: "case-row-actions" });
     const tr = el(
       "tr",
       { dataset: { handover: String(row.id), status: row.status } },
@@ -243,7 +243,7 @@ export function mountHandoverView(container, env) {
       el("td", { class: "case-num" }, ageText(row.age_seconds, t)),
       el("td", { class: "case-num" }, ageText(sinceSeconds(row.status_at), t)),
       el("td", {}, row.counselor || t("case_unknown_counselor")),
-      actions,
+      el("td", {}, actions),
     );
     actions.append(
       stepButtons(row, env, () => load(), nameId),
@@ -321,7 +321,7 @@ function mergesPart(env) {
           name: merge.undone_by || t("case_unknown_counselor"),
         })
       : t("case_not_undone");
-    const actions = el("td", { class: "case-row-actions" });
+    const actions = el("div", { class: "case-row-actions" });
     if (!merge.undone_at) {
       const button = el("button", { type: "button", class: "secondary case-undo", "aria-describedby": codeId }, t("case_undo"));
       button.addEventListener("click", () => undo(merge, button));
@@ -335,7 +335,7 @@ function mergesPart(env) {
       el("td", {}, merge.by || t("case_unknown_counselor")),
       el("td", {}, dateTime(merge.at, env.locale)),
       el("td", {}, undone),
-      actions,
+      el("td", {}, actions),
     );
   }
 
