@@ -66,12 +66,17 @@ async def test_an_account_made_during_a_chat_binds_that_chatter(
         anna = await Counselor.login(http)
         await anna.accept(youth.conversation)
         assert (await youth.send("ik wil later terugkomen")).status_code == 201
+        no_account = await http.post(
+            "/api/v1/chatter/account/delete", json={"password": PASSWORD}, headers=youth.headers
+        )
         created = await _account(http, "zonnebloem", youth.token)
         # The same chatter goes on: the next chat is theirs too.
         later = await _start(http, youth.token)
         listed = (await _me(http, youth.token)).json()
         second = await _account(http, "andere-naam", youth.token)
         view = await anna.get(f"/api/v1/conversations/{youth.conversation}")
+    assert no_account.status_code == 409
+    assert no_account.json()["code"] == "no_account"
     assert created.status_code == 201
     assert created.json() == {"token": youth.token, "username": "zonnebloem"}
     assert [c["id"] for c in listed["conversations"]] == [later, youth.conversation]

@@ -205,8 +205,9 @@ async def test_the_lighter_outcomes_need_only_the_outcome(
         anna = StaffMember(http, counselor.cookie)
         other = await Chatter.start(http)
         assert (await anna.accept(other.conversation)).status_code == 200
-        for chat_id in (youth.conversation, other.conversation):
+        for chat_id in (other.conversation, youth.conversation):
             await anna.post(f"/api/v1/conversations/{chat_id}/end")
+        todo = (await anna.get("/api/v1/registrations/todo")).json()
         no_content = await anna.post(
             f"{_form_path(youth.conversation)}/complete",
             json={"taxonomy_version": 1, "outcome": "no_content"},
@@ -215,6 +216,8 @@ async def test_the_lighter_outcomes_need_only_the_outcome(
             f"{_form_path(other.conversation)}/complete",
             json=held_form(crime_involvement="no", crime_forms=[]),
         )
+    # Oldest ended first.
+    assert [t["conversation"] for t in todo] == [other.conversation, youth.conversation]
     assert no_content.status_code == 200, no_content.text
     assert no_content.json()["status"] == "complete"
     assert crime_no.status_code == 200, crime_no.text

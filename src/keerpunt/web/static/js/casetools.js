@@ -503,7 +503,6 @@ export function caseTools(conv, env) {
     shareBoxes.summary.addEventListener("change", () => {
       summary.disabled = !shareBoxes.summary.checked;
       clearError("summary");
-      if (!summary.disabled) summary.focus();
     });
     region.addEventListener("change", () => {
       touched = true;

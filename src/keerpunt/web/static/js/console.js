@@ -940,7 +940,7 @@ function filterCanned() {
         "li",
         { role: "option", id: `canned-${index}`, "aria-selected": "false", dataset: { key: item.key } },
         el("span", { class: "canned-title" }, localText(item.title, config.locale)),
-        el("span", { class: "canned-body" }, localText(item.body, locale)),
+        el("span", { class: "canned-body", lang: locale }, localText(item.body, locale)),
       );
       // pointerdown, not click: the filter keeps focus, so the list stays open.
       option.addEventListener("pointerdown", (event) => {
