@@ -7,7 +7,9 @@ import uuid
 
 import httpx
 
+from keerpunt.accounts import actions as accounts
 from keerpunt.context import Context
+from keerpunt.core.clock import FrozenClock
 from tests.live import Chatter, Counselor, LiveServer, StaffMember, make_staff
 
 PASSWORD = "lang genoeg wachtwoord"
@@ -242,3 +244,16 @@ async def test_s12_a_chatter_sees_only_their_own_conversations_even_after_a_merg
     assert [c["id"] for c in list_a["conversations"]] == [a.conversation]
     assert [c["id"] for c in list_b["conversations"]] == [b.conversation]
     assert f"geheim van {b.token[:4]}" not in [m["body"] for m in a_messages["messages"]]
+
+
+async def test_a_log_in_token_lasts_twelve_hours(ctx: Context, clock: FrozenClock) -> None:
+    made = await accounts.create_chatter_account(ctx, None, "zonnebloem", PASSWORD)
+    assert made.token is not None
+    login = await accounts.login_chatter(ctx, "zonnebloem", PASSWORD)
+    assert login.token is not None
+    clock.advance(12 * 3600 - 1)
+    assert await accounts.authenticate_chatter(ctx, login.token) == made.chatter
+    clock.advance(1)
+    assert await accounts.authenticate_chatter(ctx, login.token) is None
+    # The token made with the account names the chatter, like a chat's own token.
+    assert await accounts.authenticate_chatter(ctx, made.token) == made.chatter

@@ -93,31 +93,34 @@ async def test_the_last_counselor_takes_the_offer_within_the_window(
     assert view.returning is True
 
 
-async def test_the_offer_goes_to_the_counselor_of_the_latest_chat(ctx: Context) -> None:
+async def test_the_offer_goes_to_the_counselor_of_the_latest_chat(
+    ctx: Context, clock: FrozenClock
+) -> None:
     await make_staff(ctx, "anna")
     bram_user = await make_staff(ctx, "bram")
     anna = await staff_session(ctx, "anna")
     bram = await staff_session(ctx, "bram")
     me, _ = await _first_chat(ctx, anna)
-    second = (await chat.start_conversation(ctx, me)).conversation.id
-    await chat.accept(ctx, anna, second)  # still offered to anna, who takes it
-    await chat.end(ctx, anna, second)
+
+    async def again() -> str:
+        clock.advance(60)
+        return (await chat.start_conversation(ctx, me)).conversation.id
+
     # A chat nobody picked up does not count: the chatter left while waiting.
-    left = (await chat.start_conversation(ctx, me)).conversation.id
+    left = await again()
     await chat.end(ctx, me, left)
-    with_bram = (await chat.start_conversation(ctx, me)).conversation.id
-    entry = await _entry(ctx, with_bram)
-    assert entry.offered_to == anna.user_id
-    await chat.accept(ctx, anna, with_bram)
-    await chat.end(ctx, anna, with_bram)
+    second = await again()
+    assert (await _entry(ctx, second)).offered_to == anna.user_id
+    # Paused, anna is passed over; bram takes it and becomes the last counselor.
     await accounts.set_paused(ctx, anna, True)
-    # Paused, anna is skipped; the next time bram takes it and becomes the last counselor.
-    later = (await chat.start_conversation(ctx, me)).conversation.id
-    await chat.accept(ctx, bram, later)
-    await chat.end(ctx, bram, later)
+    assert (await _entry(ctx, second)).offered_to is None
+    await chat.accept(ctx, bram, second)
+    await chat.end(ctx, bram, second)
     await accounts.set_paused(ctx, anna, False)
-    latest = (await chat.start_conversation(ctx, me)).conversation.id
+    latest = await again()
     assert (await _entry(ctx, latest)).offered_to == bram_user.id
+    with pytest.raises(Conflict):
+        await chat.accept(ctx, anna, latest)
 
 
 @pytest.mark.parametrize("why", ["paused", "at_capacity", "logged_out"])

@@ -201,7 +201,8 @@ class RegistrationForm {
     const text = read.escalation ? read.escalation[this.env.locale] || read.escalation.nl || "" : "";
     this.protocolText.textContent = text;
     this.alertElement.hidden = !read.escalation;
-    if (read.escalation && !wasAcute) this.env.onEscalation?.();
+    // A sound when the counselor's own save turned it on, not when a form opens with it.
+    if (read.escalation && !wasAcute && this.loaded) this.env.onEscalation?.();
     this.renderDuplicate();
   }
 
