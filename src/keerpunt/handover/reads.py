@@ -68,6 +68,7 @@ async def handover_reads(
             status_at=row.status_at,
             age_seconds=max(0, int((now - row.created_at).total_seconds())),
             counselor=names.get(row.counselor_id),
+            counselor_id=row.counselor_id,
         )
         for row in rows
     ]

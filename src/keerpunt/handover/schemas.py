@@ -73,3 +73,5 @@ class HandoverRead(BaseModel):
     status_at: datetime
     age_seconds: int
     counselor: str | None
+    # Who proposed it: they and supervisors move it on and read its summary.
+    counselor_id: int

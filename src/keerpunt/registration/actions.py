@@ -207,6 +207,11 @@ async def save(
         conv = await conversation_for(tx.session, staff, conversation_id, write=True)
         taxonomy = await current_taxonomy(tx.session)
         row = await store.registration(tx.session, conv.id)
+        # A marked duplicate is the merge's to decide: a form saved from before the mark
+        # (or any later save) cannot clear it; a supervisor's undo does.
+        merge = await store.active_merge_of(tx.session, conv.id)
+        if merge is not None:
+            fields = fields.model_copy(update={"outcome": "duplicate"})
         lists = check_fields(taxonomy, fields, row)
         if complete:
             if conv.status in OPEN_STATUSES:
@@ -214,7 +219,7 @@ async def save(
                     "a registration is finished after the chat has ended", code="still_open"
                 )
             check_complete(fields, lists)
-            if fields.outcome == "duplicate" and (row is None or row.duplicate_of is None):
+            if fields.outcome == "duplicate" and merge is None:
                 raise Invalid(
                     "mark the earlier conversation this one duplicates first",
                     code="missing",
@@ -222,7 +227,7 @@ async def save(
                 )
         was_acute = row is not None and ACUTE in row.safety
         now = ctx.clock.now()
-        # Before the row joins the session: these queries would flush it half-filled.
+        # Before the row joins the session: this query would flush it half-filled.
         derived = await derive(tx.session, conv)
         if row is None:
             row = Registration(conversation_id=conv.id, status="draft", created_at=now)
@@ -233,8 +238,7 @@ async def save(
             setattr(row, name, getattr(fields, name))
         for name, codes in lists.items():
             setattr(row, name, codes)
-        if fields.outcome != "duplicate":
-            row.duplicate_of = None
+        row.duplicate_of = merge.duplicate_of if merge is not None else None
         row.notes = ctx.keyring.seal(fields.notes, notes_aad(conv.id)) if fields.notes else None
         for name, value in derived.items():
             setattr(row, name, value)

@@ -68,7 +68,7 @@ export function statusBadge(status, t) {
 export function mayHandle(handover, user) {
   if (!user) return false;
   if ((user.roles || []).includes("supervisor")) return true;
-  return handover.counselor !== null && handover.counselor === user.display_name;
+  return handover.counselor_id === user.id;
 }
 
 export function pdfLink(handover, env) {
