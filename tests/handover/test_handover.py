@@ -266,11 +266,16 @@ async def test_only_its_counselor_and_supervisors_open_a_handover_and_each_read_
     subject = f"handover:{made.json()['id']}"
     reads_logged = await _audit(setup_ctx, "read_handover")
     exports_logged = await _audit(setup_ctx, "export")
-    # The read behind the 201 answer is logged too.
-    assert [e.subject for e in reads_logged] == [subject] * 3
-    assert [e.role for e in reads_logged][-1] == "supervisor"
-    assert [(e.subject, e.conversation_id) for e in exports_logged] == [
-        (subject, youth.conversation)
+    # The read behind the 201 answer is logged too; so is every refused attempt (bram's
+    # and the admin's reads and PDFs), as denied.
+    granted = [e for e in reads_logged if e.outcome == "ok"]
+    assert [e.subject for e in granted] == [subject] * 3
+    assert [e.role for e in granted][-1] == "supervisor"
+    assert [e.outcome for e in reads_logged if e.outcome != "ok"] == ["denied"] * 2
+    assert [(e.subject, e.conversation_id, e.outcome) for e in exports_logged] == [
+        (subject, youth.conversation, "denied"),
+        (subject, youth.conversation, "denied"),
+        (subject, youth.conversation, "ok"),
     ]
 
 

@@ -6,7 +6,6 @@ import logging
 
 from keerpunt.accounts.principals import StaffPrincipal
 from keerpunt.accounts.roles import require_role
-from keerpunt.chat import store as chat_store
 from keerpunt.context import Context
 from keerpunt.core.errors import Conflict, Invalid, NotFound
 from keerpunt.handover import store
@@ -167,21 +166,22 @@ async def open_handover(
     ctx: Context, staff: StaffPrincipal, handover_id: int, *, export: bool = False
 ) -> tuple[Handover, str | None]:
     """The handover with its summary, for its counselor or a supervisor; logged as a read
-    or, for the PDF, as an export."""
+    or, for the PDF, as an export. A refused attempt is logged too (outcome denied) and
+    answers exactly like a missing handover."""
     async with ctx.write() as tx:
         row = await store.handover(tx.session, handover_id)
-        if row is None or not may_handle(staff, row):
-            raise NotFound(NOT_FOUND)
-        conv = await chat_store.conversation(tx.session, row.conversation_id)
-        assert conv is not None
+        allowed = row is not None and may_handle(staff, row)
         await audit.record(
             ctx,
             tx,
             staff,
             "export" if export else "read_handover",
-            conversation=row.conversation_id,
-            subject=f"handover:{row.id}",
+            conversation=row.conversation_id if row else None,
+            subject=f"handover:{handover_id}",
+            outcome="ok" if allowed else "denied",
             purpose="handover summary",
         )
+    if row is None or not allowed:
+        raise NotFound(NOT_FOUND)
     summary = ctx.keyring.open(row.summary, summary_aad(row.id)) if row.summary else None
     return row, summary
