@@ -12,7 +12,10 @@ What it does, in a temporary data folder that is removed afterwards:
 3. On a phone (360x740, Dutch): the start page, waiting in line with a message typed
    ahead, and the chat with counselor Anna. On a desktop (1280x800): Anna's console with
    two chats in tabs and one chatter waiting.
-4. A second server, closed now and open only tomorrow 09:00-17:00: the closed page.
+4. The chat ends: the chatter's page offers an account; Anna registers the chat, proposes
+   a warm handover to the region's contact person (added by administrator "beheer"), and
+   opens the handover list; the admin page as "beheer".
+5. A second server, closed now and open only tomorrow 09:00-17:00: the closed page.
 
 The servers are stopped at the end, also when something fails.
 """
@@ -156,15 +159,20 @@ class Server:
 class Staff:
     """Counselor anna over plain HTTP, for the chat picked up before the screenshots."""
 
-    def __init__(self, url: str, password: str) -> None:
+    def __init__(self, url: str, password: str, username: str = "anna") -> None:
         self.http = httpx.Client(base_url=url, timeout=10)
         response = self.http.post(
-            "/api/v1/auth/login", json={"username": "anna", "password": password}
+            "/api/v1/auth/login", json={"username": username, "password": password}
         )
         response.raise_for_status()
         cookies = response.headers.get_list("set-cookie")
         session = next(c for c in cookies if c.startswith(f"{COOKIE}="))
         self.headers = {"Cookie": session.split(";", 1)[0]}
+
+    def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        response = self.http.post(path, json=body, headers=self.headers)
+        response.raise_for_status()
+        return response.json() if response.content else None
 
     def accept_and_end(self, conversation: str) -> None:
         for step in ("accept", "end"):
@@ -260,9 +268,90 @@ def open_chat(browser: Browser, url: str, password: str) -> None:
         phone.locator("#message").blur()
         shoot(phone, "chat-chatting.png")
         shoot(console, "console.png")
+        case_work(phone, console, url, password, youth)
+        admin_page(desk_context, url, password)
     finally:
         phone_context.close()
         desk_context.close()
+
+
+# What Anna registers about the chat above, as the form's data-key values.
+REGISTRATION = [
+    "outcome:conversation_held",
+    "visitor:youth",
+    "age_band:16_17",
+    "region:den_haag",
+    "crime_involvement:yes",
+    "crime_forms:drugs_selling",
+    "signals:threatened",
+    "signals:debt_to_recruiter",
+    "help_questions:how_to_stop",
+    "help_offered:clarified",
+    "help_offered:lowered_thresholds",
+    "safety:safety_discussed",
+]
+NOTES = "Opgezette drugsschuld van 600 euro; hij weet waar de jongere woont. Wil stoppen."
+SUMMARY = "Jongere van 16-17 uit Den Haag, wordt onder druk gezet om te dealen voor een schuld."
+
+
+def case_work(phone: Page, console: Page, url: str, password: str, youth: str) -> None:
+    """The chat ends; the phone offers an account; Anna registers and hands over."""
+    beheer = Staff(url, password, "beheer")
+    try:
+        beheer.post(
+            "/api/v1/regions/den_haag/contacts",
+            {"role": "zorgcoordinator", "name": "J. de Vries", "reach": "070 123 4567, ma-vr"},
+        )
+    finally:
+        beheer.close()
+    console.fill("#message", "")
+    anna = Staff(url, password)
+    try:
+        anna.post(f"/api/v1/conversations/{youth}/end")
+    finally:
+        anna.close()
+
+    expect(phone.locator("#ended")).to_be_visible()
+    phone.locator("#ended [data-account=create]").click()
+    expect(phone.get_by_label("Gebruikersnaam")).to_be_visible()
+    phone.get_by_label("Gebruikersnaam").fill("zonnebloem")
+    shoot(phone, "chat-account.png")
+
+    tab = console.locator("[role=tabpanel]:not([hidden])")
+    expect(tab.locator(".registration")).to_be_visible()
+    for key in REGISTRATION:
+        tab.locator(f".registration [data-key='{key}']").check()
+    tab.locator(".registration textarea").first.fill(NOTES)
+    expect(tab.locator(".registration")).to_contain_text("Concept opgeslagen")
+    tab.locator(".registration").scroll_into_view_if_needed()
+    shoot(console, "console-registration.png")
+
+    handover = tab.locator(".case-tools [data-section=handover]")
+    handover.locator("summary").click()
+    handover.get_by_label("De chatter geeft uitdrukkelijk toestemming voor deze overdracht").check()
+    handover.get_by_label("Een samenvatting").check()
+    handover.get_by_label("Leeftijd").check()
+    handover.get_by_label("Vormen van criminaliteit").check()
+    handover.get_by_label("Samenvatting voor de contactpersoon").fill(SUMMARY)
+    handover.get_by_role("button", name="Overdracht voorstellen").click()
+    expect(handover.locator(".case-handovers li")).to_have_count(1)
+    handover.locator(".case-handovers").scroll_into_view_if_needed()
+    shoot(console, "console-handover.png")
+
+    console.locator("#handovers-button").click()
+    expect(console.locator("#handovers-view tr[data-handover]")).to_have_count(1)
+    shoot(console, "console-handovers.png")
+
+
+def admin_page(context: BrowserContext, url: str, password: str) -> None:
+    page = context.new_page()
+    page.goto(f"{url}/admin?lang=nl")
+    page.fill("#username", "beheer")
+    page.fill("#password", password)
+    page.press("#password", "Enter")
+    expect(page.locator("#taxonomy-current")).not_to_be_empty()
+    shoot(page, "admin.png")
+    page.close()
 
 
 def closed_organisation(folder: Path) -> Path:
@@ -322,6 +411,18 @@ def main() -> None:
             "counselor",
             "--display-name",
             "Anna",
+            "--password-stdin",
+            stdin=password + "\n",
+        )
+        keerpunt(
+            env,
+            "user",
+            "create",
+            "beheer",
+            "--role",
+            "admin",
+            "--display-name",
+            "Beheer",
             "--password-stdin",
             stdin=password + "\n",
         )
