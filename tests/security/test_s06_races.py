@@ -5,20 +5,36 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
 
+from keerpunt.config import Settings
 from keerpunt.context import Context
-from tests.live import Chatter, Counselor, LiveServer, make_staff
+from tests.live import Chatter, Counselor, LiveServer, ServerProcess, make_staff
 
 pytestmark = pytest.mark.slow
 
 
-async def test_s06_both_sides_send_500_at_once(server: LiveServer, setup_ctx: Context) -> None:
+@pytest.fixture
+async def own_process(settings: Settings, tmp_path: Path) -> AsyncIterator[ServerProcess]:
+    """`keerpunt serve` in a process of its own, as in production. A thousand client
+    coroutines in the test's process would otherwise share the interpreter lock with the
+    server they measure, and stall it past SQLite's busy timeout."""
+    process = ServerProcess(settings, tmp_path / "server.log")
+    await process.start()
+    yield process
+    process.stop()
+
+
+async def test_s06_both_sides_send_500_at_once(
+    own_process: ServerProcess, setup_ctx: Context
+) -> None:
     await make_staff(setup_ctx, "anna")
     limits = httpx.Limits(max_connections=40)
-    async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=60) as http:
+    async with httpx.AsyncClient(base_url=own_process.url, limits=limits, timeout=60) as http:
         youth = await Chatter.start(http)
         anna = await Counselor.login(http)
         await anna.accept(youth.conversation)
