@@ -12,6 +12,7 @@ from keerpunt.web.i18n import pick_locale
 from keerpunt.web.render import page
 from keerpunt.web.strings import translated
 from keerpunt.web.strings.admin import ADMIN
+from keerpunt.web.strings.login import LOGIN
 
 router = APIRouter(include_in_schema=False)
 
@@ -24,6 +25,6 @@ async def admin_page(
     return page(
         "admin.html",
         locale,
-        strings=translated(ADMIN, locale),
+        strings=translated({**LOGIN, **ADMIN}, locale),
         config={"locale": locale},
     )

@@ -18,6 +18,7 @@ from keerpunt.web.strings import translated
 from keerpunt.web.strings.case import CASE
 from keerpunt.web.strings.chat import CHAT
 from keerpunt.web.strings.console import CONSOLE
+from keerpunt.web.strings.login import LOGIN
 
 router = APIRouter(include_in_schema=False)
 
@@ -70,6 +71,6 @@ async def console_page(ctx: CtxDep, lang: Lang = None) -> HTMLResponse:
     return page(
         "console.html",
         locale,
-        strings=translated({**CONSOLE, **CASE}, locale),
+        strings=translated({**LOGIN, **CONSOLE, **CASE}, locale),
         config={"maxChars": ctx.settings.max_message_chars, "locale": locale},
     )

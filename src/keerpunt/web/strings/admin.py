@@ -1,20 +1,11 @@
 """The admin page's script texts (web/static/js/admin.js).
 
-The log-in texts share their ids with the console: one msgid, one translation.
+The log-in texts are web/strings/login.py's, shared with the console.
 """
 
 from keerpunt.web.strings import N_
 
 ADMIN = {
-    # Log in and out, as on the console.
-    "login_missing": N_("Fill in your user name and password."),
-    "login_failed": N_("Logging in did not work: {reason}"),
-    "login_failed_plain": N_("Logging in did not work. Try again."),
-    "login_network": N_("The server cannot be reached. Check the connection and try again."),
-    "server_unreachable": N_("The server cannot be reached right now."),
-    "session_ended": N_("Your session has ended. Log in again to go on."),
-    "logged_out": N_("You are logged out."),
-    "logged_in_as": N_("Logged in as {name}"),
     # What went wrong, for any request.
     "gone": N_(
         "This was changed or removed in the meantime. The page shows the list as it is now."

@@ -14,15 +14,6 @@ CONSOLE = {
     "state_offline": N_("No network. Waiting until the connection is back…"),
     "state_stopped": N_("Not connected"),
     "state_blocked": N_("The live connection is blocked. Trying again…"),
-    # Log in and out.
-    "login_missing": N_("Fill in your user name and password."),
-    "login_failed": N_("Logging in did not work: {reason}"),
-    "login_failed_plain": N_("Logging in did not work. Try again."),
-    "login_network": N_("The server cannot be reached. Check the connection and try again."),
-    "server_unreachable": N_("The server cannot be reached right now."),
-    "session_ended": N_("Your session has ended. Log in again to go on."),
-    "logged_out": N_("You are logged out."),
-    "logged_in_as": N_("Logged in as {name}"),
     # The queue.
     "visitor_youth": N_("Young person"),
     "visitor_relative": N_("Family or friend"),

@@ -8,6 +8,7 @@
 import { api, HttpError } from "./socket.js";
 import { t, config } from "./strings.js";
 import { el, $, show } from "./dom.js";
+import { bindLogin, logOut } from "./stafflogin.js";
 
 const LISTS = [
   "outcome",
@@ -216,44 +217,10 @@ function sessionLost() {
   showLogin(t("session_ended"));
 }
 
-ui.login.addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const username = ui.username.value.trim();
-  const password = ui.password.value;
-  show(ui.loginError, false);
-  if (!username || !password) {
-    ui.loginError.textContent = t("login_missing");
-    show(ui.loginError, true);
-    (username ? ui.password : ui.username).focus();
-    return;
-  }
-  const button = ui.login.querySelector("button[type=submit]");
-  button.disabled = true;
-  try {
-    const user = await api("/api/v1/auth/login", { method: "POST", body: { username, password } });
-    ui.password.value = "";
-    await enter(user, { focus: true });
-  } catch (error) {
-    let text = t("login_network");
-    if (error instanceof HttpError) {
-      const reason = error.message && !/^HTTP \d+$/.test(error.message) ? error.message : "";
-      text = reason ? t("login_failed", { reason }) : t("login_failed_plain");
-    }
-    ui.loginError.textContent = text;
-    show(ui.loginError, true);
-    ui.password.value = "";
-    ui.password.focus();
-  } finally {
-    button.disabled = false;
-  }
-});
+bindLogin(ui.login, (user) => enter(user, { focus: true }));
 
 ui.logout.addEventListener("click", async () => {
-  try {
-    await api("/api/v1/auth/logout", { method: "POST" });
-  } catch {
-    // gone already: the same end result
-  }
+  await logOut();
   state.user = null;
   showLogin(t("logged_out"));
 });

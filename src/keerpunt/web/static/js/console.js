@@ -16,6 +16,7 @@ import { api, HttpError, newClientId, placeOf, Socket } from "./socket.js";
 import { t, config } from "./strings.js";
 import { el, $, show, clockTime } from "./dom.js";
 import { registrationForm } from "./registration.js";
+import { bindLogin, logOut } from "./stafflogin.js";
 // Whole modules, so a module without the expected export cannot break the console.
 import * as casetools from "./casetools.js";
 import * as handovers from "./handovers.js";
@@ -256,44 +257,10 @@ function showLogin(info = "") {
   (ui.username.value ? ui.password : ui.username).focus();
 }
 
-ui.login.addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const username = ui.username.value.trim();
-  const password = ui.password.value;
-  show(ui.loginError, false);
-  if (!username || !password) {
-    ui.loginError.textContent = t("login_missing");
-    show(ui.loginError, true);
-    (username ? ui.password : ui.username).focus();
-    return;
-  }
-  const button = ui.login.querySelector("button[type=submit]");
-  button.disabled = true;
-  try {
-    const user = await api("/api/v1/auth/login", { method: "POST", body: { username, password } });
-    ui.password.value = "";
-    startConsole(user);
-  } catch (error) {
-    let text = t("login_network");
-    if (error instanceof HttpError) {
-      const reason = error.message && !/^HTTP \d+$/.test(error.message) ? error.message : "";
-      text = reason ? t("login_failed", { reason }) : t("login_failed_plain");
-    }
-    ui.loginError.textContent = text;
-    show(ui.loginError, true);
-    ui.password.value = "";
-    ui.password.focus();
-  } finally {
-    button.disabled = false;
-  }
-});
+bindLogin(ui.login, (user) => startConsole(user));
 
 ui.logout.addEventListener("click", async () => {
-  try {
-    await api("/api/v1/auth/logout", { method: "POST" });
-  } catch {
-    // gone already: the same end result
-  }
+  await logOut();
   teardown({ keepOutbox: false });
   showLogin(t("logged_out"));
 });
