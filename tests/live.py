@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+from sqlalchemy import select
 from websockets.asyncio.client import ClientConnection, connect
 
 from keerpunt.accounts import actions as accounts
@@ -23,6 +24,7 @@ from keerpunt.accounts.models import User
 from keerpunt.config import Settings
 from keerpunt.context import Context
 from keerpunt.main import create_app
+from keerpunt.privacy.models import AuditEntry
 from keerpunt.server import uvicorn_config
 
 COOKIE = "__Host-keerpunt_session"
@@ -340,3 +342,12 @@ async def staff_session(ctx: Context, username: str = "anna") -> accounts.StaffP
     principal = await accounts.authenticate_staff(ctx, result.token)
     assert principal is not None
     return principal
+
+
+async def audit_entries(ctx: Context, action: str) -> list[AuditEntry]:
+    """The access log's entries for one action, oldest first."""
+    async with ctx.read() as session:
+        result = await session.scalars(
+            select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
+        )
+        return list(result.all())

@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
 
 from keerpunt.chat import actions as chat
 from keerpunt.context import Context
@@ -22,8 +21,16 @@ from keerpunt.handover import actions as handover
 from keerpunt.handover import pdf
 from keerpunt.handover import reads as handover_reads
 from keerpunt.handover.schemas import ContactWrite, HandoverCreate
-from keerpunt.privacy.models import AuditEntry
-from tests.live import Chatter, LiveServer, StaffMember, held_form, make_staff, pair, staff_session
+from tests.live import (
+    Chatter,
+    LiveServer,
+    StaffMember,
+    audit_entries,
+    held_form,
+    make_staff,
+    pair,
+    staff_session,
+)
 
 SUMMARY = "Kanarie-W3: jongen van 16 wil stoppen met dealen, durft niet door de schuld"
 AVIM = {"role": "avim", "name": "Team AVIM Den Haag", "reach": "avim@example.org"}
@@ -43,14 +50,6 @@ async def _setup(
 
 def _propose(anna: StaffMember, conversation: str, **body: Any) -> Any:
     return anna.post(f"/api/v1/conversations/{conversation}/handovers", json=body)
-
-
-async def _audit(ctx: Context, action: str) -> list[AuditEntry]:
-    async with ctx.read() as session:
-        result = await session.scalars(
-            select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
-        )
-        return list(result.all())
 
 
 async def test_a_handover_needs_consent_an_active_contact_and_an_agreed_summary(
@@ -181,7 +180,7 @@ async def test_the_status_moves_one_step_at_a_time_and_declined_only_while_open(
     assert "summary" not in walked[0].json() or walked[0].json()["summary"] is None
     assert back_to_start.status_code == 422
     assert missing.status_code == 404
-    steps_logged = [e.action for e in await _audit(setup_ctx, "handover_contacted")]
+    steps_logged = [e.action for e in await audit_entries(setup_ctx, "handover_contacted")]
     assert len(steps_logged) == 3
 
 
@@ -264,8 +263,8 @@ async def test_only_its_counselor_and_supervisors_open_a_handover_and_each_read_
     assert own.json()["summary"] == supervised.json()["summary"] == SUMMARY
     assert exported.status_code == 200
     subject = f"handover:{made.json()['id']}"
-    reads_logged = await _audit(setup_ctx, "read_handover")
-    exports_logged = await _audit(setup_ctx, "export")
+    reads_logged = await audit_entries(setup_ctx, "read_handover")
+    exports_logged = await audit_entries(setup_ctx, "export")
     # The read behind the 201 answer is logged too; so is every refused attempt (bram's
     # and the admin's reads and PDFs), as denied.
     granted = [e for e in reads_logged if e.outcome == "ok"]

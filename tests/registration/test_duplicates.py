@@ -7,11 +7,9 @@ from __future__ import annotations
 import uuid
 
 import httpx
-from sqlalchemy import select
 
 from keerpunt.context import Context
-from keerpunt.privacy.models import AuditEntry
-from tests.live import Chatter, LiveServer, StaffMember, held_form, make_staff
+from tests.live import Chatter, LiveServer, StaffMember, audit_entries, held_form, make_staff
 
 SECRET = "Kanarie-D2: ik was het die gisteren wegviel"
 
@@ -25,14 +23,6 @@ async def _registered_chat(http: httpx.AsyncClient, anna: StaffMember, **fields:
     done = await anna.post(path, json=held_form(**fields))
     assert done.status_code == 200, done.text
     return chatter
-
-
-async def _audit(ctx: Context, action: str) -> list[AuditEntry]:
-    async with ctx.read() as session:
-        result = await session.scalars(
-            select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
-        )
-        return list(result.all())
 
 
 async def test_candidates_are_filtered_by_registration_and_never_the_same_chatter(
@@ -79,7 +69,7 @@ async def test_candidates_are_filtered_by_registration_and_never_the_same_chatte
     assert nothing == []
     assert too_far.status_code == 422
     assert not_bram.status_code == 404
-    searches = await _audit(setup_ctx, "search")
+    searches = await audit_entries(setup_ctx, "search")
     assert [(e.conversation_id, e.count) for e in searches] == [
         (new.conversation, 3),
         (new.conversation, 2),
@@ -180,8 +170,8 @@ async def test_marking_merges_the_chatters_and_a_supervisor_undoes_it(
     assert todo_after[0]["status"] == "draft"
     assert merges_after[0]["undone_by"] == "toos"
 
-    merged = await _audit(setup_ctx, "merge")
-    undone_entries = await _audit(setup_ctx, "merge_undone")
+    merged = await audit_entries(setup_ctx, "merge")
+    undone_entries = await audit_entries(setup_ctx, "merge_undone")
     assert [(e.conversation_id, e.subject) for e in merged] == [
         (new.conversation, f"merge:{merge_id}")
     ]

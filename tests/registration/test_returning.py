@@ -7,7 +7,6 @@ import uuid
 
 import httpx
 import pytest
-from sqlalchemy import select
 
 from keerpunt.accounts import actions as accounts
 from keerpunt.chat import actions as chat
@@ -15,12 +14,12 @@ from keerpunt.chat import reads as chat_reads
 from keerpunt.context import Context
 from keerpunt.core.clock import FrozenClock
 from keerpunt.core.errors import Conflict
-from keerpunt.privacy.models import AuditEntry
 from keerpunt.realtime.events import STAFF_CHANNEL, QueueEntry, QueueSnapshot, ServerFrame
 from tests.live import (
     Chatter,
     LiveServer,
     StaffMember,
+    audit_entries,
     held_form,
     make_staff,
     pair,
@@ -168,14 +167,6 @@ async def test_the_queue_shows_the_offer_over_http(server: LiveServer, setup_ctx
     assert taken.json()["returning"] is True
 
 
-async def _audit(ctx: Context, action: str) -> list[AuditEntry]:
-    async with ctx.read() as session:
-        result = await session.scalars(
-            select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
-        )
-        return list(result.all())
-
-
 async def test_the_history_lists_earlier_chats_without_text_and_transcripts_are_audited(
     server: LiveServer, setup_ctx: Context
 ) -> None:
@@ -237,7 +228,7 @@ async def test_the_history_lists_earlier_chats_without_text_and_transcripts_are_
         assert refused.status_code == 404
         assert refused.json() == {"code": "not_found", "detail": "no such conversation"}
     assert bram_transcript.status_code == 404
-    entries = await _audit(setup_ctx, "read_transcript")
+    entries = await audit_entries(setup_ctx, "read_transcript")
     # Every call is in the log, the refused ones too, with who asked.
     assert [(e.conversation_id, e.outcome, e.user_id) for e in entries] == [
         (first, "ok", anna_id),
