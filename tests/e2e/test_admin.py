@@ -133,7 +133,7 @@ def test_an_admin_keeps_the_contact_persons_of_a_region(
     expect(add).to_be_focused()
 
     page.keyboard.press("Enter")
-    page.select_option("#contact-den_haag-role", label="AVIM (politie)")
+    page.select_option("#contact-den_haag-role", label="AVIM (politie-eenheid mensenhandel)")
     page.press("#contact-den_haag-name", "Enter")  # nothing filled in yet
     expect(page.locator("#contact-den_haag-name-error")).to_have_text("Vul dit in.")
     expect(page.locator("#contact-den_haag-reach-error")).to_have_text("Vul dit in.")
@@ -145,7 +145,7 @@ def test_an_admin_keeps_the_contact_persons_of_a_region(
     page.press("#contact-den_haag-reach", "Enter")
     row = region.locator("tbody tr")
     expect(row).to_have_count(1)
-    expect(row.locator("td").nth(0)).to_have_text("AVIM (politie)")
+    expect(row.locator("td").nth(0)).to_have_text("AVIM (politie-eenheid mensenhandel)")
     expect(row.locator("td").nth(1)).to_have_text(XSS)  # as text, never markup
     expect(row.locator("td").nth(3)).to_have_text("Actief")
     expect(page.locator("#regions-status")).to_have_text(f"{XSS} is toegevoegd in Den Haag.")

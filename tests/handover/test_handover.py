@@ -18,9 +18,9 @@ from keerpunt.context import Context
 from keerpunt.core.clock import FrozenClock
 from keerpunt.db.engine import sqlite_path
 from keerpunt.handover import actions as handover
-from keerpunt.handover import pdf
 from keerpunt.handover import reads as handover_reads
 from keerpunt.handover.schemas import ContactWrite, HandoverCreate
+from keerpunt.web import handover_pdf as pdf
 from tests.live import (
     Chatter,
     LiveServer,

@@ -13,6 +13,7 @@ from keerpunt.web.render import page
 from keerpunt.web.strings import translated
 from keerpunt.web.strings.admin import ADMIN
 from keerpunt.web.strings.login import LOGIN
+from keerpunt.web.strings.roles import CONTACT_ROLES
 
 router = APIRouter(include_in_schema=False)
 
@@ -25,6 +26,6 @@ async def admin_page(
     return page(
         "admin.html",
         locale,
-        strings=translated({**LOGIN, **ADMIN}, locale),
+        strings=translated({**LOGIN, **ADMIN, **CONTACT_ROLES}, locale),
         config={"locale": locale},
     )

@@ -19,6 +19,7 @@ from keerpunt.web.strings.case import CASE
 from keerpunt.web.strings.chat import CHAT
 from keerpunt.web.strings.console import CONSOLE
 from keerpunt.web.strings.login import LOGIN
+from keerpunt.web.strings.roles import CONTACT_ROLES
 
 router = APIRouter(include_in_schema=False)
 
@@ -71,6 +72,6 @@ async def console_page(ctx: CtxDep, lang: Lang = None) -> HTMLResponse:
     return page(
         "console.html",
         locale,
-        strings=translated({**LOGIN, **CONSOLE, **CASE}, locale),
+        strings=translated({**LOGIN, **CONSOLE, **CASE, **CONTACT_ROLES}, locale),
         config={"maxChars": ctx.settings.max_message_chars, "locale": locale},
     )

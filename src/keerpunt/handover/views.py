@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from keerpunt.deps import CtxDep, Staff
-from keerpunt.handover import actions, pdf, reads, store
+from keerpunt.handover import actions, reads, store
 from keerpunt.handover.schemas import (
     ContactRead,
     ContactUpdate,
@@ -19,6 +19,7 @@ from keerpunt.handover.schemas import (
     StatusChange,
 )
 from keerpunt.registration import store as registration_store
+from keerpunt.web import handover_pdf as pdf
 from keerpunt.web.i18n import pick_locale
 
 router = APIRouter(prefix="/api/v1", tags=["handover"])

@@ -54,11 +54,6 @@ ADMIN = {
     "load_refused": N_("This version was not loaded: {reason}"),
     "load_done": N_("Version {version} is loaded and is now the current version."),
     # Regions and contact persons.
-    "role_zorgcoordinator": N_("Human trafficking care coordinator"),
-    "role_avim": N_("AVIM (police)"),
-    "role_municipality": N_("Municipality"),
-    "role_youth_care": N_("Youth care"),
-    "role_other": N_("Other"),
     "col_role": N_("Role"),
     "col_name": N_("Name"),
     "col_reach": N_("How to reach them"),

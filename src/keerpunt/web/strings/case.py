@@ -86,11 +86,6 @@ CASE: dict[str, str] = {
         "This region has no active contact person yet. An administrator adds them."
     ),
     "case_ho_reach": N_("Reach: {reach}"),
-    "case_role_zorgcoordinator": N_("Care coordinator, human trafficking"),
-    "case_role_avim": N_("AVIM (police unit for human trafficking)"),
-    "case_role_municipality": N_("Municipality"),
-    "case_role_youth_care": N_("Youth care"),
-    "case_role_other": N_("Other contact"),
     "case_ho_consent": N_("The chatter gives explicit consent to this handover"),
     "case_ho_share": N_("What the chatter agrees to share"),
     "case_share_summary": N_("A summary"),

@@ -56,7 +56,7 @@ export function statusText(status, t) {
 }
 
 export function roleText(role, t) {
-  return t(`case_role_${ROLES.has(role) ? role : "other"}`);
+  return t(`role_${ROLES.has(role) ? role : "other"}`);
 }
 
 export function statusBadge(status, t) {

@@ -16,6 +16,8 @@ from keerpunt.handover.models import ContactPerson, Handover
 from keerpunt.organisation import Locale, Organisation
 from keerpunt.registration.models import Registration
 from keerpunt.registration.taxonomy import Taxonomy
+from keerpunt.web.i18n import translations
+from keerpunt.web.strings.roles import CONTACT_ROLES
 
 ROLE_TEXT = {
     "zorgcoordinator": {
@@ -39,6 +41,12 @@ _env = Environment(
     loader=PackageLoader("keerpunt", "web/templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
 )
+
+
+def role_text(role: str, locale: Locale) -> str:
+    """The contact person's role in the words the console and the admin page use."""
+    text = CONTACT_ROLES.get(f"role_{role}", CONTACT_ROLES["role_other"])
+    return translations(locale).gettext(text)
 
 
 def summary_html(
@@ -69,7 +77,7 @@ def summary_html(
         locale=locale,
         handover=handover,
         contact=contact,
-        role=ROLE_TEXT.get(contact.role, ROLE_TEXT["other"])[locale],
+        role=role_text(contact.role, locale),
         region=region,
         summary=summary if "summary" in handover.share else None,
         shared=shared,
