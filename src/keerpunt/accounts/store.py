@@ -77,3 +77,19 @@ async def chatter_group(session: AsyncSession, chatter_id: str) -> set[str]:
         frontier = [cid for cid in result.all() if cid not in group]
         group.update(frontier)
     return group
+
+
+async def in_merges(session: AsyncSession, chatter_ids: set[str]) -> set[str]:
+    """Those of these chatters that were merged into another or had one merged into them."""
+    if not chatter_ids:
+        return set()
+    result = await session.execute(
+        select(Chatter.id, Chatter.merged_into).where(
+            (Chatter.id.in_(chatter_ids) & Chatter.merged_into.is_not(None))
+            | Chatter.merged_into.in_(chatter_ids)
+        )
+    )
+    found: set[str] = set()
+    for chatter_id, merged_into in result:
+        found.update(c for c in (chatter_id, merged_into) if c in chatter_ids)
+    return found

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
@@ -217,7 +218,7 @@ async def accept(ctx: Context, staff: StaffPrincipal, conversation_id: str) -> C
             raise Conflict("another counselor took this chat, or it ended", code="taken")
         if user.paused:
             raise Conflict("you are paused: resume to take chats", code="paused")
-        offer = await returning_offer(ctx, tx.session, conv)
+        offer = (await returning_offers(ctx, tx.session, [conv]))[conv.id]
         if offer.offered_to is not None and offer.offered_to != user.id:
             raise Conflict(
                 "this returning chatter is offered first to the counselor they spoke with"
@@ -271,13 +272,36 @@ class Returning:
     offered_seconds: int | None = None
 
 
-async def returning_offer(ctx: Context, session: AsyncSession, conv: Conversation) -> Returning:
-    """Whether the chatter has been here before and, for a short while, which counselor
-    the chat is offered to first: the one they spoke with last, if logged in, not paused
-    and with room. Trust takes several chats; a familiar counselor keeps it."""
-    group = await accounts_store.chatter_group(session, conv.chatter_id)
-    if not await store.has_other(session, group, conv.id):
-        return Returning(returning=False)
+async def returning_offers(
+    ctx: Context, session: AsyncSession, convs: Sequence[Conversation]
+) -> dict[str, Returning]:
+    """For each waiting chat: whether the chatter has been here before and, for a short
+    while, which counselor it is offered to first: the one they spoke with last, if logged
+    in, not paused and with room. Trust takes several chats; a familiar counselor keeps it.
+
+    Runs inside the transactions that publish the queue, so the common case (a first-time
+    chatter, no merges) costs two queries for the whole queue, not several per chat."""
+    ids = {conv.chatter_id for conv in convs}
+    counts = await store.conversation_counts(session, ids)
+    merged = await accounts_store.in_merges(session, ids)
+    offers: dict[str, Returning] = {}
+    for conv in convs:
+        if conv.chatter_id in merged:
+            group = await accounts_store.chatter_group(session, conv.chatter_id)
+            returning = await store.has_other(session, group, conv.id)
+        else:
+            group = {conv.chatter_id}
+            returning = counts.get(conv.chatter_id, 0) > 1
+        offers[conv.id] = await _offer(ctx, session, conv, group) if returning else NEW_CHATTER
+    return offers
+
+
+NEW_CHATTER = Returning(returning=False)
+
+
+async def _offer(
+    ctx: Context, session: AsyncSession, conv: Conversation, group: set[str]
+) -> Returning:
     left = ctx.settings.returning_offer_seconds - int(
         (ctx.clock.now() - conv.created_at).total_seconds()
     )
@@ -305,8 +329,10 @@ async def queue_entries(ctx: Context, session: AsyncSession) -> list[tuple[Queue
     window = timedelta(minutes=ctx.settings.wait_estimate_window_minutes)
     pickups = await store.recent_pickups(session, now - window)
     entries = []
-    for position, conv in enumerate(await store.queued(session), start=1):
-        offer = await returning_offer(ctx, session, conv)
+    queued = await store.queued(session)
+    offers = await returning_offers(ctx, session, queued)
+    for position, conv in enumerate(queued, start=1):
+        offer = offers[conv.id]
         entry = QueueEntry(
             conversation=conv.id,
             position=position,

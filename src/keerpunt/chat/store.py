@@ -140,3 +140,14 @@ async def has_other(session: AsyncSession, chatter_ids: set[str], conversation_i
         .limit(1)
     )
     return found is not None
+
+
+async def conversation_counts(session: AsyncSession, chatter_ids: set[str]) -> dict[str, int]:
+    if not chatter_ids:
+        return {}
+    result = await session.execute(
+        select(Conversation.chatter_id, func.count())
+        .where(Conversation.chatter_id.in_(chatter_ids))
+        .group_by(Conversation.chatter_id)
+    )
+    return {row[0]: int(row[1]) for row in result}
