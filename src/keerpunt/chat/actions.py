@@ -272,28 +272,40 @@ class Returning:
     offered_seconds: int | None = None
 
 
+async def returning_groups(
+    session: AsyncSession, convs: Sequence[Conversation]
+) -> dict[str, set[str]]:
+    """The conversations whose chatter has talked with us before, each with every chatter
+    that counts as the same person (merges included). The common case, a first-time
+    chatter in no merge, costs two queries for all of them together, not several each:
+    this runs inside the transactions that publish the queue."""
+    ids = {conv.chatter_id for conv in convs}
+    counts = await store.conversation_counts(session, ids)
+    merged = await accounts_store.in_merges(session, ids)
+    groups: dict[str, set[str]] = {}
+    for conv in convs:
+        if conv.chatter_id in merged:
+            group = await accounts_store.chatter_group(session, conv.chatter_id)
+            if await store.has_other(session, group, conv.id):
+                groups[conv.id] = group
+        elif counts.get(conv.chatter_id, 0) > 1:
+            groups[conv.id] = {conv.chatter_id}
+    return groups
+
+
 async def returning_offers(
     ctx: Context, session: AsyncSession, convs: Sequence[Conversation]
 ) -> dict[str, Returning]:
     """For each waiting chat: whether the chatter has been here before and, for a short
     while, which counselor it is offered to first: the one they spoke with last, if logged
-    in, not paused and with room. Trust takes several chats; a familiar counselor keeps it.
-
-    Runs inside the transactions that publish the queue, so the common case (a first-time
-    chatter, no merges) costs two queries for the whole queue, not several per chat."""
-    ids = {conv.chatter_id for conv in convs}
-    counts = await store.conversation_counts(session, ids)
-    merged = await accounts_store.in_merges(session, ids)
-    offers: dict[str, Returning] = {}
-    for conv in convs:
-        if conv.chatter_id in merged:
-            group = await accounts_store.chatter_group(session, conv.chatter_id)
-            returning = await store.has_other(session, group, conv.id)
-        else:
-            group = {conv.chatter_id}
-            returning = counts.get(conv.chatter_id, 0) > 1
-        offers[conv.id] = await _offer(ctx, session, conv, group) if returning else NEW_CHATTER
-    return offers
+    in, not paused and with room. Trust takes several chats; a familiar counselor keeps it."""
+    groups = await returning_groups(session, convs)
+    return {
+        conv.id: await _offer(ctx, session, conv, groups[conv.id])
+        if conv.id in groups
+        else NEW_CHATTER
+        for conv in convs
+    }
 
 
 NEW_CHATTER = Returning(returning=False)

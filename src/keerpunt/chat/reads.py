@@ -7,7 +7,7 @@ from keerpunt.accounts import store as accounts_store
 from keerpunt.accounts.principals import Principal, StaffPrincipal
 from keerpunt.chat import store
 from keerpunt.chat.access import require_chat_staff, visible_conversation
-from keerpunt.chat.actions import message_out, queue_entries
+from keerpunt.chat.actions import message_out, queue_entries, returning_groups
 from keerpunt.chat.models import Conversation
 from keerpunt.chat.schemas import ConversationRead, MessagePage, MessageRead, Snapshot
 from keerpunt.context import Context
@@ -67,8 +67,7 @@ async def conversation_view(
         conv = await visible_conversation(session, principal, conversation_id)
         view = _view(conv)
         if isinstance(principal, StaffPrincipal):
-            group = await accounts_store.chatter_group(session, conv.chatter_id)
-            view.returning = await store.has_other(session, group, conv.id)
+            view.returning = conv.id in await returning_groups(session, [conv])
         if conv.status == "queued":
             for entry, wait in await queue_entries(ctx, session):
                 if entry.conversation == conv.id:
@@ -103,12 +102,10 @@ async def snapshot(ctx: Context, staff: StaffPrincipal) -> Snapshot:
             raise NotFound("no such user")
         entries = await queue_entries(ctx, session)
         own = await store.counselor_conversations(session, staff.user_id)
-        views = []
-        for conv in own:
-            view = _view(conv)
-            group = await accounts_store.chatter_group(session, conv.chatter_id)
-            view.returning = await store.has_other(session, group, conv.id)
-            views.append(view)
+        returning = await returning_groups(session, own)
+        views = [_view(conv) for conv in own]
+        for view in views:
+            view.returning = view.id in returning
     return Snapshot(
         queue=[entry for entry, _ in entries],
         conversations=views,

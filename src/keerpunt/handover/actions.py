@@ -126,7 +126,6 @@ async def propose(
         registration = await draft_of(tx, conv, now)
         if "warm_handover" not in registration.help_offered:
             registration.help_offered = [*registration.help_offered, "warm_handover"]
-            registration.updated_at = now
         await audit.record(
             ctx, tx, staff, "handover_proposed", conversation=conv.id, subject=f"handover:{row.id}"
         )

@@ -227,22 +227,14 @@ async def save(
                 )
         was_acute = row is not None and ACUTE in row.safety
         now = ctx.clock.now()
-        # Before the row joins the session: this query would flush it half-filled.
-        derived = await derive(tx.session, conv)
-        if row is None:
-            row = Registration(conversation_id=conv.id, status="draft", created_at=now)
-            tx.session.add(row)
+        row = await draft_of(tx, conv, now)
         row.taxonomy_version = taxonomy.version
-        row.counselor_id = conv.counselor_id
         for name in SINGLE:
             setattr(row, name, getattr(fields, name))
         for name, codes in lists.items():
             setattr(row, name, codes)
         row.duplicate_of = merge.duplicate_of if merge is not None else None
         row.notes = ctx.keyring.seal(fields.notes, notes_aad(conv.id)) if fields.notes else None
-        for name, value in derived.items():
-            setattr(row, name, value)
-        row.updated_at = now
         if complete and row.status != "complete":
             row.status, row.completed_at = "complete", now
         if ACUTE in lists["safety"] and not was_acute:
@@ -261,30 +253,31 @@ async def _alert(tx: Tx, staff: StaffPrincipal, conv: Conversation, now: datetim
 
 
 async def draft_of(tx: Tx, conv: Conversation, now: datetime) -> Registration:
-    """The conversation's registration, an empty draft if there is none yet, for actions
-    that fill in one field themselves (a duplicate, a handover)."""
+    """The conversation's registration with its derived facts brought up to date; an empty
+    draft if there is none yet. Every action that writes a registration starts here."""
+    # Before a new row joins the session: these queries would flush it half-filled.
+    derived = await derive(tx.session, conv)
     row = await store.registration(tx.session, conv.id)
-    if row is not None:
-        return row
-    taxonomy = await current_taxonomy(tx.session)
-    row = Registration(
-        conversation_id=conv.id,
-        taxonomy_version=taxonomy.version,
-        counselor_id=conv.counselor_id,
-        status="draft",
-        visitor=VISITOR_CODES.get(conv.visitor),
-        crime_forms=[],
-        other_problems=[],
-        signals=[],
-        help_questions=[],
-        help_offered=[],
-        safety=[],
-        created_at=now,
-        updated_at=now,
-    )
-    for name, value in (await derive(tx.session, conv)).items():
+    if row is None:
+        taxonomy = await current_taxonomy(tx.session)
+        row = Registration(
+            conversation_id=conv.id,
+            taxonomy_version=taxonomy.version,
+            status="draft",
+            visitor=VISITOR_CODES.get(conv.visitor),
+            crime_forms=[],
+            other_problems=[],
+            signals=[],
+            help_questions=[],
+            help_offered=[],
+            safety=[],
+            created_at=now,
+        )
+        tx.session.add(row)
+    row.counselor_id = conv.counselor_id
+    for name, value in derived.items():
         setattr(row, name, value)
-    tx.session.add(row)
+    row.updated_at = now
     return row
 
 
@@ -325,11 +318,9 @@ async def mark_duplicate(
         )
         tx.session.add(merge)
         await tx.session.flush()
+        # After the merge: the derived count of earlier conversations now includes theirs.
         row = await draft_of(tx, conv, now)
-        row.counselor_id = conv.counselor_id
-        row.outcome, row.duplicate_of, row.updated_at = "duplicate", other.id, now
-        for name, value in (await derive(tx.session, conv)).items():
-            setattr(row, name, value)
+        row.outcome, row.duplicate_of = "duplicate", other.id
         await audit.record(
             ctx,
             tx,

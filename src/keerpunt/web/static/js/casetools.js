@@ -8,6 +8,7 @@
 
 import { HttpError } from "./socket.js";
 import { el, show, clockTime } from "./dom.js";
+import { loadTaxonomy } from "./taxonomy.js";
 import {
   ageText,
   dateTime,
@@ -28,16 +29,8 @@ const SYSTEM_CODES = new Set(["counselor_joined", "ended_by_chatter", "ended_by_
 // Where a handover error belongs when the server does not name the field.
 const ERROR_FIELDS = { consent_required: "consent", unknown_contact: "contact", missing: "summary", not_agreed: "summary" };
 
-// The taxonomy is the same for every tab: one request for the page.
-let taxonomyPromise = null;
 function taxonomy(env) {
-  if (!taxonomyPromise) {
-    taxonomyPromise = env.call("/api/v1/taxonomy").catch((error) => {
-      taxonomyPromise = null;
-      throw error;
-    });
-  }
-  return taxonomyPromise;
+  return loadTaxonomy(env.call);
 }
 
 function quiet(error) {

@@ -13,6 +13,7 @@
 
 import { HttpError } from "./socket.js";
 import { el, clockTime } from "./dom.js";
+import { loadTaxonomy } from "./taxonomy.js";
 
 const SINGLE = ["outcome", "visitor", "age_band", "region", "crime_involvement"];
 const MULTIPLE = ["crime_forms", "other_problems", "signals", "help_questions", "help_offered", "safety"];
@@ -37,20 +38,6 @@ const SAVE_AFTER_MS = 700;
 const RETRY_AFTER_MS = 10000;
 const WIDE_LABEL = 26; // a list with a label longer than this gets one column
 
-let taxonomyPromise = null;
-
-// The current taxonomy, fetched once per console load; `fresh` after the server said a
-// new version was loaded.
-export function loadTaxonomy(call, { fresh = false } = {}) {
-  if (!taxonomyPromise || fresh) {
-    const promise = call("/api/v1/taxonomy");
-    taxonomyPromise = promise;
-    promise.catch(() => {
-      if (taxonomyPromise === promise) taxonomyPromise = null;
-    });
-  }
-  return taxonomyPromise;
-}
 
 function fieldsOf(source) {
   const fields = {};
