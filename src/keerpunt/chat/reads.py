@@ -3,6 +3,8 @@ Nothing here changes state."""
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from keerpunt.accounts import store as accounts_store
 from keerpunt.accounts.principals import Principal, StaffPrincipal
 from keerpunt.chat import store
@@ -34,9 +36,15 @@ async def messages_after(
     """
     async with ctx.read() as session:
         conv = await visible_conversation(session, principal, conversation_id)
-        if after_seq > conv.last_seq:
-            raise bad_cursor(after_seq, conv.last_seq)
-        rows = await store.messages_after(session, conv.id, after_seq, PAGE_SIZE + 1)
+        return await _page(ctx, session, conv, after_seq)
+
+
+async def _page(
+    ctx: Context, session: AsyncSession, conv: Conversation, after_seq: int
+) -> tuple[Conversation, list[MessageOut], bool]:
+    if after_seq > conv.last_seq:
+        raise bad_cursor(after_seq, conv.last_seq)
+    rows = await store.messages_after(session, conv.id, after_seq, PAGE_SIZE + 1)
     messages = [message_out(ctx, row) for row in rows[:PAGE_SIZE]]
     return conv, messages, len(rows) > PAGE_SIZE
 
@@ -126,8 +134,4 @@ async def transcript(ctx: Context, conversation_id: str, after_seq: int) -> Mess
         conv = await store.conversation(session, conversation_id)
         if conv is None:
             raise NotFound("no such conversation")
-        if after_seq > conv.last_seq:
-            raise bad_cursor(after_seq, conv.last_seq)
-        rows = await store.messages_after(session, conv.id, after_seq, PAGE_SIZE + 1)
-    messages = [message_out(ctx, row) for row in rows[:PAGE_SIZE]]
-    return page_of(conv, messages, len(rows) > PAGE_SIZE)
+        return page_of(*await _page(ctx, session, conv, after_seq))

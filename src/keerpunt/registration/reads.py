@@ -3,7 +3,7 @@ Nothing here changes state; the reads that must be audited are in actions.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -181,7 +181,7 @@ async def summary(session: AsyncSession, row: Registration | None) -> Summary:
 
 
 async def earlier_of(
-    session: AsyncSession, conv: Conversation, convs: list[Conversation]
+    session: AsyncSession, convs: Sequence[Conversation]
 ) -> list[EarlierConversation]:
     rows = await store.registrations(session, [c.id for c in convs])
     names = await user_names(session, (c.counselor_id for c in convs))
@@ -206,7 +206,7 @@ async def history(ctx: Context, staff: StaffPrincipal, conversation_id: str) -> 
         group = await accounts_store.chatter_group(session, conv.chatter_id)
         others = [c for c in await store.conversations_of(session, group) if c.id != conv.id]
         chatter = await accounts_store.chatter(session, conv.chatter_id)
-        earlier = await earlier_of(session, conv, list(others))
+        earlier = await earlier_of(session, others)
     return History(
         returning=bool(others),
         has_account=bool(chatter and chatter.username),

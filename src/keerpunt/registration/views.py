@@ -121,11 +121,11 @@ async def duplicates(
     outcome: CodeQuery = None,
 ) -> list[EarlierConversation]:
     filters = {"region": region, "age_band": age_band, "visitor": visitor, "outcome": outcome}
-    conv, found = await actions.search_duplicates(
+    _, found = await actions.search_duplicates(
         ctx, staff, conversation_id, days=days, filters={k: v for k, v in filters.items() if v}
     )
     async with ctx.read() as session:
-        return await reads.earlier_of(session, conv, found)
+        return await reads.earlier_of(session, found)
 
 
 @router.post(
