@@ -101,7 +101,10 @@ def serve(
     require_current_schema(settings)
     configure_logging()
     config = uvicorn_config(
-        create_app(settings), host=host or settings.host, port=port or settings.port
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        trusted_proxies=settings.trusted_proxies,
     )
     uvicorn.Server(config).run()
 

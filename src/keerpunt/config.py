@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     cookie_secure: bool = True
+    # Addresses of the reverse proxies whose X-Forwarded-For to believe ("127.0.0.1",
+    # comma-separated, or "*"); empty: none. Only used to count distinct visitors.
+    trusted_proxies: str = ""
     session_idle_minutes: int = 15
     session_absolute_hours: int = 10
 
@@ -49,6 +52,9 @@ class Settings(BaseSettings):
     # that counselor is logged in, not paused and has room) before anyone may accept.
     returning_offer_seconds: int = Field(default=60, ge=0, le=600)
     max_message_chars: int = 4000
+    # Partner editions of reports show counts below this as "< k" (and hide what would
+    # reveal them).
+    report_threshold: int = Field(default=5, ge=2, le=100)
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "FULL"
 
     # The organisation's policy (opening hours, help lines, quick exit, feedback); the

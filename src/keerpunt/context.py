@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +21,7 @@ from keerpunt.db.engine import Database
 from keerpunt.organisation import Organisation, load_organisation
 from keerpunt.privacy.crypto import KeyRing
 from keerpunt.privacy.tokens import TokenHasher, new_token
+from keerpunt.privacy.visitors import DailyVisitors
 from keerpunt.realtime.bus import Bus, MemoryBus
 from keerpunt.realtime.events import ServerFrame
 
@@ -45,6 +47,7 @@ class Context:
     keyring: KeyRing
     hasher: TokenHasher
     organisation: Organisation
+    visitors: DailyVisitors = field(default_factory=DailyVisitors)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Tx]:
@@ -59,6 +62,10 @@ class Context:
     async def read(self) -> AsyncIterator[AsyncSession]:
         async with self.db.session() as session:
             yield session
+
+    def today(self) -> date:
+        """The organisation's local date: days in reports are local days."""
+        return self.clock.now().astimezone(self.organisation.zone).date()
 
     async def close(self) -> None:
         await self.bus.close()

@@ -14,6 +14,7 @@ from keerpunt.context import Context
 from keerpunt.core.errors import Unauthorized
 
 BEARER = "bearer "
+VISITOR_SCOPE_KEY = "keerpunt.visitor"
 
 
 def get_ctx(request: Request) -> Context:
@@ -22,6 +23,15 @@ def get_ctx(request: Request) -> Context:
 
 
 CtxDep = Annotated[Context, Depends(get_ctx)]
+
+
+def get_visitor(request: Request) -> str | None:
+    """Today's keyed hash of the caller, made from the address before it was dropped."""
+    visitor = request.scope.get(VISITOR_SCOPE_KEY)
+    return visitor if isinstance(visitor, str) else None
+
+
+Visitor = Annotated[str | None, Depends(get_visitor)]
 
 
 def session_cookie_name(ctx: Context) -> str:

@@ -19,6 +19,7 @@ from keerpunt.bootstrap import ensure_defaults
 from keerpunt.config import Settings
 from keerpunt.context import Context, build_context
 from keerpunt.core.errors import DomainError, TooMany
+from keerpunt.deps import VISITOR_SCOPE_KEY
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -63,13 +64,21 @@ class CompressPages:
 class ForgetClientAddress:
     """No chatter address is ever stored or logged, so the app never learns it: the
     address is removed from the request before anything (uvicorn's own socket log lines
-    included, which read it from this same scope) can use it."""
+    included, which read it from this same scope) can use it. What stays is today's keyed
+    hash of address and user agent, to count distinct visitors (`privacy/visitors.py`)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
+            client = scope.get("client")
+            ctx = getattr(scope["app"].state, "ctx", None) if "app" in scope else None
+            if client and isinstance(ctx, Context):
+                agent = dict(scope.get("headers") or ()).get(b"user-agent", b"")
+                scope[VISITOR_SCOPE_KEY] = ctx.visitors.digest(
+                    ctx.today(), str(client[0]), agent.decode("latin-1")
+                )
             scope["client"] = None
         await self.app(scope, receive, send)
 

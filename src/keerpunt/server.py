@@ -8,14 +8,18 @@ from fastapi import FastAPI
 WS_MAX_BYTES = 64 * 1024
 
 
-def uvicorn_config(app: FastAPI, *, host: str = "127.0.0.1", port: int = 8000) -> uvicorn.Config:
+def uvicorn_config(
+    app: FastAPI, *, host: str = "127.0.0.1", port: int = 8000, trusted_proxies: str = ""
+) -> uvicorn.Config:
     return uvicorn.Config(
         app,
         host=host,
         port=port,
         ws_max_size=WS_MAX_BYTES,
-        # No client address is ever used or logged: no proxy headers, no access log.
-        proxy_headers=False,
+        # The address is only ever turned into today's keyed hash and dropped (main.py);
+        # behind a reverse proxy, its X-Forwarded-For names the visitor. No access log.
+        proxy_headers=bool(trusted_proxies),
+        forwarded_allow_ips=trusted_proxies or None,
         access_log=False,
         server_header=False,
         log_config=None,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Role = Literal["counselor", "supervisor", "admin"]
-ROLES: tuple[Role, ...] = ("counselor", "supervisor", "admin")
+Role = Literal["counselor", "supervisor", "analyst", "admin"]
+ROLES: tuple[Role, ...] = ("counselor", "supervisor", "analyst", "admin")
 CHAT_ROLES = frozenset({"counselor", "supervisor"})
 
 

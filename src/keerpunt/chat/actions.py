@@ -91,7 +91,7 @@ async def start_conversation(
     chatter: ChatterPrincipal | None,
     *,
     visitor: str = "unknown",
-    ref: str | None = None,
+    channel_id: int | None = None,
     locale: str = "nl",
 ) -> Started:
     """A new conversation in the queue; without a chatter, a new anonymous identity too.
@@ -106,7 +106,7 @@ async def start_conversation(
             id=str(uuid.uuid4()),
             chatter_id=chatter.chatter_id,
             visitor=visitor,
-            ref=ref,
+            channel_id=channel_id,
             locale=locale,
             status="queued",
             last_seq=0,
@@ -163,6 +163,8 @@ def _append(
 ) -> MessageOut:
     """Add a message under the next seq; the caller holds the conversation's row lock."""
     conv.last_seq += 1
+    if sender == "chatter":
+        conv.chatter_wrote = True
     message = Message(
         conversation_id=conv.id,
         seq=conv.last_seq,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from keerpunt.db.base import Base, BigId
@@ -15,20 +15,29 @@ OPEN_STATUSES = ("queued", "active")
 
 class Conversation(Base):
     __tablename__ = "conversations"
-    __table_args__ = (Index("ix_conversations_status_created", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_conversations_status_created", "status", "created_at"),
+        # Reports read a period's chats.
+        Index("ix_conversations_created_at", "created_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     chatter_id: Mapped[str] = mapped_column(ForeignKey("chatters.id"), index=True)
     visitor: Mapped[str] = mapped_column(String(20))
     # The chat page's language, so canned replies and texts match what the chatter reads.
     locale: Mapped[str] = mapped_column(String(5), default="nl", server_default="nl")
-    ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The campaign link (channel) the chat was started through; none: organic.
+    channel_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaign_channels.id"), nullable=True
+    )
     status: Mapped[str] = mapped_column(String(12))
     counselor_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id"), nullable=True, index=True
     )
     # The highest seq handed out. Incrementing it takes the row lock that orders sends.
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    # Whether the chatter wrote anything: set with last_seq, so reports need no messages.
+    chatter_wrote: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

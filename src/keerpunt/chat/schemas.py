@@ -20,7 +20,8 @@ class ConversationCreate(BaseModel):
     visitor: Visitor = "unknown"
     # The chat page's language, so the counselor's canned replies match it.
     locale: Literal["nl", "en"] = "nl"
-    # A campaign tracking code from the link the chatter came through.
+    # The code of the campaign link (/c/<code>) the chatter came through; an unknown code
+    # still starts the chat, as an organic one.
     ref: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
 
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from keerpunt.campaigns import actions as campaigns
 from keerpunt.chat import actions, reads
 from keerpunt.chat.hours import opening_now
 from keerpunt.chat.schemas import (
@@ -21,7 +22,15 @@ from keerpunt.chat.schemas import (
     QueueRead,
     Snapshot,
 )
-from keerpunt.deps import AnyPrincipal, Chatter, CtxDep, OptionalChatter, Staff, bearer_token
+from keerpunt.deps import (
+    AnyPrincipal,
+    Chatter,
+    CtxDep,
+    OptionalChatter,
+    Staff,
+    Visitor,
+    bearer_token,
+)
 from keerpunt.realtime import longpoll
 
 router = APIRouter(prefix="/api/v1", tags=["chat"])
@@ -29,11 +38,18 @@ router = APIRouter(prefix="/api/v1", tags=["chat"])
 
 @router.post("/conversations", status_code=201, summary="Start a chat (anonymously)")
 async def start(
-    request: Request, ctx: CtxDep, chatter: OptionalChatter, body: ConversationCreate | None = None
+    request: Request,
+    ctx: CtxDep,
+    chatter: OptionalChatter,
+    visitor: Visitor,
+    body: ConversationCreate | None = None,
 ) -> ConversationCreated:
     body = body or ConversationCreate()
+    channel = await campaigns.channel_for(ctx, body.ref)
+    # A press on "start" is a click to the chat, whether or not the chat is open now.
+    await campaigns.count(ctx, campaigns.CLICK, channel, visitor)
     started = await actions.start_conversation(
-        ctx, chatter, visitor=body.visitor, ref=body.ref, locale=body.locale
+        ctx, chatter, visitor=body.visitor, channel_id=channel, locale=body.locale
     )
     # An existing chatter keeps the token they sent.
     token = started.token or bearer_token(request) or ""

@@ -24,9 +24,11 @@ class Base(DeclarativeBase):
 def import_models() -> None:
     """Import every domain's models so the metadata is complete (migrations, tests)."""
     import keerpunt.accounts.models
+    import keerpunt.campaigns.models
     import keerpunt.canned.models
     import keerpunt.chat.models
     import keerpunt.handover.models
     import keerpunt.privacy.models
     import keerpunt.realtime.models
-    import keerpunt.registration.models  # noqa: F401
+    import keerpunt.registration.models
+    import keerpunt.reports.models  # noqa: F401

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from keerpunt.accounts import store as accounts_store
 from keerpunt.accounts.principals import StaffPrincipal
 from keerpunt.accounts.roles import require_role
+from keerpunt.campaigns import store as campaigns_store
 from keerpunt.chat import store as chat_store
 from keerpunt.chat.access import NOT_FOUND
 from keerpunt.chat.models import OPEN_STATUSES, Conversation
@@ -177,13 +178,14 @@ async def derive(session: AsyncSession, conv: Conversation) -> dict[str, object]
     chatter = await accounts_store.chatter(session, conv.chatter_id)
     group = await accounts_store.chatter_group(session, conv.chatter_id)
     earlier = await store.conversations_of(session, group, before=conv.created_at)
+    channel = await campaigns_store.channel(session, conv.channel_id) if conv.channel_id else None
 
     def seconds(start: datetime | None, end: datetime | None) -> int | None:
         return int((end - start).total_seconds()) if start and end else None
 
     return {
-        "source": "campaign" if conv.ref else "organic",
-        "campaign_ref": conv.ref,
+        "source": "campaign" if channel else "organic",
+        "campaign_ref": channel.code if channel else None,
         "has_account": bool(chatter and chatter.username),
         "chatter_sent_message": await store.chatter_sent_message(session, conv.id),
         "wait_seconds": seconds(conv.created_at, conv.accepted_at),

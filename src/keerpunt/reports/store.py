@@ -1,0 +1,95 @@
+"""The queries behind the reports: one pass over a period's chats with their
+registrations, the period's handovers and the daily traffic counts. Each reads by an
+indexed time range, so a report's cost follows the size of its period, not the database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from keerpunt.chat.models import Conversation
+from keerpunt.handover.models import Handover
+from keerpunt.registration.models import Registration
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRow:
+    created_at: datetime
+    channel_id: int | None
+    chatter_id: str
+    start_visitor: str
+    chatter_wrote: bool
+    registered: bool
+    outcome: str | None
+    visitor: str | None
+    region: str | None
+    crime_involvement: str | None
+    crime_forms: Sequence[str]
+    other_problems: Sequence[str]
+    signals: Sequence[str]
+    help_questions: Sequence[str]
+    help_offered: Sequence[str]
+    has_account: bool
+
+
+async def chats(session: AsyncSession, start: datetime, end: datetime) -> list[ChatRow]:
+    """Every chat started in [start, end), with what its registration says."""
+    r = Registration
+    query = (
+        select(
+            Conversation.created_at,
+            Conversation.channel_id,
+            Conversation.chatter_id,
+            Conversation.visitor,
+            Conversation.chatter_wrote,
+            r.conversation_id,
+            r.outcome,
+            r.visitor,
+            r.region,
+            r.crime_involvement,
+            r.crime_forms,
+            r.other_problems,
+            r.signals,
+            r.help_questions,
+            r.help_offered,
+            r.has_account,
+        )
+        .outerjoin(r, r.conversation_id == Conversation.id)
+        .where(Conversation.created_at >= start, Conversation.created_at < end)
+    )
+    rows = (await session.execute(query)).all()
+    return [
+        ChatRow(
+            created_at=row[0],
+            channel_id=row[1],
+            chatter_id=row[2],
+            start_visitor=row[3],
+            chatter_wrote=bool(row[4]),
+            registered=row[5] is not None,
+            outcome=row[6],
+            visitor=row[7],
+            region=row[8],
+            crime_involvement=row[9],
+            crime_forms=row[10] or (),
+            other_problems=row[11] or (),
+            signals=row[12] or (),
+            help_questions=row[13] or (),
+            help_offered=row[14] or (),
+            has_account=bool(row[15]),
+        )
+        for row in rows
+    ]
+
+
+async def handover_regions(session: AsyncSession, start: datetime, end: datetime) -> list[str]:
+    """The region of every handover of a chat started in [start, end)."""
+    query = (
+        select(Handover.region)
+        .join(Conversation, Conversation.id == Handover.conversation_id)
+        .where(Conversation.created_at >= start, Conversation.created_at < end)
+    )
+    return list((await session.scalars(query)).all())
