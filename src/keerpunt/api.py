@@ -10,6 +10,7 @@ from fastapi.routing import APIRoute
 from keerpunt import health
 from keerpunt.accounts.views import router as accounts_router
 from keerpunt.admin.pages import router as admin_pages
+from keerpunt.campaigns.views import router as campaigns_router
 from keerpunt.canned.views import router as canned_router
 from keerpunt.chat.pages import router as chat_pages
 from keerpunt.chat.views import router as chat_router
@@ -17,6 +18,7 @@ from keerpunt.deps import optional_chatter, optional_staff
 from keerpunt.handover.views import router as handover_router
 from keerpunt.realtime.views import router as realtime_router
 from keerpunt.registration.views import router as registration_router
+from keerpunt.reports.views import router as reports_router
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -26,6 +28,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     registration_router,
     handover_router,
     canned_router,
+    campaigns_router,
+    reports_router,
     chat_pages,
     admin_pages,
 )
@@ -40,6 +44,7 @@ PUBLIC = {
     ("POST", "/api/v1/chatter/login"),  # a returning chatter's way in
     ("GET", "/"),  # the chat page: one tap from an ad, nothing asked
     ("GET", "/chat"),
+    ("GET", "/c/{code}"),  # a campaign's tracking link: the chat page, counted
     ("GET", "/console"),  # the console page shows its login form; its data needs a session
     ("GET", "/admin"),  # likewise the admin page
 }

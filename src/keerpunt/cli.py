@@ -1,4 +1,4 @@
-"""keerpunt serve | demo | db | user | keys | taxonomy"""
+"""keerpunt serve | demo | db | user | keys | taxonomy | campaign | report"""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import secrets
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -14,9 +15,13 @@ import typer
 import uvicorn
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 
 from keerpunt.accounts import actions as accounts
 from keerpunt.bootstrap import ensure_defaults
+from keerpunt.campaigns import actions as campaigns
+from keerpunt.campaigns import store as campaigns_store
+from keerpunt.campaigns.schemas import CampaignRead
 from keerpunt.config import ConfigError, Settings, load_settings
 from keerpunt.context import Context, build_context
 from keerpunt.core.errors import DomainError
@@ -42,6 +47,10 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(keys_app, name="keys")
 app.add_typer(taxonomy_app, name="taxonomy")
+campaign_app = typer.Typer(no_args_is_help=True, help="Campaigns and their tracking links")
+report_app = typer.Typer(no_args_is_help=True, help="Reports: a campaign's, a period's, the funnel")
+app.add_typer(campaign_app, name="campaign")
+app.add_typer(report_app, name="report")
 
 out = Console()
 err = Console(stderr=True)
@@ -240,6 +249,143 @@ def taxonomy_export() -> None:
     if text is None:
         raise fail("no taxonomy is loaded: run 'keerpunt db upgrade'", 1)
     typer.echo(text, nl=not text.endswith("\n"))
+
+
+@campaign_app.command("list")
+def campaign_list() -> None:
+    """Every campaign with its period and its channels' tracking links."""
+    settings = settings_or_exit()
+    require_current_schema(settings)
+
+    async def rows(ctx: Context) -> list[CampaignRead]:
+        async with ctx.read() as session:
+            found = await campaigns_store.campaigns(session)
+            channels = await campaigns_store.channels(session, [c.id for c in found])
+        return [campaigns.read(c, [ch for ch in channels if ch.campaign_id == c.id]) for c in found]
+
+    found = run(_with_context(settings, rows))
+    if not found:
+        out.print("no campaigns yet: make one on the analyst page (/analyst)")
+    for c in found:
+        links = ", ".join(f"{ch.name} {ch.link}" for ch in c.channels) or "no channels"
+        out.print(
+            f"{c.id}  {escape(c.name)}  {c.starts_on} to {c.ends_on}  {escape(links)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+FormatOption = Annotated[str, typer.Option("--format", "-f", help="html, pdf, xlsx or json")]
+PartnerOption = Annotated[
+    bool, typer.Option("--partner", help="The partner edition: small numbers suppressed")
+]
+OutputOption = Annotated[
+    Path | None, typer.Option("--output", "-o", help="File to write; default: a name in .")
+]
+LangOption = Annotated[str, typer.Option("--lang", help="nl or en")]
+RegionOption = Annotated[
+    list[str] | None, typer.Option("--region", help="Only chats registered in this region")
+]
+
+
+def make_report(request_fields: dict[str, object], output: Path | None) -> None:
+    from pydantic import ValidationError
+
+    from keerpunt.reports import actions as reports
+    from keerpunt.reports.schemas import ReportRequest
+    from keerpunt.reports.views import file_name, render
+
+    try:
+        request = ReportRequest.model_validate(request_fields)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"])
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise fail(f"{where}: {message}" if where else message) from None
+    settings = settings_or_exit()
+    require_current_schema(settings)
+    steps = ["reading", "counting", "recording", "rendering", "writing"]
+
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), console=err
+    ) as progress:
+        task = progress.add_task("report", total=len(steps))
+
+        def step(what: str) -> None:
+            progress.update(task, description=what, completed=steps.index(what))
+
+        async def work(ctx: Context) -> tuple[bytes, str]:
+            report = await reports.produce(ctx, None, request, step)
+            step("rendering")
+            return render(report, request.format), file_name(report, request.format)
+
+        content, name = run(_with_context(settings, work))
+        step("writing")
+        target = output or Path(name)
+        try:
+            target.write_bytes(content)
+        except OSError as exc:
+            raise fail(f"cannot write {target}: {exc.strerror}", 1) from None
+        progress.update(task, completed=len(steps), description="done")
+    out.print(f"wrote {target} ({len(content):,} bytes)", highlight=False)
+
+
+@report_app.command("campaign")
+def report_campaign(
+    campaign_id: Annotated[
+        int, typer.Argument(help="The campaign's number (keerpunt campaign list)")
+    ],
+    fmt: FormatOption = "html",
+    partner: PartnerOption = False,
+    output: OutputOption = None,
+    lang: LangOption = "nl",
+    region: RegionOption = None,
+    since: Annotated[
+        datetime | None,
+        typer.Option("--from", formats=["%Y-%m-%d"], help="Another start than the campaign's"),
+    ] = None,
+    until: Annotated[
+        datetime | None,
+        typer.Option("--to", formats=["%Y-%m-%d"], help="Another end than the campaign's"),
+    ] = None,
+) -> None:
+    """A campaign's report over its period (or the one given), in a file."""
+    make_report(
+        {
+            "campaign_id": campaign_id,
+            "format": fmt,
+            "edition": "partner" if partner else "internal",
+            "locale": lang,
+            "regions": region or [],
+            "starts_on": since.date() if since else None,
+            "ends_on": until.date() if until else None,
+        },
+        output,
+    )
+
+
+@report_app.command("period")
+def report_period(
+    since: Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="First day")],
+    until: Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day")],
+    fmt: FormatOption = "html",
+    partner: PartnerOption = False,
+    output: OutputOption = None,
+    lang: LangOption = "nl",
+    region: RegionOption = None,
+) -> None:
+    """The report and the programme funnel of any period (and regions), in a file."""
+    make_report(
+        {
+            "format": fmt,
+            "edition": "partner" if partner else "internal",
+            "locale": lang,
+            "regions": region or [],
+            "starts_on": since.date(),
+            "ends_on": until.date(),
+        },
+        output,
+    )
 
 
 def write_secret(path: Path, value: str) -> None:

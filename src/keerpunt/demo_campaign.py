@@ -187,7 +187,9 @@ async def build(
                 ctx,
                 counselor,
                 conv,
-                HandoverCreate(contact=contacts[spec.region], consent=True, share=["visitor", "age_band"]),
+                HandoverCreate(
+                    contact=contacts[spec.region], consent=True, share=["visitor", "age_band"]
+                ),
             )
         clock.advance(600)
         await chat.end(ctx, counselor, conv)

@@ -100,7 +100,10 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *HEADERS, cache]
+                own = message.get("headers", [])
+                # A route may set a stricter or its own policy (the self-contained report).
+                headers = [h for h in HEADERS if h[0] not in {name for name, _ in own}]
+                message["headers"] = [*own, *headers, cache]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

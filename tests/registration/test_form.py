@@ -4,11 +4,15 @@ write it, the facts the system fills in, and notes that stay encrypted at rest."
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 import httpx
 import pytest
 
 from keerpunt.accounts import actions as accounts
+from keerpunt.accounts.principals import StaffPrincipal
+from keerpunt.campaigns import actions as campaigns
+from keerpunt.campaigns.schemas import CampaignIn, ChannelIn
 from keerpunt.chat import actions as chat
 from keerpunt.context import Context
 from keerpunt.core.clock import FrozenClock
@@ -227,7 +231,20 @@ async def test_the_system_fills_in_what_it_knows(ctx: Context, clock: FrozenCloc
     await make_staff(ctx, "anna", max_chats=5)
     anna = await staff_session(ctx, "anna")
 
-    campaign = await chat.start_conversation(ctx, None, visitor="youth", ref="tiktok-dh")
+    ada = await make_staff(ctx, "ada", roles=["analyst"])
+    made = await campaigns.create(
+        ctx,
+        StaffPrincipal(ada.id, ada.username, frozenset({"analyst"}), "test-session"),
+        CampaignIn(
+            name="Rake Woorden",
+            starts_on=date(2026, 1, 1),
+            ends_on=date(2026, 2, 1),
+            channels=[ChannelIn(name="TikTok")],
+        ),
+    )
+    tiktok = made.channels[0]
+    channel = await campaigns.channel_for(ctx, tiktok.code)
+    campaign = await chat.start_conversation(ctx, None, visitor="youth", channel_id=channel)
     clock.advance(42)
     await chat.accept(ctx, anna, campaign.conversation.id)
     me = chat.ChatterPrincipal(campaign.conversation.chatter_id)
@@ -251,7 +268,7 @@ async def test_the_system_fills_in_what_it_knows(ctx: Context, clock: FrozenCloc
     await chat.accept(ctx, anna, back.conversation.id)
     running = (await reads.registration_view(ctx, anna, back.conversation.id)).derived
     assert first.source == "campaign"
-    assert first.campaign_ref == "tiktok-dh"
+    assert first.campaign_ref == tiktok.code
     assert (first.wait_seconds, first.duration_seconds) == (42, 1260)
     assert first.chatter_sent_message is True
     assert first.earlier_conversations == 0

@@ -6,11 +6,13 @@ from datetime import datetime
 from typing import Annotated
 
 from babel.dates import format_date, format_time
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse
 
+from keerpunt.campaigns import actions as campaigns
 from keerpunt.chat.hours import opening_now
-from keerpunt.deps import CtxDep
+from keerpunt.context import Context
+from keerpunt.deps import CtxDep, Visitor
 from keerpunt.organisation import Locale, Organisation
 from keerpunt.web.i18n import pick_locale, translations
 from keerpunt.web.render import page
@@ -42,8 +44,24 @@ def opens_text(org: Organisation, opens_at: datetime, now: datetime, locale: Loc
 
 @router.get("/", response_class=HTMLResponse)
 @router.get("/chat", response_class=HTMLResponse)
-async def chat_page(ctx: CtxDep, lang: Lang = None) -> HTMLResponse:
-    locale = pick_locale(lang)
+async def chat_page(ctx: CtxDep, visitor: Visitor, lang: Lang = None) -> HTMLResponse:
+    await campaigns.count(ctx, campaigns.VISIT, None, visitor)
+    return render_chat(ctx, pick_locale(lang), None)
+
+
+@router.get("/c/{code}", response_class=HTMLResponse)
+async def tracking_link(
+    code: Annotated[str, Path(max_length=64)], ctx: CtxDep, visitor: Visitor, lang: Lang = None
+) -> HTMLResponse:
+    """A campaign's tracking link: the chat page itself, so one tap is all it takes. The
+    page keeps the code for this tab only and takes it out of the address at once. An
+    unknown code still opens the chat, as an organic visit."""
+    channel = await campaigns.channel_for(ctx, code)
+    await campaigns.count(ctx, campaigns.VISIT, channel, visitor)
+    return render_chat(ctx, pick_locale(lang), code if channel else None)
+
+
+def render_chat(ctx: Context, locale: Locale, campaign: str | None) -> HTMLResponse:
     org, state = ctx.organisation, opening_now(ctx)
     opens = closes = None
     if state.opens_at is not None:
@@ -62,6 +80,7 @@ async def chat_page(ctx: CtxDep, lang: Lang = None) -> HTMLResponse:
             "quickExitUrl": org.quick_exit_url,
             "maxChars": ctx.settings.max_message_chars,
             "locale": locale,
+            "campaign": campaign,
         },
     )
 

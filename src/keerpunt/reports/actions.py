@@ -5,6 +5,7 @@ showed, so later partner editions cannot be subtracted from it (`suppression.py`
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
@@ -37,8 +38,17 @@ def bounds(ctx: Context, starts_on: date, ends_on: date) -> tuple[datetime, date
     return start, end
 
 
-async def compute(ctx: Context, request: ReportRequest) -> Report:
-    """The internal edition of the report asked for; reads only."""
+Step = Callable[[str], None]
+
+
+def _no_step(_what: str) -> None:
+    pass
+
+
+async def compute(ctx: Context, request: ReportRequest, step: Step = _no_step) -> Report:
+    """The internal edition of the report asked for; reads only. `step` hears when each
+    stage starts (for a progress bar)."""
+    step("reading")
     async with ctx.read() as session:
         taxonomy = await registration_store.taxonomy(session, None)
         if taxonomy is None:
@@ -79,6 +89,7 @@ async def compute(ctx: Context, request: ReportRequest) -> Report:
         handovers = await store.handover_regions(session, start, end)
         traffic = await campaigns_store.traffic(session, starts_on, ends_on)
     zone = ctx.organisation.zone
+    step("counting")
     return figures.build(
         figures.Inputs(
             rows=chats,
@@ -101,13 +112,16 @@ def scope_of(request: ReportRequest) -> str:
     return f"campaign:{request.campaign_id}" if request.campaign_id is not None else "programme"
 
 
-async def produce(ctx: Context, staff: StaffPrincipal | None, request: ReportRequest) -> Report:
+async def produce(
+    ctx: Context, staff: StaffPrincipal | None, request: ReportRequest, step: Step = _no_step
+) -> Report:
     """A report in the edition asked for, audited. `staff` is None for the command line
     (whoever runs it has the server's keys already)."""
     if staff is not None:
         require_role(staff, *READERS, what="no such report")
-    report = await compute(ctx, request)
+    report = await compute(ctx, request, step)
     threshold = ctx.settings.report_threshold
+    step("recording")
     async with ctx.write() as tx:
         if request.edition == "partner":
             scope = scope_of(request)
@@ -161,6 +175,8 @@ async def dashboard(
     """The analyst dashboard's numbers. Not audited as a report: it shows what any
     report of the same filters shows, and nothing is exported."""
     require_role(staff, *READERS, what="no such report")
+    if ends_on < starts_on:
+        raise Invalid("the period ends before it starts", field="ends_on")
     request = ReportRequest(
         campaign_id=campaign_id, starts_on=starts_on, ends_on=ends_on, regions=regions
     )

@@ -14,6 +14,7 @@ import { HttpError, Socket, api, backoff, newClientId, placeOf } from "./socket.
 import { config, t } from "./strings.js";
 
 const STORE_KEY = "keerpunt.chat";
+const CAMPAIGN_KEY = "keerpunt.campaign";
 const TYPING_EVERY_MS = 3000;
 const TYPING_IDLE_MS = 4000;
 
@@ -112,6 +113,27 @@ function save() {
     );
   } catch {
     // private mode without storage: the chat works, it just cannot survive a reload
+  }
+}
+
+// A campaign link's code stays in this tab only (no cookie), and leaves the address at
+// once: a link passed on or a screenshot then says nothing about where its reader came
+// from. A chat started from this tab counts as coming from the campaign.
+function keepCampaign() {
+  if (!config.campaign) return;
+  try {
+    sessionStorage.setItem(CAMPAIGN_KEY, config.campaign);
+  } catch {
+    // no storage: the chat still starts, as an organic one
+  }
+  history.replaceState(null, "", "/" + location.search);
+}
+
+function campaignCode() {
+  try {
+    return sessionStorage.getItem(CAMPAIGN_KEY);
+  } catch {
+    return null;
   }
 }
 
@@ -464,7 +486,7 @@ async function start(event) {
   button.disabled = true;
   show(ui.startError, false);
   const visitor = new FormData(ui.start).get("visitor") || "unknown";
-  const ref = new URLSearchParams(location.search).get("ref");
+  const ref = campaignCode();
   const body = { visitor, locale: config.locale };
   if (ref && /^[A-Za-z0-9_.-]{1,64}$/.test(ref)) body.ref = ref;
   try {
@@ -653,6 +675,7 @@ ui.end.addEventListener("click", endChat);
 ui.feedback?.addEventListener("submit", sendFeedback);
 ui.again.addEventListener("click", again);
 
+keepCampaign();
 // A reload in the same tab picks the chat up where it was.
 const kept = load();
 if (kept?.token) {
