@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import httpx
 
-from tests.live import PASSWORD
+from keerpunt.accounts.principals import StaffPrincipal
+from keerpunt.bootstrap import ensure_defaults
+from keerpunt.campaigns import actions as campaigns
+from keerpunt.campaigns.schemas import CampaignIn, ChannelIn
+from keerpunt.config import Settings
+from keerpunt.context import build_context
+from tests.live import PASSWORD, make_staff
 
 
 def keerpunt(
@@ -111,7 +120,14 @@ def test_demo_serves_with_the_chosen_password(tmp_path: Path) -> None:
             json={"username": "demo", "password": "demo-wachtwoord-42"},
         )
         assert login.status_code == 200
-        assert set(login.json()["roles"]) >= {"counselor"}
+        assert set(login.json()["roles"]) >= {"counselor", "analyst"}
+        # The demo holds a campaign with its chats, so a real report is there at once.
+        cookie = login.headers["set-cookie"].split(";", 1)[0]
+        report = httpx.post(
+            f"{base}/api/v1/reports", json={"campaign_id": 1}, headers={"Cookie": cookie}
+        )
+        assert report.status_code == 200, report.text
+        assert report.json()["chats"]["base"]["n"] == 54
     finally:
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=20)
@@ -128,3 +144,64 @@ def test_a_broken_organisation_file_stops_the_server_with_one_line(tmp_path: Pat
     assert "opening_hours.monday" in result.stderr
     assert "ends before it starts" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_reports_from_the_command_line(tmp_path: Path) -> None:
+    env = clean_env(tmp_path, KEERPUNT_ENV="production")
+    assert keerpunt("keys", "init", env=env).returncode == 0
+    assert keerpunt("db", "upgrade", env=env).returncode == 0
+    data = tmp_path / "data"
+    settings = Settings(data_dir=data, _secrets_dir=data / "secrets")  # type: ignore[call-arg]
+
+    async def make_campaign() -> None:
+        ctx = build_context(settings)
+        try:
+            await ensure_defaults(ctx)
+            ada = await make_staff(ctx, "ada", roles=["analyst"])
+            principal = StaffPrincipal(ada.id, "ada", frozenset({"analyst"}), "cli-test")
+            await campaigns.create(
+                ctx,
+                principal,
+                CampaignIn(
+                    name="Rake Woorden",
+                    starts_on=date(2026, 3, 2),
+                    ends_on=date(2026, 4, 12),
+                    channels=[ChannelIn(name="Snapchat")],
+                ),
+            )
+        finally:
+            await ctx.close()
+
+    asyncio.run(make_campaign())
+    listed = keerpunt("campaign", "list", env=env)
+    assert listed.returncode == 0
+    assert "Rake Woorden" in listed.stdout
+    assert "/c/" in listed.stdout
+
+    target = tmp_path / "rapport.json"
+    made = keerpunt("report", "campaign", "1", "--format", "json", "-o", str(target), env=env)
+    assert made.returncode == 0, made.stderr
+    report = json.loads(target.read_text())
+    assert report["campaign"]["name"] == "Rake Woorden"
+    assert report["chats"]["base"]["n"] == 0
+    assert report["edition"] == "internal"
+    partner = tmp_path / "partner.xlsx"
+    made = keerpunt(
+        "report", "campaign", "1", "--partner", "-f", "xlsx", "-o", str(partner), env=env
+    )
+    assert made.returncode == 0, made.stderr
+    assert partner.read_bytes()[:2] == b"PK"  # a zip: the spreadsheet
+
+    # Bad input: one line saying what, no traceback, no file.
+    missing = keerpunt("report", "campaign", "7", "-o", str(tmp_path / "x.html"), env=env)
+    bad_format = keerpunt("report", "campaign", "1", "-f", "docx", env=env)
+    backwards = keerpunt("report", "period", "--from", "2026-05-01", "--to", "2026-04-01", env=env)
+    for result, words in (
+        (missing, "no such campaign"),
+        (bad_format, "format"),
+        (backwards, "ends before it starts"),
+    ):
+        assert result.returncode != 0
+        assert words in result.stderr
+        assert "Traceback" not in result.stderr
+    assert not (tmp_path / "x.html").exists()

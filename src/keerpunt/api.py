@@ -10,6 +10,7 @@ from fastapi.routing import APIRoute
 from keerpunt import health
 from keerpunt.accounts.views import router as accounts_router
 from keerpunt.admin.pages import router as admin_pages
+from keerpunt.analyst.pages import router as analyst_pages
 from keerpunt.campaigns.views import router as campaigns_router
 from keerpunt.canned.views import router as canned_router
 from keerpunt.chat.pages import router as chat_pages
@@ -32,6 +33,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     reports_router,
     chat_pages,
     admin_pages,
+    analyst_pages,
 )
 
 # (method, path): reachable without credentials, each for a reason.
@@ -47,6 +49,7 @@ PUBLIC = {
     ("GET", "/c/{code}"),  # a campaign's tracking link: the chat page, counted
     ("GET", "/console"),  # the console page shows its login form; its data needs a session
     ("GET", "/admin"),  # likewise the admin page
+    ("GET", "/analyst"),  # the analyst page shows its login form; its data needs a session
 }
 AUTHENTICATORS = {optional_chatter, optional_staff}
 

@@ -445,7 +445,8 @@ def demo(
         f"  Chat page (open it on a phone-sized window): {base}/\n"
         f"  Counselor console: {base}/console\n"
         f"  Admin page: {base}/admin\n"
-        f"  Demo counselor (also supervisor and admin): user name [bold]demo[/bold],"
+        f"  Analyst page (campaigns, dashboard, reports): {base}/analyst\n"
+        f"  Demo staff (counselor, supervisor, analyst and admin): user name [bold]demo[/bold],"
         f" password [bold]{password}[/bold]\n"
         f"  API schema: {base}/api/openapi.json; the protocol: docs/protocol.md\n",
         highlight=False,

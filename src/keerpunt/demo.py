@@ -1,18 +1,26 @@
-"""The demo's data: a counselor who is also supervisor and admin, and example contact
-persons in the regions of the seed campaign, so every screen can be tried at once.
-Made through the same actions as real data; safe to run again."""
+"""The demo's data: a counselor who is also supervisor, analyst and admin, example contact
+persons in the regions of the seed campaign, and that campaign itself with its chats
+(`demo_campaign.py`), ending last week, so every screen and a real report can be tried at
+once. Made through the same actions as real data; safe to run again."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
+from keerpunt import demo_campaign
 from keerpunt.accounts import actions as accounts
 from keerpunt.accounts import store as accounts_store
 from keerpunt.accounts.principals import StaffPrincipal
+from keerpunt.campaigns import store as campaigns_store
 from keerpunt.context import Context
+from keerpunt.core.clock import FrozenClock
 from keerpunt.handover import actions as handover
 from keerpunt.handover import store as handover_store
 from keerpunt.handover.schemas import ContactWrite
+from keerpunt.privacy.visitors import DailyVisitors
 
-DEMO_ROLES = ["counselor", "supervisor", "admin"]
+DEMO_ROLES = ["counselor", "supervisor", "analyst", "admin"]
 # Made up, and marked so: a demo must never look like a real contact list.
 CONTACTS = [
     (
@@ -40,15 +48,26 @@ async def seed_demo(ctx: Context, password: str) -> None:
         user = await accounts.grant_roles(ctx, "demo", DEMO_ROLES)
     else:
         user = await accounts.create_user(ctx, "demo", password, DEMO_ROLES, display_name="Demo")
+    admin = StaffPrincipal(user.id, user.username, frozenset(DEMO_ROLES), "demo")
     async with ctx.read() as session:
         have_contacts = bool(await handover_store.contacts(session))
-    if have_contacts:
-        return
-    admin = StaffPrincipal(user.id, user.username, frozenset(DEMO_ROLES), "demo")
-    for region, role, name, reach in CONTACTS:
-        await handover.add_contact(
-            ctx,
-            admin,
-            region,
-            ContactWrite(role=role, name=name, reach=reach),
-        )
+        have_campaign = bool(await campaigns_store.campaigns(session))
+    if not have_contacts:
+        for region, role, name, reach in CONTACTS:
+            await handover.add_contact(
+                ctx,
+                admin,
+                region,
+                ContactWrite(role=role, name=name, reach=reach),
+            )
+    if not have_campaign:
+        await seed_campaign(ctx, admin)
+
+
+async def seed_campaign(ctx: Context, staff: StaffPrincipal) -> None:
+    """The seed campaign, ending a week ago. Its chats happened in the past, so they are
+    made on a context of their own whose clock walks through the campaign's days."""
+    starts_on = ctx.today() - timedelta(days=demo_campaign.DAYS + 7)
+    clock = FrozenClock(ctx.clock.now())
+    past = replace(ctx, clock=clock, visitors=DailyVisitors())
+    await demo_campaign.build(past, clock, staff, staff, starts_on=starts_on)

@@ -1,0 +1,1 @@
+"""The analyst page: campaigns, the dashboard and reports, for analysts and admins."""
