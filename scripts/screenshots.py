@@ -16,6 +16,8 @@ What it does, in a temporary data folder that is removed afterwards:
    a warm handover to the region's contact person (added by administrator "beheer"), and
    opens the handover list; the admin page as "beheer".
 5. A second server, closed now and open only tomorrow 09:00-17:00: the closed page.
+6. A third, `keerpunt demo` in a data folder of its own, with the demo's seed campaign:
+   the analyst page's dashboard for that campaign, as the demo user.
 
 The servers are stopped at the end, also when something fails.
 """
@@ -118,9 +120,13 @@ def keerpunt(env: dict[str, str], *args: str, stdin: str | None = None) -> None:
 class Server:
     """`keerpunt serve` as a child process on a free loopback port."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(
+        self, env: dict[str, str], log: Path, command: str = "serve", ready_within: float = 30
+    ) -> None:
         self.env = env
         self.log = log
+        self.command = command
+        self.ready_within = ready_within
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -128,12 +134,12 @@ class Server:
     def start(self) -> None:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(  # noqa: S603 (our own interpreter)
-                [sys.executable, "-m", "keerpunt", "serve", "--port", str(self.port)],
+                [sys.executable, "-m", "keerpunt", self.command, "--port", str(self.port)],
                 env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + self.ready_within
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the server stopped:\n{self.log.read_text()}")
@@ -143,7 +149,7 @@ class Server:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError("the server did not become healthy in 30 s")
+        raise RuntimeError(f"the server did not become healthy in {self.ready_within:.0f} s")
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -361,6 +367,39 @@ def admin_page(browser: Browser, url: str, password: str) -> None:
     context.close()
 
 
+def analyst_page(browser: Browser, url: str, password: str) -> None:
+    """The dashboard of the demo's seed campaign, as the demo user (an analyst too)."""
+    context = new_context(browser, **DESKTOP)
+    try:
+        page = context.new_page()
+        page.goto(f"{url}/analyst?lang=nl")
+        page.fill("#username", "demo")
+        page.fill("#password", password)
+        page.press("#password", "Enter")
+        expect(page.locator("#funnel tbody tr")).to_have_count(4)
+        campaign = page.locator("#filter-campaign option", has_text="Rake Woorden")
+        page.select_option("#filter-campaign", campaign.get_attribute("value") or "")
+        expect(page.locator("#dashboard-scope")).to_contain_text("Campagne Rake Woorden")
+        expect(page.locator("#dashboard")).to_have_attribute("aria-busy", "false")
+        # The picture starts at the dashboard: the funnel, the weeks, the first answers.
+        page.locator("#dashboard").evaluate("node => node.scrollIntoView()")
+        shoot(page, "analyst.png")
+    finally:
+        context.close()
+
+
+def demo_analyst(browser: Browser, folder: Path) -> None:
+    """`keerpunt demo` seeds its campaign before it serves: the analyst page's picture."""
+    password = secrets.token_urlsafe(16)
+    env = {**base_env(folder / "demo-data"), "KEERPUNT_DEMO_PASSWORD": password}
+    server = Server(env, folder / "demo.log", command="demo", ready_within=180)
+    try:
+        server.start()
+        analyst_page(browser, server.url, password)
+    finally:
+        server.stop()
+
+
 def closed_organisation(folder: Path) -> Path:
     """The shipped organisation file, open only tomorrow 09:00-17:00."""
     text = ORGANISATION.read_text(encoding="utf-8")
@@ -451,6 +490,9 @@ def main() -> None:
                 servers.append(closed_server)
                 closed_server.start()
                 closed_chat(browser, closed_server.url)
+                closed_server.stop()
+
+                demo_analyst(browser, folder)
             finally:
                 browser.close()
     finally:

@@ -54,6 +54,19 @@ def read(campaign: Campaign, channels: list[Channel]) -> CampaignRead:
     )
 
 
+def _check(data: CampaignIn) -> None:
+    """What the form must say beside a field; the shape was checked by the schema."""
+    if not data.name.strip():
+        raise Invalid("a campaign needs a name", field="name")
+    if data.ends_on < data.starts_on:
+        raise Invalid("the campaign ends before it starts", field="ends_on")
+    names = [c.name.strip().casefold() for c in data.channels]
+    if "" in names:
+        raise Invalid("a channel needs a name", field="channels")
+    if len(set(names)) != len(names):
+        raise Invalid("two channels have the same name", field="channels")
+
+
 async def _check_regions(ctx: Context, regions: list[str]) -> list[str]:
     async with ctx.read() as session:
         taxonomy = await registration_store.taxonomy(session, None)
@@ -66,6 +79,7 @@ async def _check_regions(ctx: Context, regions: list[str]) -> list[str]:
 
 async def create(ctx: Context, staff: StaffPrincipal, data: CampaignIn) -> CampaignRead:
     require_role(staff, *MANAGERS)
+    _check(data)
     regions = await _check_regions(ctx, data.regions)
     if any(c.id is not None for c in data.channels):
         raise Invalid("a new campaign has no channels yet to refer to", field="channels")
@@ -117,6 +131,7 @@ async def update(
     """Change a campaign. Channels are renamed or added, never removed: their links may
     be printed in ads already, and their chats and visits are counted under them."""
     require_role(staff, *MANAGERS)
+    _check(data)
     regions = await _check_regions(ctx, data.regions)
     async with ctx.write() as tx:
         campaign = await store.campaign(tx.session, campaign_id)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ChannelIn(BaseModel):
@@ -23,19 +23,6 @@ class CampaignIn(BaseModel):
     ends_on: date
     regions: list[str] = Field(default_factory=list, max_length=20)
     channels: list[ChannelIn] = Field(default_factory=list, max_length=12)
-
-    @model_validator(mode="after")
-    def _sane(self) -> CampaignIn:
-        if not self.name.strip():
-            raise ValueError("a campaign needs a name")
-        if self.ends_on < self.starts_on:
-            raise ValueError("the campaign ends before it starts")
-        names = [c.name.strip().casefold() for c in self.channels]
-        if "" in names:
-            raise ValueError("a channel needs a name")
-        if len(set(names)) != len(names):
-            raise ValueError("two channels have the same name")
-        return self
 
 
 class ChannelRead(BaseModel):

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from keerpunt.accounts import store as accounts_store
 from keerpunt.accounts.models import User
-from keerpunt.accounts.principals import StaffPrincipal
+from keerpunt.accounts.principals import CHAT_ROLES, StaffPrincipal
+from keerpunt.accounts.roles import require_role
 from keerpunt.chat.models import Conversation
 from keerpunt.context import Context
 from keerpunt.core.errors import NotFound
@@ -150,6 +151,7 @@ def status_of(row: Registration | None) -> str:
 
 
 async def todo(ctx: Context, staff: StaffPrincipal) -> list[TodoItem]:
+    require_role(staff, *CHAT_ROLES, what="no such list")
     async with ctx.read() as session:
         convs = await store.unregistered(session, staff.user_id)
         rows = await store.registrations(session, [c.id for c in convs])

@@ -104,6 +104,7 @@ async def compute(ctx: Context, request: ReportRequest, step: Step = _no_step) -
             regions=list(dict.fromkeys(request.regions)),
             campaign=info,
             channels=channels,
+            weekly=request.edition == "partner",
         )
     )
 

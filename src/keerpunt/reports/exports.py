@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from keerpunt.reports.labels import label
@@ -175,7 +175,7 @@ class _Sheet:
     """Writes rows top-down on one worksheet, keeping the formats in one place."""
 
     def __init__(self, sheet: Any, report: Report, words: dict[str, str]) -> None:
-        from openpyxl.styles import Font
+        from openpyxl.styles import Alignment, Font
 
         self.sheet = sheet
         self.report = report
@@ -183,6 +183,7 @@ class _Sheet:
         self.row = 1
         self.bold = Font(bold=True)
         self.heading = Font(bold=True, size=13)
+        self.right = Alignment(horizontal="right")
 
     def cell(self, column: int, value: object, *, number_format: str | None = None) -> Any:
         if isinstance(value, str):
@@ -210,7 +211,11 @@ class _Sheet:
 
     def count(self, column: int, figure: Figure) -> None:
         mark = hidden_mark(figure, self.report.threshold)
-        self.cell(column, mark if mark is not None else figure.n)
+        if mark is None:
+            self.cell(column, figure.n)
+        else:
+            # Text in a column of numbers: aligned as the numbers are.
+            self.cell(column, mark).alignment = self.right
 
     def share(self, column: int, share: float | None) -> None:
         if share is not None:
@@ -304,7 +309,7 @@ def _timeline(out: _Sheet, report: Report, buckets: Sequence[Bucket]) -> None:
 
 
 def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def report_xlsx(report: Report) -> bytes:

@@ -65,6 +65,8 @@ class Inputs:
     regions: list[str] = field(default_factory=list)
     campaign: CampaignInfo | None = None
     channels: list[ChannelInfo] = field(default_factory=list)
+    # Per week even for a short period: a partner edition would hide most single days.
+    weekly: bool = False
 
 
 def share(n: int, base: int) -> float | None:
@@ -306,7 +308,8 @@ def build(inputs: Inputs) -> Report:
         default=None,
     )
 
-    unit = "day" if (inputs.ends_on - inputs.starts_on).days < DAILY_UP_TO_DAYS else "week"
+    short = (inputs.ends_on - inputs.starts_on).days < DAILY_UP_TO_DAYS
+    unit = "day" if short and not inputs.weekly else "week"
     timeline = timeline_buckets(rows, unit, inputs.starts_on, inputs.ends_on, to_local, is_direct)
 
     total_visits = sum(visits.values())

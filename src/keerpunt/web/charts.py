@@ -15,7 +15,7 @@ import io
 import re
 import textwrap
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +25,7 @@ from keerpunt.reports.schemas import Bucket, ChannelFigures, Figure, Table
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure as Canvas
+    from matplotlib.typing import RcKeyType
 
 CM = 1 / 2.54
 WIDTH = 16 * CM
@@ -36,9 +37,11 @@ SECONDARY_INK = "#5a80a6"
 INK = "#262626"
 MUTED = "#5c5c5c"
 GRID = "#e4e4e4"
-STYLE: dict[str, Any] = {
+STYLE: dict[RcKeyType, Any] = {
     "svg.fonttype": "none",
     "svg.hashsalt": "keerpunt-report",
+    # Labels are names people typed: a "$" in one is a dollar, not the start of a formula.
+    "text.parse_math": False,
     "font.family": ["sans-serif"],
     "font.sans-serif": ["DejaVu Sans"],
     "font.size": 7.5,
@@ -67,12 +70,13 @@ MONTHS = {
 _lock = threading.Lock()
 _ID = re.compile(r'\bid="([^"]+)"')
 _REF = re.compile(r'(href="#|url\(#)([^")]+)')
+_STYLE = re.compile(r' style="([^"]*)"')
+_SHEET = re.compile(r'\s*<defs>\s*<style type="text/css">[^<]*</style>\s*</defs>')
 
 
-def _figure(height: float = HEIGHT) -> Canvas:
-    from matplotlib.figure import Figure as Canvas
-
-    return Canvas(figsize=(WIDTH, height), layout="constrained")
+def _presentation(match: re.Match[str]) -> str:
+    pairs = (part.split(":", 1) for part in match[1].split(";") if ":" in part)
+    return "".join(f' {name.strip()}="{value.strip()}"' for name, value in pairs)
 
 
 def _svg(figure: Canvas, name: str, label: str) -> str:
@@ -82,17 +86,26 @@ def _svg(figure: Canvas, name: str, label: str) -> str:
     # Inline in HTML: no XML prolog or DOCTYPE, no RDF metadata naming other hosts.
     svg = svg[svg.index("<svg") :]
     svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, count=1, flags=re.DOTALL)
+    # Presentation attributes instead of style: WeasyPrint reads an inline SVG's style
+    # attributes as the page's CSS too (warning on every `fill`), and a <style> inside an
+    # inline SVG would apply to the whole page.
+    svg = _SHEET.sub("", svg, count=1)
+    svg = _STYLE.sub(_presentation, svg)
     svg = _ID.sub(lambda m: f'id="{name}-{m[1]}"', svg)
     svg = _REF.sub(lambda m: f"{m[1]}{name}-{m[2]}", svg)
-    attributes = f'<svg class="chart" role="img" aria-label="{html.escape(label)}" '
+    attributes = (
+        f'<svg class="chart" role="img" aria-label="{html.escape(label)}" '
+        'stroke-linejoin="round" stroke-linecap="butt" '
+    )
     return svg.replace("<svg ", attributes, 1).strip() + "\n"
 
 
-def _draw(name: str, label: str, height: float, paint: Any) -> str:
+def _draw(name: str, label: str, height: float, paint: Callable[[Canvas], None]) -> str:
     import matplotlib
+    from matplotlib.figure import Figure as Canvas
 
     with _lock, matplotlib.rc_context(STYLE):
-        figure = _figure(height)
+        figure = Canvas(figsize=(WIDTH, height), layout="constrained")
         paint(figure)
         return _svg(figure, name, label)
 
@@ -105,9 +118,7 @@ def _top(values: Sequence[int], room: float) -> float:
     return max([*values, 1]) * room
 
 
-def _hbars(
-    name: str, rows: Sequence[Figure], *, threshold: int, locale: str, title: str
-) -> str:
+def _hbars(name: str, rows: Sequence[Figure], *, threshold: int, locale: str, title: str) -> str:
     """One horizontal bar per figure, the first on top, each labelled with its count
     and share."""
     if not rows:
@@ -180,7 +191,7 @@ def visitors_svg(table: Table, *, threshold: int, locale: str, title: str) -> st
         ax.yaxis.set_visible(False)
         ax.spines["left"].set_visible(False)
 
-    return _draw("visitors", title, HEIGHT, paint)
+    return _draw("visitors", title, 5.5 * CM, paint)
 
 
 def channels_svg(
@@ -203,9 +214,7 @@ def channels_svg(
                 if value.n is not None:
                     shown.append(value.n)
                     # One legend entry per measure: the first channel's bars name them.
-                    ax.bar(
-                        x + offset, value.n, width, color=color, label=label if x == 0 else None
-                    )
+                    ax.bar(x + offset, value.n, width, color=color, label=label if x == 0 else None)
                 ax.annotate(
                     figure_text(value, threshold, locale),
                     (x + offset, value.n or 0),

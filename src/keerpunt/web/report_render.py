@@ -99,19 +99,19 @@ WORDS: dict[str, dict[str, str]] = {
         "item": "Item",
         "count": "Count (share)",
         "share_of": "Percentages: share of \u201c{base}\u201d.",
-        "several": "A chat can have more than one choice; the percentages do not add up to"
-        " 100%.",
+        "several": "A chat can have more than one choice; the percentages do not add up to 100%.",
         "nothing": "Nothing registered in this period.",
     },
 }
 MONTHS = {
     "nl": (
-        "januari februari maart april mei juni juli augustus september oktober november"
-        " december"
-    ).split(),
+        *("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus"),
+        *("september", "oktober", "november", "december"),
+    ),
     "en": (
-        "January February March April May June July August September October November December"
-    ).split(),
+        *("January", "February", "March", "April", "May", "June", "July", "August"),
+        *("September", "October", "November", "December"),
+    ),
 }
 
 _env = Environment(
