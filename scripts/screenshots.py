@@ -17,7 +17,8 @@ What it does, in a temporary data folder that is removed afterwards:
    opens the handover list; the admin page as "beheer".
 5. A second server, closed now and open only tomorrow 09:00-17:00: the closed page.
 6. A third, `keerpunt demo` in a data folder of its own, with the demo's seed campaign:
-   the analyst page's dashboard for that campaign, as the demo user.
+   the analyst page's dashboard for that campaign, as the demo user, and that campaign's
+   report (the internal edition's first page, the partner edition's visitors).
 
 The servers are stopped at the end, also when something fails.
 """
@@ -396,8 +397,37 @@ def demo_analyst(browser: Browser, folder: Path) -> None:
     try:
         server.start()
         analyst_page(browser, server.url, password)
+        campaign_report(browser, server.url, password)
     finally:
         server.stop()
+
+
+def campaign_report(browser: Browser, url: str, password: str) -> None:
+    """The demo campaign's report as the analyst page downloads it: the internal edition's
+    first page, and the partner edition's visitors and forms of crime."""
+    with httpx.Client(base_url=url) as http:
+        login = http.post("/api/v1/auth/login", json={"username": "demo", "password": password})
+        login.raise_for_status()
+        cookie = {"Cookie": login.headers["set-cookie"].split(";", 1)[0]}
+        pages = {}
+        for edition in ("internal", "partner"):
+            answer = http.post(
+                "/api/v1/reports",
+                json={"campaign_id": 1, "format": "html", "edition": edition},
+                headers=cookie,
+            )
+            answer.raise_for_status()
+            pages[edition] = answer.text
+    context = new_context(browser, viewport={"width": 900, "height": 1200})
+    try:
+        page = context.new_page()
+        page.set_content(pages["internal"])
+        shoot(page, "report.png")
+        page.set_content(pages["partner"])
+        page.locator("#visitors").evaluate("node => node.scrollIntoView()")
+        shoot(page, "report-partner.png")
+    finally:
+        context.close()
 
 
 def closed_organisation(folder: Path) -> Path:
