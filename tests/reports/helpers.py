@@ -9,6 +9,8 @@ from keerpunt.core.clock import FrozenClock
 from keerpunt.demo_campaign import build
 from keerpunt.handover import actions as handover
 from keerpunt.handover.schemas import ContactWrite
+from keerpunt.reports import actions as reports
+from keerpunt.reports.schemas import Report, ReportRequest
 from tests.live import make_staff
 
 
@@ -28,3 +30,16 @@ async def seed_campaign(ctx: Context, clock: FrozenClock) -> tuple[CampaignRead,
     anna = await staff(ctx, "anna", ["counselor"], max_chats=2)
     campaign = await build(ctx, clock, analyst, anna)
     return campaign, analyst
+
+
+async def seed_editions(
+    ctx: Context, clock: FrozenClock
+) -> tuple[CampaignRead, StaffPrincipal, Report, Report]:
+    """The seed campaign with its report's internal and partner editions, made in that
+    order by its analyst."""
+    campaign, analyst = await seed_campaign(ctx, clock)
+    internal = await reports.produce(ctx, analyst, ReportRequest(campaign_id=campaign.id))
+    partner = await reports.produce(
+        ctx, analyst, ReportRequest(campaign_id=campaign.id, edition="partner")
+    )
+    return campaign, analyst, internal, partner

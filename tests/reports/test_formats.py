@@ -27,7 +27,7 @@ from keerpunt.reports.exports import report_json, report_xlsx
 from keerpunt.reports.schemas import Report, ReportRequest
 from keerpunt.web.report_render import report_html, report_pdf
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.reports.helpers import seed_campaign, staff
+from tests.reports.helpers import seed_editions, staff
 
 # The Dutch section headings, in the order the report has them.
 HEADINGS_NL = [
@@ -124,11 +124,7 @@ async def cell_texts(page: Page, key: str) -> list[str]:
 async def test_every_format_shows_the_seed_report_and_the_partner_edition_hides_small_cells(
     ctx: Context, clock: FrozenClock
 ) -> None:
-    campaign, analyst = await seed_campaign(ctx, clock)
-    internal = await reports.produce(ctx, analyst, ReportRequest(campaign_id=campaign.id))
-    partner = await reports.produce(
-        ctx, analyst, ReportRequest(campaign_id=campaign.id, edition="partner")
-    )
+    _, _, internal, partner = await seed_editions(ctx, clock)
     assert partner.threshold == 5
 
     # The PDF: the campaign, its numbers, every section in order.

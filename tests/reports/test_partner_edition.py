@@ -12,7 +12,7 @@ from keerpunt.reports import actions as reports
 from keerpunt.reports.schemas import Report, ReportRequest
 from keerpunt.reports.suppression import Shown, overlaps, partitions, shown_cells
 from tests.live import audit_entries
-from tests.reports.helpers import seed_campaign
+from tests.reports.helpers import seed_campaign, seed_editions
 
 
 def figures(report: Report) -> dict[str, int | None]:
@@ -22,11 +22,7 @@ def figures(report: Report) -> dict[str, int | None]:
 async def test_a_small_cell_is_suppressed_and_cannot_be_worked_out(
     ctx: Context, clock: FrozenClock
 ) -> None:
-    campaign, analyst = await seed_campaign(ctx, clock)
-    internal = await reports.produce(ctx, analyst, ReportRequest(campaign_id=campaign.id))
-    partner = await reports.produce(
-        ctx, analyst, ReportRequest(campaign_id=campaign.id, edition="partner")
-    )
+    campaign, _, internal, partner = await seed_editions(ctx, clock)
     assert partner.edition == "partner"
     assert partner.threshold == 5
     visitors = {f.key: f for f in partner.visitors.rows}

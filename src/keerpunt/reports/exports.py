@@ -344,17 +344,20 @@ def report_xlsx(report: Report) -> bytes:
     _timeline(out, report, report.timeline)
     out.widths(40, 12, 12, 28)
 
-    sections: list[tuple[str, list[tuple[Table, str | None]]]] = [
-        ("content", [(report.content, w["content"]), (report.outcomes, w["outcomes"])]),
-        ("visitors", [(report.visitors, None)]),
-        ("crime_forms", [(report.crime_forms, None)]),
-    ]
-    for key, tables in sections:
+    def tables_sheet(key: str, title: str, tables: list[tuple[Table, str | None]]) -> None:
         out = sheet(key)
-        out.title(names[key] if key != "crime_forms" else report.crime_forms.title)
+        out.title(title)
         for table, heading in tables:
             out.table(table, heading)
         out.widths(60, 12, 12, 36)
+
+    tables_sheet(
+        "content",
+        names["content"],
+        [(report.content, w["content"]), (report.outcomes, w["outcomes"])],
+    )
+    tables_sheet("visitors", names["visitors"], [(report.visitors, None)])
+    tables_sheet("crime_forms", report.crime_forms.title, [(report.crime_forms, None)])
 
     out = sheet("exploitation")
     out.title(names["exploitation"])
@@ -364,22 +367,12 @@ def report_xlsx(report: Report) -> bytes:
     out.table(report.signals, report.signals.title)
     out.widths(60, 12, 12, 36)
 
-    later: list[tuple[str, list[tuple[Table, str | None]]]] = [
-        ("other_problems", [(report.other_problems, None)]),
-        (
-            "help",
-            [
-                (report.help_questions, w["help_questions"]),
-                (report.help_offered, w["help_offered"]),
-            ],
-        ),
-    ]
-    for key, tables in later:
-        out = sheet(key)
-        out.title(names[key] if key != "other_problems" else report.other_problems.title)
-        for table, heading in tables:
-            out.table(table, heading)
-        out.widths(60, 12, 12, 36)
+    tables_sheet("other_problems", report.other_problems.title, [(report.other_problems, None)])
+    tables_sheet(
+        "help",
+        names["help"],
+        [(report.help_questions, w["help_questions"]), (report.help_offered, w["help_offered"])],
+    )
 
     out = sheet("accounts")
     out.title(names["accounts"])
@@ -387,11 +380,8 @@ def report_xlsx(report: Report) -> bytes:
     out.figure(report.accounts)
     out.widths(60, 12, 12, 36)
 
-    for key, table in (("handovers", report.handovers), ("funnel", report.funnel)):
-        out = sheet(key)
-        out.title(table.title if key == "handovers" else names[key])
-        out.table(table)
-        out.widths(60, 12, 12, 36)
+    tables_sheet("handovers", report.handovers.title, [(report.handovers, None)])
+    tables_sheet("funnel", names["funnel"], [(report.funnel, None)])
 
     out = sheet("notes")
     out.title(names["notes"])

@@ -80,27 +80,27 @@ def figure(key: str, text: str, n: int, base: Figure | None = None) -> Figure:
 
 
 def code_table(
-    key: str,
+    name: str,
     title: str,
     taxonomy: Taxonomy,
     locale: Locale,
     counts: Counter[str],
     base: Figure,
     *,
-    ranked: bool,
+    key: str | None = None,
 ) -> Table:
-    """One row per taxonomy item that occurs (and every offered one on an unranked list),
-    most named first when ranked."""
-    rows: list[Figure] = []
-    for item in taxonomy.items(key):
-        n = counts.get(item.code, 0)
-        if n == 0 and (ranked or item.retired):
-            continue
-        rows.append(figure(f"{key}.{item.code}", item.label(locale), n, base))
-    for code in sorted(set(counts) - {i.code for i in taxonomy.items(key)}):
-        rows.append(figure(f"{key}.{code}", code, counts[code], base))
-    if ranked:
-        rows.sort(key=lambda f: -(f.n or 0))
+    """One row per taxonomy item that was named, most named first (a code no longer in
+    the taxonomy keeps its row, under its code). Keys are `<key>.<code>`, the key being
+    the list's name unless another is given."""
+    key = key or name
+    labels = {item.code: item.label(locale) for item in taxonomy.items(name)}
+    order = {code: i for i, code in enumerate(labels)}
+    named = sorted(counts, key=lambda c: (-counts[c], order.get(c, len(order)), c))
+    rows = [
+        figure(f"{key}.{code}", labels.get(code, code), counts[code], base)
+        for code in named
+        if counts[code]
+    ]
     return Table(key=key, title=title, base=base, rows=rows)
 
 
@@ -189,58 +189,19 @@ def build(inputs: Inputs) -> Report:
         ],
     )
 
-    def multi(rows_: Iterable[ChatRow], attribute: str) -> Counter[str]:
+    def topics(name: str, of: Iterable[ChatRow], base: Figure) -> Table:
+        """How many chats named each item of a list (a chat counts once per item)."""
         counts: Counter[str] = Counter()
-        for row in rows_:
-            counts.update(set(getattr(row, attribute)))
-        return counts
+        for row in of:
+            counts.update(set(getattr(row, name)))
+        return code_table(name, tax_title(tax, name, loc), tax, loc, counts, base)
 
     base_crime = figure("content.about_crime", label("content.about_crime", loc), len(crime))
-    crime_forms = code_table(
-        "crime_forms",
-        tax_title(tax, "crime_forms", loc),
-        tax,
-        loc,
-        multi(crime, "crime_forms"),
-        base_crime,
-        ranked=True,
-    )
-    signals = code_table(
-        "signals",
-        tax_title(tax, "signals", loc),
-        tax,
-        loc,
-        multi(crime, "signals"),
-        base_crime,
-        ranked=True,
-    )
-    other_problems = code_table(
-        "other_problems",
-        tax_title(tax, "other_problems", loc),
-        tax,
-        loc,
-        multi(held, "other_problems"),
-        base_held,
-        ranked=True,
-    )
-    help_questions = code_table(
-        "help_questions",
-        tax_title(tax, "help_questions", loc),
-        tax,
-        loc,
-        multi(held, "help_questions"),
-        base_held,
-        ranked=True,
-    )
-    help_offered = code_table(
-        "help_offered",
-        tax_title(tax, "help_offered", loc),
-        tax,
-        loc,
-        multi(held, "help_offered"),
-        base_held,
-        ranked=True,
-    )
+    crime_forms = topics("crime_forms", crime, base_crime)
+    signals = topics("signals", crime, base_crime)
+    other_problems = topics("other_problems", held, base_held)
+    help_questions = topics("help_questions", held, base_held)
+    help_offered = topics("help_offered", held, base_held)
     exploitation = figure(
         "exploitation.with_signals",
         label("exploitation.with_signals", loc),
@@ -264,11 +225,9 @@ def build(inputs: Inputs) -> Report:
         loc,
         Counter(regions),
         base_handovers,
-        ranked=True,
+        key="handovers",
     )
-    handovers = handovers.model_copy(update={"key": "handovers", "partition": True})
-    for row in handovers.rows:
-        row.key = row.key.replace("region.", "handovers.", 1)
+    handovers.partition = True
 
     # Traffic: per channel for a campaign; visits of the whole site for the funnel.
     visits: Counter[int] = Counter()
