@@ -5,10 +5,25 @@
 // something that does not exist; the page then says it is for administrators.
 // Names and texts people typed go into the page as text (dom.js el()), never as markup.
 
-import { api, HttpError } from "./socket.js";
+import { HttpError } from "./socket.js";
 import { t, config } from "./strings.js";
 import { el, $, show } from "./dom.js";
-import { bindLogin, logOut } from "./stafflogin.js";
+import {
+  staffElements,
+  staffPage,
+  SessionLost,
+  detailOf,
+  problem as staffProblem,
+  status,
+  button,
+  textInput,
+  field,
+  setError,
+  showRefusal,
+  cancelOnEscape,
+  placeForm,
+  closeForms,
+} from "./staffpage.js";
 
 const LISTS = [
   "outcome",
@@ -29,16 +44,7 @@ const MAX_FILE_BYTES = 1024 * 1024;
 const KEY_PATTERN = /^[a-z0-9_]{1,40}$/;
 
 const ui = {
-  loading: $("#loading"),
-  controls: $("#controls"),
-  who: $("#who"),
-  logout: $("#logout"),
-  loginView: $("#login-view"),
-  login: $("#login"),
-  username: $("#username"),
-  password: $("#password"),
-  loginInfo: $("#login-info"),
-  loginError: $("#login-error"),
+  ...staffElements(),
   notAdmin: $("#not-admin"),
   notAdminTitle: $("#not-admin-title"),
   adminView: $("#admin-view"),
@@ -60,10 +66,18 @@ const ui = {
 };
 
 const state = {
-  user: null,
   regions: [],
   canned: [],
 };
+
+const { call, start } = staffPage({
+  ui,
+  view: ui.adminView,
+  denied: ui.notAdmin,
+  deniedTitle: ui.notAdminTitle,
+  load: () => call("/api/v1/taxonomy/versions"),
+  open: openAdmin,
+});
 
 // Helpers ------------------------------------------------------------------------------
 
@@ -79,64 +93,18 @@ function when(iso) {
   });
 }
 
-function button(text, { kind = "secondary", label, data } = {}) {
-  return el("button", { type: "button", class: kind, "aria-label": label, dataset: data }, text);
-}
-
 function headRow(...names) {
   return el("thead", {}, el("tr", {}, ...names.map((name) => el("th", { scope: "col" }, name))));
 }
 
-class SessionLost extends Error {}
-
-// Every call needs the session: a 401 means it is gone, so log in again.
-async function call(path, options) {
-  try {
-    return await api(path, options);
-  } catch (error) {
-    if (error instanceof HttpError && error.status === 401) {
-      sessionLost();
-      throw new SessionLost();
-    }
-    throw error;
-  }
-}
-
-function status(node, text) {
-  node.textContent = text;
-}
-
-// What a failed request means for the person, in one sentence.
+// What a failed request means for the person, in one sentence: here a 404 is something
+// gone, and only the server's own `detail` counts as its reason.
 function problem(error) {
-  if (error instanceof HttpError) {
-    if (error.status === 404) return t("gone");
-    const reason = error.message && !/^HTTP \d+$/.test(error.message) ? error.message : "";
-    return reason ? t("refused", { reason }) : t("failed");
-  }
-  return t("network");
+  if (error instanceof HttpError && error.status === 404) return t("gone");
+  return staffProblem(error, detailOf);
 }
 
 // Forms: fields with their rules, errors beside them -------------------------------------
-
-// A field: a label, the control, and an error line the control is described by.
-function field({ id, label, control, hint }) {
-  const error = el("p", { class: "field-error", id: `${id}-error`, hidden: true });
-  const hintNode = hint ? el("p", { class: "hint", id: `${id}-hint` }, hint) : null;
-  control.id = id;
-  control.setAttribute("aria-describedby", hintNode ? `${hintNode.id} ${error.id}` : error.id);
-  return {
-    control,
-    error,
-    node: el("div", { class: "field" }, el("label", { for: id }, label), hintNode, control, error),
-  };
-}
-
-function setError(entry, text) {
-  entry.error.textContent = text || "";
-  show(entry.error, Boolean(text));
-  if (text) entry.control.setAttribute("aria-invalid", "true");
-  else entry.control.removeAttribute("aria-invalid");
-}
 
 // The first rule a value breaks, as a sentence; "" when it keeps them all.
 function check(value, rules) {
@@ -158,93 +126,16 @@ function checkAll(fields, rules) {
   return !first;
 }
 
-// The field a refusal names: `field` from the domain, or the place of a validation error
-// (["body", "title", "nl"] is the field "title.nl").
-function faultyField(error) {
-  if (!(error instanceof HttpError)) return null;
-  if (error.field) return error.field;
-  const loc = error.errors?.[0]?.loc;
-  return Array.isArray(loc) && loc[0] === "body" && loc.length > 1 ? loc.slice(1).join(".") : null;
-}
-
 // A refusal beside its field when it names one we show; otherwise in `general`.
-function showRefusal(error, fields, general) {
-  if (error instanceof SessionLost) return;
-  const name = faultyField(error);
-  const entry = name && Object.hasOwn(fields, name) ? fields[name] : null;
-  if (entry) {
-    const own = { key_taken: t("key_taken"), invalid: t("field_invalid") }[error.code];
-    setError(entry, own || problem(error));
-    entry.control.focus();
-    return;
-  }
-  general.textContent = problem(error);
-  show(general, true);
+function refuse(error, fields, general) {
+  const own = { key_taken: t("key_taken"), invalid: t("field_invalid") };
+  showRefusal(error, fields, general, { own, describe: problem });
 }
 
-// Esc anywhere in an open form cancels it.
-function cancelOnEscape(form, cancel) {
-  form.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") {
-      event.preventDefault();
-      cancel();
-    }
-  });
-}
+// Logged in ------------------------------------------------------------------------------
 
-// Log in ------------------------------------------------------------------------------------
-
-function hideAll() {
-  show(ui.loading, false);
-  show(ui.loginView, false);
-  show(ui.notAdmin, false);
-  show(ui.adminView, false);
-}
-
-function showLogin(info = "") {
-  hideAll();
-  show(ui.controls, false);
-  show(ui.loginView, true);
-  ui.loginInfo.textContent = info;
-  show(ui.loginError, false);
-  ui.password.value = "";
-  (ui.username.value ? ui.password : ui.username).focus();
-}
-
-function sessionLost() {
-  if (!state.user) return;
-  state.user = null;
-  showLogin(t("session_ended"));
-}
-
-bindLogin(ui.login, (user) => enter(user, { focus: true }));
-
-ui.logout.addEventListener("click", async () => {
-  await logOut();
-  state.user = null;
-  showLogin(t("logged_out"));
-});
-
-async function enter(user, { focus = false } = {}) {
-  state.user = user;
-  ui.who.textContent = t("logged_in_as", { name: user.display_name || user.username });
-  show(ui.controls, true);
-  let versions;
-  try {
-    versions = await call("/api/v1/taxonomy/versions");
-  } catch (error) {
-    if (error instanceof SessionLost) return;
-    hideAll();
-    if (error instanceof HttpError && error.status === 404) {
-      show(ui.notAdmin, true);
-      ui.notAdminTitle.focus();
-      return;
-    }
-    showLogin(t("server_unreachable"));
-    return;
-  }
-  hideAll();
-  show(ui.adminView, true);
+// The page for an admin, once the versions came (a 404 there: not an admin, see staffpage.js).
+async function openAdmin(versions, { focus }) {
   renderVersions(versions);
   // Focus moves off the log-in form, which is gone now: to the top of the page.
   if (focus) $("#taxonomy-title").focus();
@@ -466,15 +357,14 @@ function openContactForm(region, contact, slot, opener) {
     { name: "role" },
     ...ROLES.map((code) => el("option", { value: code, selected: code === chosen }, roleText(code))),
   );
-  const text = (name, max, value) => el("input", { type: "text", name, maxlength: max, autocomplete: "off", value });
   const fields = {
     role: field({ id: `${prefix}-role`, label: t("col_role"), control: role }),
-    name: field({ id: `${prefix}-name`, label: t("col_name"), control: text("name", 100, contact?.name) }),
+    name: field({ id: `${prefix}-name`, label: t("col_name"), control: textInput("name", 100, contact?.name) }),
     reach: field({
       id: `${prefix}-reach`,
       label: t("col_reach"),
       hint: t("reach_hint"),
-      control: text("reach", 200, contact?.reach),
+      control: textInput("reach", 200, contact?.reach),
     }),
   };
   const active = contact
@@ -533,7 +423,7 @@ function openContactForm(region, contact, slot, opener) {
         await loadRegions();
         return;
       }
-      showRefusal(error, fields, general);
+      refuse(error, fields, general);
     }
   });
   slot.replaceChildren(form);
@@ -619,9 +509,8 @@ function cannedItem(reply) {
 }
 
 function openCannedForm(reply, place, opener) {
-  closeCannedForms();
+  closeForms(ui.cannedSlot, ui.cannedList, ".reply-view");
   const prefix = reply ? `canned-${reply.id}` : "canned-new";
-  const input = (name, max, value) => el("input", { type: "text", name, maxlength: max, autocomplete: "off", value });
   const area = (name, value) => {
     const node = el("textarea", { name, rows: 7, maxlength: 4000 });
     node.value = value || "";
@@ -632,17 +521,17 @@ function openCannedForm(reply, place, opener) {
       id: `${prefix}-key`,
       label: t("field_key"),
       hint: t("key_hint"),
-      control: input("key", 40, reply?.key),
+      control: textInput("key", 40, reply?.key),
     }),
     "title.nl": field({
       id: `${prefix}-title-nl`,
       label: t("field_title_nl"),
-      control: input("title_nl", 100, reply?.title.nl),
+      control: textInput("title_nl", 100, reply?.title.nl),
     }),
     "title.en": field({
       id: `${prefix}-title-en`,
       label: t("field_title_en"),
-      control: input("title_en", 100, reply?.title.en),
+      control: textInput("title_en", 100, reply?.title.en),
     }),
     "body.nl": field({ id: `${prefix}-body-nl`, label: t("field_body_nl"), control: area("body_nl", reply?.body.nl) }),
     "body.en": field({ id: `${prefix}-body-en`, label: t("field_body_en"), control: area("body_en", reply?.body.en) }),
@@ -665,14 +554,6 @@ function openCannedForm(reply, place, opener) {
       el("div", { class: "actions" }, el("button", { type: "submit", class: "primary" }, t("save")), cancel),
     ),
   );
-  const view = reply ? place.querySelector(".reply-view") : null;
-  const close = () => {
-    form.remove();
-    if (view) show(view, true);
-    opener.focus();
-  };
-  cancel.addEventListener("click", close);
-  cancelOnEscape(form, close);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     show(general, false);
@@ -708,22 +589,11 @@ function openCannedForm(reply, place, opener) {
         ui.cannedAdd.focus();
         return;
       }
-      showRefusal(error, fields, general);
+      refuse(error, fields, general);
     }
   });
-  if (view) {
-    show(view, false);
-    place.append(form);
-  } else {
-    ui.cannedSlot.replaceChildren(form);
-  }
+  placeForm(form, { place, viewSelector: ".reply-view", slot: ui.cannedSlot, opener, cancel });
   fields.key.control.focus();
-}
-
-function closeCannedForms() {
-  ui.cannedSlot.replaceChildren();
-  for (const form of ui.cannedList.querySelectorAll("form")) form.remove();
-  for (const view of ui.cannedList.querySelectorAll(".reply-view")) show(view, true);
 }
 
 ui.cannedAdd.addEventListener("click", () => openCannedForm(null, null, ui.cannedAdd));
@@ -744,15 +614,4 @@ async function removeCanned(reply) {
 
 // Start ------------------------------------------------------------------------------------------
 
-async function boot() {
-  let user;
-  try {
-    user = await api("/api/v1/me");
-  } catch (error) {
-    showLogin(error instanceof HttpError && error.status === 401 ? "" : t("server_unreachable"));
-    return;
-  }
-  await enter(user);
-}
-
-boot();
+start();

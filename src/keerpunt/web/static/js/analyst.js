@@ -6,10 +6,25 @@
 // page as text (dom.js el()). Bars get their size from element.style or SVG attributes,
 // both allowed by the CSP, never from a style attribute in markup.
 
-import { api, HttpError } from "./socket.js";
+import { HttpError } from "./socket.js";
 import { t, config } from "./strings.js";
 import { el, $, show } from "./dom.js";
-import { bindLogin, logOut } from "./stafflogin.js";
+import {
+  staffElements,
+  staffPage,
+  SessionLost,
+  reasonOf,
+  problem,
+  status,
+  alertLine,
+  button,
+  textInput,
+  field,
+  setError,
+  showRefusal,
+  placeForm,
+  closeForms,
+} from "./staffpage.js";
 
 const READERS = ["analyst", "admin"];
 const LOCALE = config.locale === "en" ? "en-GB" : "nl-NL";
@@ -39,16 +54,7 @@ const ROW_LABELS = {
 const BASES = { "outcome.held": "base_held", "content.about_crime": "base_crime" };
 
 const ui = {
-  loading: $("#loading"),
-  controls: $("#controls"),
-  who: $("#who"),
-  logout: $("#logout"),
-  loginView: $("#login-view"),
-  login: $("#login"),
-  username: $("#username"),
-  password: $("#password"),
-  loginInfo: $("#login-info"),
-  loginError: $("#login-error"),
+  ...staffElements(),
   notAnalyst: $("#not-analyst"),
   notAnalystTitle: $("#not-analyst-title"),
   view: $("#analyst-view"),
@@ -80,13 +86,22 @@ const ui = {
 };
 
 const state = {
-  user: null,
   taxonomy: null,
   campaigns: [],
   pending: null, // the dashboard request in flight, to abort when the filters change
   timer: null,
   busy: false,
 };
+
+const { call, sessionLost, start } = staffPage({
+  ui,
+  view: ui.view,
+  denied: ui.notAnalyst,
+  deniedTitle: ui.notAnalystTitle,
+  allowed: (user) => (user.roles || []).some((role) => READERS.includes(role)),
+  load: () => Promise.all([call("/api/v1/taxonomy"), call("/api/v1/campaigns")]),
+  open: openAnalyst,
+});
 
 // Helpers ------------------------------------------------------------------------------
 
@@ -160,115 +175,12 @@ function svg(tag, attrs = {}, ...children) {
   return node;
 }
 
-function button(text, { kind = "secondary", label, data, type = "button" } = {}) {
-  return el("button", { type, class: kind, "aria-label": label, dataset: data }, text);
-}
+// Logged in ------------------------------------------------------------------------------
 
-class SessionLost extends Error {}
-
-// Every call needs the session: a 401 means it is gone, so log in again.
-async function call(path, options) {
-  try {
-    return await api(path, options);
-  } catch (error) {
-    if (error instanceof HttpError && error.status === 401) {
-      sessionLost();
-      throw new SessionLost();
-    }
-    throw error;
-  }
-}
-
-// The server's reason in a sentence: `detail` as it says it, or a validation error's.
-function reasonOf(error) {
-  if (!(error instanceof HttpError)) return "";
-  if (error.message && !/^HTTP \d+$/.test(error.message)) return error.message;
-  const first = error.errors?.[0]?.msg;
-  return typeof first === "string" ? first.replace(/^Value error, /, "") : "";
-}
-
-function problem(error) {
-  if (error instanceof HttpError) {
-    const reason = reasonOf(error);
-    return reason ? t("refused", { reason }) : t("failed");
-  }
-  return t("network");
-}
-
-function status(node, text) {
-  node.textContent = text;
-}
-
-function alertLine(node, text) {
-  node.textContent = text || "";
-  show(node, Boolean(text));
-}
-
-// Log in ------------------------------------------------------------------------------------
-
-function hideAll() {
-  show(ui.loading, false);
-  show(ui.loginView, false);
-  show(ui.notAnalyst, false);
-  show(ui.view, false);
-}
-
-function showLogin(info = "") {
-  hideAll();
-  show(ui.controls, false);
-  show(ui.loginView, true);
-  ui.loginInfo.textContent = info;
-  show(ui.loginError, false);
-  ui.password.value = "";
-  (ui.username.value ? ui.password : ui.username).focus();
-}
-
-function sessionLost() {
-  if (!state.user) return;
-  state.user = null;
-  showLogin(t("session_ended"));
-}
-
-function showNotAnalyst() {
-  hideAll();
-  show(ui.notAnalyst, true);
-  ui.notAnalystTitle.focus();
-}
-
-bindLogin(ui.login, (user) => enter(user, { focus: true }));
-
-ui.logout.addEventListener("click", async () => {
-  await logOut();
-  state.user = null;
-  showLogin(t("logged_out"));
-});
-
-async function enter(user, { focus = false } = {}) {
-  state.user = user;
-  ui.who.textContent = t("logged_in_as", { name: user.display_name || user.username });
-  show(ui.controls, true);
-  if (!(user.roles || []).some((role) => READERS.includes(role))) {
-    showNotAnalyst();
-    return;
-  }
-  let taxonomy;
-  let campaigns;
-  try {
-    [taxonomy, campaigns] = await Promise.all([call("/api/v1/taxonomy"), call("/api/v1/campaigns")]);
-  } catch (error) {
-    if (error instanceof SessionLost) return;
-    if (error instanceof HttpError && error.status === 404) {
-      showNotAnalyst();
-      return;
-    }
-    hideAll();
-    showLogin(t("server_unreachable"));
-    return;
-  }
+// The page for an analyst or admin, once the taxonomy and the campaigns came.
+async function openAnalyst([taxonomy, campaigns], { focus }) {
   state.taxonomy = taxonomy;
   state.campaigns = campaigns;
-  hideAll();
-  show(ui.view, true);
   ui.partnerHint.textContent = t("partner_means", { k: THRESHOLD });
   renderRegionFilter();
   renderCampaignFilter();
@@ -853,18 +765,6 @@ ui.campaignAdd.addEventListener("click", () => openCampaignForm(null, null, ui.c
 
 // The campaign form: fields with their errors beside them --------------------------------------
 
-function field({ id, label, control, hint }) {
-  const error = el("p", { class: "field-error", id: `${id}-error`, hidden: true });
-  const hintNode = hint ? el("p", { class: "hint", id: `${id}-hint` }, hint) : null;
-  control.id = id;
-  control.setAttribute("aria-describedby", hintNode ? `${hintNode.id} ${error.id}` : error.id);
-  return {
-    control,
-    error,
-    node: el("div", { class: "field" }, el("label", { for: id }, label), hintNode, control, error),
-  };
-}
-
 // A group of controls (regions, channels): the fieldset is described by its error line;
 // focus goes to its first control.
 function group({ id, legend, hint, body, extra = [] }) {
@@ -882,36 +782,20 @@ function group({ id, legend, hint, body, extra = [] }) {
   return { group: node, error, node, get control() { return node.querySelector("input, button") || node; } };
 }
 
-function setError(entry, text) {
-  entry.error.textContent = text || "";
-  show(entry.error, Boolean(text));
-  if (entry.group) {
-    entry.group.classList.toggle("invalid", Boolean(text));
-  } else if (text) {
-    entry.control.setAttribute("aria-invalid", "true");
-  } else {
-    entry.control.removeAttribute("aria-invalid");
-  }
-}
-
-function text(name, max, value) {
-  return el("input", { type: "text", name, maxlength: max, autocomplete: "off", value });
-}
-
 function openCampaignForm(campaign, place, opener) {
-  closeCampaignForms();
+  closeForms(ui.campaignSlot, ui.campaignList, ".campaign-view");
   const prefix = campaign ? `campaign-${campaign.id}` : "campaign-new";
   const goal = el("textarea", { name: "goal", rows: 4, maxlength: LIMITS.goal });
   goal.value = campaign?.goal || "";
   const date = (name, value) => el("input", { type: "date", name, value, required: true });
   const fields = {
-    name: field({ id: `${prefix}-name`, label: t("field_name"), control: text("name", LIMITS.name, campaign?.name) }),
+    name: field({ id: `${prefix}-name`, label: t("field_name"), control: textInput("name", LIMITS.name, campaign?.name) }),
     goal: field({ id: `${prefix}-goal`, label: t("field_goal"), control: goal }),
     target_group: field({
       id: `${prefix}-target`,
       label: t("field_target_group"),
       hint: t("target_hint"),
-      control: text("target_group", LIMITS.target_group, campaign?.target_group),
+      control: textInput("target_group", LIMITS.target_group, campaign?.target_group),
     }),
     starts_on: field({ id: `${prefix}-starts`, label: t("field_starts_on"), control: date("starts_on", campaign?.starts_on) }),
     ends_on: field({ id: `${prefix}-ends`, label: t("field_ends_on"), control: date("ends_on", campaign?.ends_on) }),
@@ -945,7 +829,7 @@ function openCampaignForm(campaign, place, opener) {
   };
   const channelRow = (channel) => {
     const id = `${prefix}-channel-${channelRows.length}-${Math.random().toString(36).slice(2, 7)}`;
-    const input = text("channel", LIMITS.channel, channel?.name);
+    const input = textInput("channel", LIMITS.channel, channel?.name);
     const label = el("label", { for: id });
     const error = el("p", { class: "field-error", id: `${id}-error`, hidden: true });
     const note = el(
@@ -1000,20 +884,6 @@ function openCampaignForm(campaign, place, opener) {
       el("div", { class: "actions" }, button(t("save"), { kind: "primary", type: "submit" }), cancel),
     ),
   );
-  const view = place ? place.querySelector(".campaign-view") : null;
-  const close = () => {
-    form.remove();
-    if (view) show(view, true);
-    opener.focus();
-  };
-  cancel.addEventListener("click", close);
-  form.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") {
-      event.preventDefault();
-      close();
-    }
-  });
-
   const allFields = () => {
     const named = { ...fields };
     channelRows.forEach((row, index) => {
@@ -1093,58 +963,15 @@ function openCampaignForm(campaign, place, opener) {
         ui.campaignAdd.focus();
         return;
       }
-      showRefusal(error, allFields(), general);
+      const own = { channel_removed: t("channel_removed"), unknown_code: t("unknown_region") };
+      showRefusal(error, allFields(), general, { own });
     }
   });
 
-  if (view) {
-    show(view, false);
-    place.append(form);
-  } else {
-    ui.campaignSlot.replaceChildren(form);
-  }
+  placeForm(form, { place, viewSelector: ".campaign-view", slot: ui.campaignSlot, opener, cancel });
   fields.name.control.focus();
-}
-
-// The field a refusal names: `field` from the domain, or the place of a validation error
-// (["body", "channels", 0, "name"] is the field "channels.0.name").
-function faultyField(error) {
-  if (!(error instanceof HttpError)) return null;
-  if (error.field) return error.field;
-  const loc = error.errors?.[0]?.loc;
-  return Array.isArray(loc) && loc[0] === "body" && loc.length > 1 ? loc.slice(1).join(".") : null;
-}
-
-function showRefusal(error, fields, general) {
-  const name = faultyField(error);
-  const entry = name && Object.hasOwn(fields, name) ? fields[name] : null;
-  if (entry) {
-    const own = { channel_removed: t("channel_removed"), unknown_code: t("unknown_region") }[error.code];
-    setError(entry, own || problem(error));
-    entry.control.focus();
-    return;
-  }
-  general.textContent = problem(error);
-  show(general, true);
-}
-
-function closeCampaignForms() {
-  ui.campaignSlot.replaceChildren();
-  for (const form of ui.campaignList.querySelectorAll("form")) form.remove();
-  for (const view of ui.campaignList.querySelectorAll(".campaign-view")) show(view, true);
 }
 
 // Start ------------------------------------------------------------------------------------------
 
-async function boot() {
-  let user;
-  try {
-    user = await api("/api/v1/me");
-  } catch (error) {
-    showLogin(error instanceof HttpError && error.status === 401 ? "" : t("server_unreachable"));
-    return;
-  }
-  await enter(user);
-}
-
-boot();
+start();

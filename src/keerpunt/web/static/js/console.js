@@ -17,6 +17,7 @@ import { t, config } from "./strings.js";
 import { el, $, show, clockTime } from "./dom.js";
 import { registrationForm } from "./registration.js";
 import { bindLogin, logOut } from "./stafflogin.js";
+import { staffElements } from "./staffpage.js";
 // Whole modules, so a module without the expected export cannot break the console.
 import * as casetools from "./casetools.js";
 import * as handovers from "./handovers.js";
@@ -32,21 +33,12 @@ const KEEPALIVE_MS = 4 * 60 * 1000; // while the counselor is active, tell the s
 const SOUND_KEY = "keerpunt.console.sound";
 
 const ui = {
-  loading: $("#loading"),
+  ...staffElements(),
   connection: $("#connection"),
-  controls: $("#controls"),
   cap: $("#cap"),
   pause: $("#pause"),
   sound: $("#sound"),
   notify: $("#notify"),
-  who: $("#who"),
-  logout: $("#logout"),
-  loginView: $("#login-view"),
-  login: $("#login"),
-  username: $("#username"),
-  password: $("#password"),
-  loginInfo: $("#login-info"),
-  loginError: $("#login-error"),
   consoleView: $("#console-view"),
   queueTitle: $("#queue-title"),
   queueCount: $("#queue-count"),
