@@ -1,6 +1,8 @@
 """The queries behind the reports: one pass over a period's chats with their
 registrations, the period's handovers and the daily traffic counts. Each reads by an
-indexed time range, so a report's cost follows the size of its period, not the database."""
+indexed time range, so a report's cost follows the size of its period. (PostgreSQL's
+default planner settings may still scan all registrations for the join: see
+docs/performance.md, "Reports".)"""
 
 from __future__ import annotations
 
