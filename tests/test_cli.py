@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -205,3 +206,15 @@ def test_reports_from_the_command_line(tmp_path: Path) -> None:
         assert words in result.stderr
         assert "Traceback" not in result.stderr
     assert not (tmp_path / "x.html").exists()
+
+    # The campaign and the two reports are in the access log, and the chain holds, until
+    # someone edits a row behind the product's back.
+    intact = keerpunt("audit", "verify", env=env)
+    assert intact.returncode == 0, intact.stderr
+    assert "intact: 3 entries" in intact.stdout
+    with sqlite3.connect(data / "keerpunt.db") as db:
+        db.execute("UPDATE audit_entries SET purpose = 'routine' WHERE id = 2")
+    broken = keerpunt("audit", "verify", env=env)
+    assert broken.returncode == 1
+    assert "broken at entry 2" in broken.stderr
+    assert "Traceback" not in broken.stderr

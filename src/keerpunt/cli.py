@@ -1,4 +1,4 @@
-"""keerpunt serve | demo | db | user | keys | taxonomy | campaign | report"""
+"""keerpunt serve | demo | db | user | keys | taxonomy | campaign | report | audit"""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from keerpunt.db import migrate
 from keerpunt.db.engine import sqlite_path
 from keerpunt.demo import seed_demo
 from keerpunt.organisation import load_organisation
+from keerpunt.privacy import audit
 from keerpunt.privacy.crypto import KeyRing
 from keerpunt.privacy.tokens import new_token
 from keerpunt.registration import actions as registration
@@ -49,7 +50,9 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(taxonomy_app, name="taxonomy")
 campaign_app = typer.Typer(no_args_is_help=True, help="Campaigns and their tracking links")
 report_app = typer.Typer(no_args_is_help=True, help="Reports: a campaign's, a period's, the funnel")
+audit_app = typer.Typer(no_args_is_help=True, help="The access log")
 app.add_typer(campaign_app, name="campaign")
+app.add_typer(audit_app, name="audit")
 app.add_typer(report_app, name="report")
 
 out = Console()
@@ -386,6 +389,23 @@ def report_period(
         },
         output,
     )
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check that no entry of the access log was changed or removed since it was written
+    (each entry's hash covers its fields and the entry before it). Exits 1 if one was."""
+    settings = settings_or_exit()
+    require_current_schema(settings)
+    result = run(_with_context(settings, audit.verify))
+    if result.broken_at is not None:
+        raise fail(
+            f"the access log is broken at entry {result.broken_at}: it was changed, or an"
+            f" entry before it was removed ({result.entries} entries before it check out)",
+            1,
+        )
+    last = f", the last written {result.last_at:%Y-%m-%d %H:%M} UTC" if result.last_at else ""
+    out.print(f"the access log is intact: {result.entries} entries{last}", highlight=False)
 
 
 def write_secret(path: Path, value: str) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from itertools import pairwise
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from keerpunt.accounts import actions as accounts
 from keerpunt.chat import actions as chat
@@ -15,6 +15,7 @@ from keerpunt.core.clock import FrozenClock
 from keerpunt.handover import actions as handover
 from keerpunt.handover.schemas import ContactWrite, HandoverCreate
 from keerpunt.privacy import actions as erasure
+from keerpunt.privacy import audit
 from keerpunt.privacy.audit import verify_chain
 from keerpunt.privacy.models import AuditEntry
 from keerpunt.registration import actions as registration
@@ -109,3 +110,19 @@ async def test_concurrent_writers_extend_the_chain_one_after_another(ctx: Contex
     assert len(entries) == 8
     assert len({e.prev_hash for e in entries}) == 8
     assert verify_chain(entries) is None
+
+
+async def test_s21_verify_reads_the_whole_log_in_batches_and_finds_a_removed_row(
+    ctx: Context, clock: FrozenClock
+) -> None:
+    await _audited_actions(ctx, clock)
+    entries = await _entries(ctx)
+    assert len(entries) >= 6
+    intact = await audit.verify(ctx, batch=2)
+    assert (intact.entries, intact.broken_at) == (len(entries), None)
+    assert intact.last_at == entries[-1].at
+    # Someone removes an entry behind the product's back: the next one no longer fits.
+    async with ctx.write() as tx:
+        await tx.session.execute(delete(AuditEntry).where(AuditEntry.id == entries[4].id))
+    broken = await audit.verify(ctx, batch=2)
+    assert (broken.entries, broken.broken_at) == (4, entries[5].id)

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select, text
 
@@ -83,11 +85,41 @@ async def record(
     return entry
 
 
-def verify_chain(entries: Sequence[AuditEntry]) -> int | None:
-    """The id of the first entry that does not fit the chain, or None when all do."""
-    previous = GENESIS
+def verify_chain(entries: Iterable[AuditEntry], previous: str = GENESIS) -> int | None:
+    """The id of the first entry that does not fit the chain, or None when all do.
+    `previous` is the hash of the entry before the first one given."""
     for entry in entries:
         if entry.prev_hash != previous or entry_hash(entry) != entry.hash:
             return entry.id
         previous = entry.hash
     return None
+
+
+@dataclass(frozen=True)
+class Verified:
+    entries: int
+    # The first entry that does not fit: changed, or one before it removed.
+    broken_at: int | None
+    last_at: datetime | None
+
+
+async def verify(ctx: Context, batch: int = 5000) -> Verified:
+    """Check the whole chain, a batch at a time, so a long log never sits in memory."""
+    previous, checked, last_id, last_at = GENESIS, 0, 0, None
+    async with ctx.read() as session:
+        while True:
+            query = (
+                select(AuditEntry)
+                .where(AuditEntry.id > last_id)
+                .order_by(AuditEntry.id)
+                .limit(batch)
+            )
+            rows = list((await session.scalars(query)).all())
+            if not rows:
+                return Verified(checked, None, last_at)
+            broken = verify_chain(rows, previous)
+            if broken is not None:
+                return Verified(checked + [r.id for r in rows].index(broken), broken, last_at)
+            checked += len(rows)
+            previous, last_id, last_at = rows[-1].hash, rows[-1].id, rows[-1].at
+            session.expunge_all()
