@@ -153,7 +153,6 @@ async def build(
             channels=[ChannelIn(name=n) for n in CHANNELS],
         ),
     )
-    channels = {c.name: c for c in campaign.channels}
     ids = {c.name: c.id for c in campaign.channels}
     specs = seed_chats()
     async with ctx.read() as session:
@@ -167,10 +166,7 @@ async def build(
         visitor = f"demo-chatter-{index}"
         channel_id = ids[spec.channel] if spec.channel else None
         await campaigns.count(ctx, campaigns.CLICK, channel_id, visitor)
-        code = channels[spec.channel].code if spec.channel else None
-        started = await chat.start_conversation(
-            ctx, None, visitor="youth", channel_id=await campaigns.channel_for(ctx, code)
-        )
+        started = await chat.start_conversation(ctx, None, visitor="youth", channel_id=channel_id)
         conv = started.conversation.id
         me = ChatterPrincipal(started.conversation.chatter_id)
         clock.advance(90)

@@ -22,7 +22,7 @@ from keerpunt.campaigns.schemas import CampaignIn, CampaignRead, ChannelRead
 from keerpunt.context import Context
 from keerpunt.core.errors import Invalid, NotFound
 from keerpunt.privacy import audit
-from keerpunt.registration import store as registration_store
+from keerpunt.registration import actions as registration
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +69,8 @@ def _check(data: CampaignIn) -> None:
 
 async def _check_regions(ctx: Context, regions: list[str]) -> list[str]:
     async with ctx.read() as session:
-        taxonomy = await registration_store.taxonomy(session, None)
-    known = {item.code for item in taxonomy.items("region")} if taxonomy else set()
-    unknown = [code for code in regions if code not in known]
-    if unknown:
-        raise Invalid(f"unknown region {unknown[0]!r}", code="unknown_code", field="regions")
-    return sorted(set(regions), key=regions.index)
+        taxonomy = await registration.current_taxonomy(session)
+    return registration.known_regions(taxonomy, regions)
 
 
 async def create(ctx: Context, staff: StaffPrincipal, data: CampaignIn) -> CampaignRead:

@@ -89,6 +89,15 @@ async def load_taxonomy(ctx: Context, staff: StaffPrincipal | None, source: str)
     return taxonomy
 
 
+def known_regions(taxonomy: Taxonomy, codes: list[str]) -> list[str]:
+    """The codes, each once and in order, when every one is a region of the taxonomy; a
+    campaign's regions and a report's filter are checked alike."""
+    for code in codes:
+        if taxonomy.item("region", code) is None:
+            raise Invalid(f"unknown region {code!r}", code="unknown_code", field="regions")
+    return list(dict.fromkeys(codes))
+
+
 async def current_taxonomy(session: AsyncSession) -> Taxonomy:
     taxonomy = await store.taxonomy(session)
     if taxonomy is None:

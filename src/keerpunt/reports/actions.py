@@ -18,6 +18,7 @@ from keerpunt.context import Context
 from keerpunt.core.errors import Invalid, NotFound
 from keerpunt.privacy import audit
 from keerpunt.registration import store as registration_store
+from keerpunt.registration.actions import known_regions
 from keerpunt.reports import figures, store
 from keerpunt.reports.models import PartnerRelease
 from keerpunt.reports.schemas import CampaignInfo, Dashboard, Report, ReportRequest
@@ -45,9 +46,12 @@ def _no_step(_what: str) -> None:
     pass
 
 
-async def compute(ctx: Context, request: ReportRequest, step: Step = _no_step) -> Report:
+async def compute(
+    ctx: Context, request: ReportRequest, step: Step = _no_step, *, weekly: bool = False
+) -> Report:
     """The internal edition of the report asked for; reads only. `step` hears when each
-    stage starts (for a progress bar)."""
+    stage starts (for a progress bar). The timeline is per week when `weekly`, or for a
+    partner edition (most single days would be hidden), or for a long period."""
     step("reading")
     async with ctx.read() as session:
         taxonomy = await registration_store.taxonomy(session, None)
@@ -80,10 +84,7 @@ async def compute(ctx: Context, request: ReportRequest, step: Step = _no_step) -
             raise Invalid("the period ends before it starts", field="ends_on")
         if (ends_on - starts_on).days > MAX_DAYS:
             raise Invalid(f"a report covers at most {MAX_DAYS} days", field="ends_on")
-        known = {item.code for item in taxonomy.items("region")}
-        unknown = [code for code in request.regions if code not in known]
-        if unknown:
-            raise Invalid(f"unknown region {unknown[0]!r}", code="unknown_code", field="regions")
+        regions = known_regions(taxonomy, request.regions)
         start, end = bounds(ctx, starts_on, ends_on)
         chats = await store.chats(session, start, end)
         handovers = await store.handover_regions(session, start, end)
@@ -101,10 +102,10 @@ async def compute(ctx: Context, request: ReportRequest, step: Step = _no_step) -
             locale=request.locale,
             generated_at=ctx.clock.now(),
             to_local=lambda moment: moment.astimezone(zone).date(),
-            regions=list(dict.fromkeys(request.regions)),
+            regions=regions,
             campaign=info,
             channels=channels,
-            weekly=request.edition == "partner",
+            weekly=weekly or request.edition == "partner",
         )
     )
 
@@ -181,17 +182,14 @@ async def dashboard(
     request = ReportRequest(
         campaign_id=campaign_id, starts_on=starts_on, ends_on=ends_on, regions=regions
     )
-    report = await compute(ctx, request)
     # The trend is per week, whatever the period.
-    weekly = report.timeline
-    if report.timeline_unit == "day":
-        weekly = figures.regroup_weeks(report.timeline)
+    report = await compute(ctx, request, weekly=True)
     return Dashboard(
         starts_on=report.starts_on,
         ends_on=report.ends_on,
         funnel=report.funnel,
         timeline_unit="week",
-        timeline=weekly,
+        timeline=report.timeline,
         visitors=report.visitors,
         crime_forms=report.crime_forms,
         signals=report.signals,

@@ -402,20 +402,3 @@ def timeline_buckets(
         )
         day += step
     return buckets
-
-
-def regroup_weeks(days: Sequence[Bucket]) -> list[Bucket]:
-    """Daily buckets added up per week (Monday first)."""
-    weeks: dict[date, tuple[int, int]] = {}
-    for bucket in days:
-        start = bucket_start(bucket.start, "week")
-        direct, organic = weeks.get(start, (0, 0))
-        weeks[start] = (direct + (bucket.direct.n or 0), organic + (bucket.organic.n or 0))
-    return [
-        Bucket(
-            start=start,
-            direct=Figure(key=f"timeline.week.{start}.direct", label=str(start), n=direct),
-            organic=Figure(key=f"timeline.week.{start}.organic", label=str(start), n=organic),
-        )
-        for start, (direct, organic) in sorted(weeks.items())
-    ]
