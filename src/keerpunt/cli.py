@@ -24,7 +24,7 @@ from keerpunt.campaigns import store as campaigns_store
 from keerpunt.campaigns.schemas import CampaignRead
 from keerpunt.config import ConfigError, Settings, load_settings
 from keerpunt.context import Context, build_context
-from keerpunt.core.errors import DomainError
+from keerpunt.core.errors import DomainError, first_problem
 from keerpunt.core.logging import configure_logging
 from keerpunt.db import migrate
 from keerpunt.db.engine import sqlite_path
@@ -301,10 +301,7 @@ def make_report(request_fields: dict[str, object], output: Path | None) -> None:
     try:
         request = ReportRequest.model_validate(request_fields)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in first["loc"])
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise fail(f"{where}: {message}" if where else message) from None
+        raise fail(first_problem(exc)) from None
     settings = settings_or_exit()
     require_current_schema(settings)
     steps = ["reading", "counting", "recording", "rendering", "writing"]

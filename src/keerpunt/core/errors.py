@@ -6,6 +6,8 @@ an `error` frame, so both transports say the same thing for the same mistake.
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 
 class DomainError(Exception):
     status = 400
@@ -59,3 +61,12 @@ class TooMany(DomainError):
     def __init__(self, reason: str, *, retry_after: int) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
+
+
+def first_problem(exc: ValidationError, whole: str = "") -> str:
+    """One line for people: where the first rule broke ("ends_on", "region.3.code"; `whole`
+    when it was the input as a whole) and what it says."""
+    first = exc.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in first["loc"]) or whole
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message

@@ -15,6 +15,7 @@ from typing import Annotated
 
 from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
+from keerpunt.core.errors import first_problem
 from keerpunt.organisation import Strict, Text
 
 SINGLE = ("outcome", "visitor", "age_band", "region", "crime_involvement")
@@ -96,10 +97,7 @@ def parse_taxonomy(source: str) -> Taxonomy:
     try:
         return Taxonomy.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in first["loc"]) or "file"
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise TaxonomyError(f"{where}: {message}") from None
+        raise TaxonomyError(first_problem(exc, whole="file")) from None
 
 
 def check_successor(earlier: list[Taxonomy], new: Taxonomy) -> None:
