@@ -8,8 +8,12 @@ PIP := $(BIN)/pip --disable-pip-version-check -q
 
 .PHONY: demo test lint typecheck pytest bench screenshots lock messages clean
 
+# The pip that comes with Python 3.11 (23.x) resolves an extra (weasyprint's
+# fonttools[woff]) to the newest release instead of the hashed pin, and then refuses the
+# lock; the venv gets a pinned, hashed newer pip first.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --require-hashes -r requirements-pip.lock
 
 $(VENV)/.runtime: $(BIN)/python requirements.lock pyproject.toml
 	$(PIP) install --require-hashes -r requirements.lock
@@ -47,6 +51,7 @@ screenshots: $(VENV)/.dev
 lock:
 	uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -o requirements.lock
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements-dev.lock
+	echo "pip" | uv pip compile - --python-version 3.11 --generate-hashes -o requirements-pip.lock
 
 # Collect new page texts into the Dutch catalogue; then translate the empty entries.
 messages: $(VENV)/.dev
