@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     # Addresses of the reverse proxies whose X-Forwarded-For to believe ("127.0.0.1",
     # comma-separated, or "*"); empty: none. Only used to count distinct visitors.
     trusted_proxies: str = ""
+    # The address people open, e.g. "https://chat.example.nl". When set, only pages from
+    # exactly this origin may open a socket or write with a staff cookie; when empty, the
+    # origin must match the Host the request came in on.
+    public_origin: str = ""
     session_idle_minutes: int = 15
     session_absolute_hours: int = 10
 
