@@ -164,14 +164,14 @@ def _strings(data: Any) -> list[str]:
     return [data] if isinstance(data, str) else []
 
 
-def _refused_client_id(data: Any) -> str | None:
-    """A refused send's client_id, so the client can stop retrying that message; only
-    when it is a UUID, so nothing else a client wrote comes back."""
-    client_id = data.get("client_id") if isinstance(data, dict) else None
-    if not isinstance(client_id, str) or len(client_id) > 64:
+def _as_id(value: object) -> str | None:
+    """An id from a frame, fit to repeat in an error (so the client knows which chat or
+    message it concerns): a UUID in its canonical form, or nothing. Whatever else a client
+    wrote does not come back."""
+    if not isinstance(value, str) or len(value) > 64:
         return None
     try:
-        return str(UUID(client_id))
+        return str(UUID(value))
     except ValueError:
         return None
 
@@ -254,20 +254,24 @@ class Connection:
     # Client to server ------------------------------------------------------------------
 
     async def _read_loop(self) -> None:
-        slowed = False
+        slowed = 0  # frames in a row that came over budget
         while True:
             raw = await _receive_text(self.websocket)
             wait = self.budget.take()
             if wait:
-                # Said once per spell of flooding; nothing is refused, only read later.
-                if not slowed:
+                slowed += 1
+                # Twice the burst over budget without a pause is no page: a page sends a
+                # few frames a minute. An honest client is only ever slowed, never cut.
+                if slowed > 2 * self.budget.burst:
+                    raise Closing(CLOSE_POLICY, "too many frames")
+                if slowed == 1:
+                    # Nothing is refused: the frames are read later.
                     await self.send(
                         ErrorOut(code="slow_down", reason="too many frames: reading more slowly")
                     )
-                    slowed = True
                 await asyncio.sleep(wait)
             else:
-                slowed = False
+                slowed = 0
             try:
                 # jiter, not json.loads: it stops at a nesting depth of 200 with an error,
                 # where json.loads recurses until RecursionError.
@@ -282,14 +286,15 @@ class Connection:
                     ErrorOut(
                         code="invalid_frame",
                         reason=_invalid_reason(exc, data),
-                        client_id=_refused_client_id(data),
+                        # A refused send is named, so the client stops retrying it.
+                        client_id=_as_id(data.get("client_id")) if isinstance(data, dict) else None,
                     )
                 )
                 continue
             await self._handle(frame)
 
     async def _handle(self, frame: Frame) -> None:
-        conversation = getattr(frame, "conversation", None)
+        conversation = _as_id(getattr(frame, "conversation", None))
         client_id = str(frame.client_id) if isinstance(frame, Send) else None
         try:
             if isinstance(frame, Subscribe):
