@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
@@ -21,9 +23,11 @@ from tests.e2e.conftest import (
     Site,
     StaffApi,
     add_counselor,
+    counselor,
     e2e_settings,
     open_page,
 )
+from tests.e2e.test_conversation import accept_first, lines, panel
 from tests.faultproxy import FaultProxy
 from tests.live import LiveServer
 
@@ -188,3 +192,44 @@ def test_s05_the_chat_page_loses_and_doubles_nothing_through_a_broken_link(
     chatter_lines = [m["body"] for m in stored if m["sender"] == "chatter"]
     assert chatter_lines == ["van de jongere 1", "van de jongere 2"]
     assert youth.watch.problems == []
+
+
+def test_s05_the_console_loses_and_doubles_nothing_after_a_reset(
+    browser: Browser, faulty_site: tuple[Site, ThreadedProxy], contexts: list[BrowserContext]
+) -> None:
+    site, proxy = faulty_site
+    # The console through the proxy; the chatter over plain HTTP to the server.
+    anna = counselor(
+        browser, Site(proxy.url, site.settings, site.folder, site.neutral_url), contexts
+    )
+    console = anna.page
+    with httpx.Client(base_url=site.url, timeout=10) as http:
+        chat = http.post("/api/v1/conversations", json={"visitor": "youth"}).json()
+        headers = {"Authorization": f"Bearer {chat['token']}"}
+
+        def chatter_says(body: str) -> None:
+            response = http.post(
+                f"/api/v1/conversations/{chat['id']}/messages",
+                json={"client_id": str(uuid.uuid4()), "body": body},
+                headers=headers,
+            )
+            assert response.status_code == 201, response.text
+
+        accept_first(console)
+        chatter_says("hoi")
+        expect(panel(console)).to_have_count(2)
+
+        assert proxy.run(proxy.proxy.reset_all) >= 1
+        for n in (1, 2):
+            chatter_says(f"van de jongere {n}")
+            console.fill("#message", f"van anna {n}")
+            console.press("#message", "Enter")
+        expect(console.locator("li.pending")).to_have_count(0, timeout=45_000)
+        expect(panel(console)).to_have_count(6, timeout=15_000)
+        stored = http.get(f"/api/v1/conversations/{chat['id']}/messages", headers=headers).json()
+    seqs = [int(s) for s in panel(console).evaluate_all("els => els.map(e => e.dataset.seq)")]
+    assert seqs == list(range(1, 7))
+    assert lines(console, "chatter") == ["hoi", "van de jongere 1", "van de jongere 2"]
+    assert lines(console, "counselor") == ["van anna 1", "van anna 2"]
+    assert [m["seq"] for m in stored["messages"]] == seqs
+    assert anna.watch.problems == []
