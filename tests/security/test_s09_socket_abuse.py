@@ -20,6 +20,7 @@ from websockets.exceptions import ConnectionClosed
 
 from keerpunt.config import Settings
 from keerpunt.context import Context
+from keerpunt.realtime.gateway import FrameBudget
 from tests.conftest import make_settings
 from tests.live import Chatter, Counselor, LiveServer, Socket, make_staff, pair
 
@@ -276,3 +277,18 @@ async def test_s09_a_flood_is_slowed_then_closed_and_others_are_not_slowed(
             f"gewoon {n}" for n in range(10)
         ]
         await calm.close()
+
+
+def test_s09_the_frame_budget_allows_a_burst_then_its_rate() -> None:
+    now = [0.0]
+    budget = FrameBudget(rate=20.0, burst=60, now=lambda: now[0])
+    # A page that reconnects sends its subscribes and unacknowledged messages at once.
+    assert [budget.take() for _ in range(60)] == [0.0] * 60
+    # The next frame waits one frame's worth of time: 50 ms at 20 a second.
+    assert budget.take() == pytest.approx(0.05)
+    now[0] += 0.05
+    assert budget.take() == pytest.approx(0.05)
+    # After a pause the budget is whole again, never more than the burst.
+    now[0] += 3600
+    assert [budget.take() for _ in range(60)] == [0.0] * 60
+    assert budget.take() > 0
