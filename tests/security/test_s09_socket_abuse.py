@@ -199,7 +199,8 @@ async def test_s09_a_first_frame_that_is_not_hello_closes_with_1008(server: Live
         json.dumps({"type": "hello", "ticket": CANARY}),
         json.dumps({"type": CANARY}),
     ):
-        async with connect(server.ws_url) as plain:
+        # The page's own origin, as a browser sends it: the handshake checks it.
+        async with connect(server.ws_url, additional_headers={"Origin": server.url}) as plain:
             sock = Socket(plain)
             await plain.send(raw)
             got, reason = await closed_with(sock)
