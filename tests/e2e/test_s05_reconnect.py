@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
@@ -23,11 +21,12 @@ from tests.e2e.conftest import (
     Site,
     StaffApi,
     add_counselor,
+    chatter,
     counselor,
     e2e_settings,
     open_page,
 )
-from tests.e2e.test_conversation import accept_first, lines, panel
+from tests.e2e.test_conversation import accept_first, lines, panel, say, start
 from tests.faultproxy import FaultProxy
 from tests.live import LiveServer
 
@@ -198,38 +197,30 @@ def test_s05_the_console_loses_and_doubles_nothing_after_a_reset(
     browser: Browser, faulty_site: tuple[Site, ThreadedProxy], contexts: list[BrowserContext]
 ) -> None:
     site, proxy = faulty_site
-    # The console through the proxy; the chatter over plain HTTP to the server.
-    anna = counselor(
-        browser, Site(proxy.url, site.settings, site.folder, site.neutral_url), contexts
-    )
+    # The console through the proxy; the chatter's page straight to the server.
+    youth = chatter(browser, site, contexts)
+    start(youth.page)
+    through_proxy = Site(proxy.url, site.settings, site.folder, site.neutral_url)
+    anna = counselor(browser, through_proxy, contexts)
     console = anna.page
-    with httpx.Client(base_url=site.url, timeout=10) as http:
-        chat = http.post("/api/v1/conversations", json={"visitor": "youth"}).json()
-        headers = {"Authorization": f"Bearer {chat['token']}"}
+    accept_first(console)
+    say(youth.page, "hoi")
+    expect(panel(console)).to_have_count(2)
 
-        def chatter_says(body: str) -> None:
-            response = http.post(
-                f"/api/v1/conversations/{chat['id']}/messages",
-                json={"client_id": str(uuid.uuid4()), "body": body},
-                headers=headers,
-            )
-            assert response.status_code == 201, response.text
-
-        accept_first(console)
-        chatter_says("hoi")
-        expect(panel(console)).to_have_count(2)
-
-        assert proxy.run(proxy.proxy.reset_all) >= 1
-        for n in (1, 2):
-            chatter_says(f"van de jongere {n}")
-            console.fill("#message", f"van anna {n}")
-            console.press("#message", "Enter")
-        expect(console.locator("li.pending")).to_have_count(0, timeout=45_000)
-        expect(panel(console)).to_have_count(6, timeout=15_000)
-        stored = http.get(f"/api/v1/conversations/{chat['id']}/messages", headers=headers).json()
+    assert proxy.run(proxy.proxy.reset_all) >= 1
+    for n in (1, 2):
+        say(youth.page, f"van de jongere {n}")
+        console.fill("#message", f"van anna {n}")
+        console.press("#message", "Enter")
+    # The console finds the socket gone, reconnects, rebuilds from the snapshot and
+    # sends again what was not acknowledged.
+    expect(console.locator("li.pending")).to_have_count(0, timeout=45_000)
+    expect(panel(console)).to_have_count(6, timeout=15_000)
+    expect(youth.page.locator("#messages li[data-seq]")).to_have_count(6)
     seqs = [int(s) for s in panel(console).evaluate_all("els => els.map(e => e.dataset.seq)")]
     assert seqs == list(range(1, 7))
+    assert seqs_shown(youth.page) == seqs
     assert lines(console, "chatter") == ["hoi", "van de jongere 1", "van de jongere 2"]
     assert lines(console, "counselor") == ["van anna 1", "van anna 2"]
-    assert [m["seq"] for m in stored["messages"]] == seqs
+    assert youth.watch.problems == []
     assert anna.watch.problems == []
