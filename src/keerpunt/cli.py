@@ -113,10 +113,7 @@ def serve(
     require_current_schema(settings)
     configure_logging()
     config = uvicorn_config(
-        create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
-        trusted_proxies=settings.trusted_proxies,
+        create_app(settings), settings, host=host or settings.host, port=port or settings.port
     )
     uvicorn.Server(config).run()
 

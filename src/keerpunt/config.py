@@ -46,7 +46,19 @@ class Settings(BaseSettings):
     session_idle_minutes: int = 15
     session_absolute_hours: int = 10
 
-    heartbeat_seconds: float = Field(default=25.0, gt=0)
+    # Pages treat a socket without any frame for two heartbeats plus 5 s as dead, so this
+    # stays at or below 27.5 s: a dead link is noticed within 60 s (SECURITY.md S05).
+    heartbeat_seconds: float = Field(default=25.0, gt=0, le=27.5)
+    # The server pings every socket (a WebSocket ping, answered by the browser itself) this
+    # often and drops one that has not answered within the timeout: a silent, half-open
+    # link is freed within their sum, 40 s by default (S05 promises 60).
+    ws_ping_interval_seconds: float = Field(default=20.0, gt=0, le=30)
+    ws_ping_timeout_seconds: float = Field(default=20.0, gt=0, le=30)
+    # Frames one socket may send: a burst, then this many a second. A socket over budget
+    # is read more slowly (S09); an honest page sends a few frames a minute, and at most
+    # one subscribe per chat plus its unacknowledged messages after a reconnect.
+    socket_frames_per_second: float = Field(default=20.0, gt=0)
+    socket_frame_burst: int = Field(default=60, ge=1)
     hello_timeout_seconds: float = Field(default=10.0, gt=0)
     ticket_seconds: int = Field(default=60, gt=0, le=60)
     longpoll_max_seconds: int = Field(default=30, gt=0, le=30)

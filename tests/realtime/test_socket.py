@@ -206,7 +206,7 @@ async def test_bad_frames_get_an_error_and_the_socket_lives_on(
             while True:
                 await sock.recv()
         assert closed.value.rcvd is not None
-        assert closed.value.rcvd.code == 1003
+        assert closed.value.rcvd.code == 1008
 
 
 async def test_a_frame_over_64_kib_closes_the_socket(server: LiveServer) -> None:

@@ -14,6 +14,14 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 MAX_BODY_CHARS = 4000
+# seq is a 32-bit column; a larger cursor is refused as invalid before it reaches SQL.
+MAX_SEQ = 2**31 - 1
+
+
+# Conversation ids are UUIDs; letters, digits and dashes keep NUL bytes and quotes away
+# from the database (PostgreSQL refuses NUL in text) while anything else id-like still
+# answers not_found.
+ConversationId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
 
 
 class Frame(BaseModel):
@@ -30,32 +38,32 @@ class Hello(Frame):
 
 class Subscribe(Frame):
     type: Literal["subscribe"]
-    conversation: str = Field(min_length=1, max_length=64)
-    after_seq: int = Field(default=0, ge=0)
+    conversation: ConversationId
+    after_seq: int = Field(default=0, ge=0, le=MAX_SEQ)
 
 
 class Unsubscribe(Frame):
     type: Literal["unsubscribe"]
-    conversation: str = Field(min_length=1, max_length=64)
+    conversation: ConversationId
 
 
 class Send(Frame):
     type: Literal["send"]
-    conversation: str = Field(min_length=1, max_length=64)
+    conversation: ConversationId
     client_id: UUID
     body: str = Field(min_length=1, max_length=MAX_BODY_CHARS)
 
 
 class TypingIn(Frame):
     type: Literal["typing"]
-    conversation: str = Field(min_length=1, max_length=64)
+    conversation: ConversationId
     active: bool = True
 
 
 class ReadIn(Frame):
     type: Literal["read"]
-    conversation: str = Field(min_length=1, max_length=64)
-    seq: int = Field(ge=0)
+    conversation: ConversationId
+    seq: int = Field(ge=0, le=MAX_SEQ)
 
 
 class Ping(Frame):

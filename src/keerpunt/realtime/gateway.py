@@ -9,11 +9,14 @@ doubles; a gap or an overflowed bus queue is filled from the database.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
+from collections.abc import Callable
 from contextlib import suppress
+from typing import Any
+from uuid import UUID
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails, from_json
 from starlette.websockets import (
     WebSocket,
     WebSocketDisconnect,
@@ -67,7 +70,6 @@ MAX_FRAME_BYTES = 64 * 1024
 MAX_SUBSCRIPTIONS = 50
 # Close codes (RFC 6455).
 CLOSE_POLICY = 1008
-CLOSE_UNSUPPORTED = 1003
 CLOSE_TOO_BIG = 1009
 
 
@@ -101,7 +103,9 @@ async def _receive_text(websocket: WebSocket) -> str:
         raise WebSocketDisconnect(message.get("code", 1000))
     text = message.get("text")
     if text is None:
-        raise Closing(CLOSE_UNSUPPORTED, "only text frames are accepted")
+        # 1008 rather than 1003: SECURITY.md S09 names 1007/1008/1009 as the closes a
+        # client may meet, and a binary frame breaks the protocol's policy of JSON text.
+        raise Closing(CLOSE_POLICY, "only text frames are accepted")
     if len(text) > MAX_FRAME_BYTES // 4 and len(text.encode()) > MAX_FRAME_BYTES:
         raise Closing(CLOSE_TOO_BIG, "frame too large")
     assert isinstance(text, str)
@@ -125,11 +129,72 @@ async def _handshake(ctx: Context, websocket: WebSocket) -> Principal:
     return principal
 
 
-def _invalid_reason(exc: ValidationError) -> str:
-    # Only the field and the rule: never echo the input back.
-    first = exc.errors(include_input=False, include_url=False)[0]
-    where = ".".join(str(p) for p in first.get("loc", ())) or "frame"
-    return f"{where}: {first.get('msg', 'invalid')}"
+# pydantic's messages for these quote the input (a frame type, a character of a UUID);
+# the reason names the rule only.
+_FIXED_MESSAGES = {
+    "union_tag_invalid": "unknown frame type",
+    "union_tag_not_found": "a frame needs a type",
+    "model_attributes_type": "a frame is one JSON object",
+    "model_type": "a frame is one JSON object",
+    "uuid_parsing": "Input should be a valid UUID",
+    "uuid_type": "Input should be a valid UUID",
+    "extra_forbidden": "unknown field",
+    "json_invalid": "not valid JSON",
+}
+
+
+def _invalid_reason(exc: ValidationError, data: Any) -> str:
+    """The frame, the field and the rule, never the input: not a value, not a key the
+    client made up, not a frame type that does not exist."""
+    first: ErrorDetails = exc.errors(include_input=False, include_url=False)[0]
+    loc = [str(part) for part in first.get("loc", ())]
+    if first["type"] == "extra_forbidden":
+        loc = loc[:-1]  # the unknown key itself is the client's text
+    where = ".".join(loc) or "frame"
+    message = _FIXED_MESSAGES.get(first["type"], first.get("msg", "invalid"))
+    if any(len(value) >= 3 and value in message for value in _strings(data)):
+        message = "invalid value"
+    return f"{where}: {message}"
+
+
+def _strings(data: Any) -> list[str]:
+    """The top-level strings of a frame (its values and keys), to keep out of reasons."""
+    if isinstance(data, dict):
+        return [str(key) for key in data] + [v for v in data.values() if isinstance(v, str)]
+    return [data] if isinstance(data, str) else []
+
+
+def _as_id(value: object) -> str | None:
+    """An id from a frame, fit to repeat in an error (so the client knows which chat or
+    message it concerns): a UUID in its canonical form, or nothing. Whatever else a client
+    wrote does not come back."""
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    try:
+        return str(UUID(value))
+    except ValueError:
+        return None
+
+
+class FrameBudget:
+    """A token bucket over the frames one socket sends: `burst` at once, then `rate` a
+    second. `take` says how long to wait before handling the frame just read; the read
+    loop waits that long, so a flooding client is read more slowly (TCP pushes back on
+    it) and no other socket or the database feels it (SECURITY.md S09)."""
+
+    def __init__(self, rate: float, burst: int, now: Callable[[], float]) -> None:
+        self.rate = rate
+        self.burst = float(burst)
+        self.tokens = float(burst)
+        self.now = now
+        self.at = now()
+
+    def take(self) -> float:
+        moment = self.now()
+        self.tokens = min(self.burst, self.tokens + (moment - self.at) * self.rate)
+        self.at = moment
+        self.tokens -= 1
+        return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
 
 
 class Connection:
@@ -144,6 +209,11 @@ class Connection:
         # interleave.
         self._deliver_lock = asyncio.Lock()
         self.role = "chatter" if isinstance(principal, ChatterPrincipal) else "counselor"
+        self.budget = FrameBudget(
+            ctx.settings.socket_frames_per_second,
+            ctx.settings.socket_frame_burst,
+            asyncio.get_running_loop().time,
+        )
 
     async def send(self, frame: Frame) -> None:
         async with self._send_lock:
@@ -184,30 +254,47 @@ class Connection:
     # Client to server ------------------------------------------------------------------
 
     async def _read_loop(self) -> None:
+        slowed = 0  # frames in a row that came over budget
         while True:
             raw = await _receive_text(self.websocket)
+            wait = self.budget.take()
+            if wait:
+                slowed += 1
+                # Twice the burst over budget without a pause is no page: a page sends a
+                # few frames a minute. An honest client is only ever slowed, never cut.
+                if slowed > 2 * self.budget.burst:
+                    raise Closing(CLOSE_POLICY, "too many frames")
+                if slowed == 1:
+                    # Nothing is refused: the frames are read later.
+                    await self.send(
+                        ErrorOut(code="slow_down", reason="too many frames: reading more slowly")
+                    )
+                await asyncio.sleep(wait)
+            else:
+                slowed = 0
             try:
-                data = json.loads(raw)
+                # jiter, not json.loads: it stops at a nesting depth of 200 with an error,
+                # where json.loads recurses until RecursionError.
+                data = from_json(raw)
             except ValueError:
                 await self.send(ErrorOut(code="bad_json", reason="a frame is one JSON object"))
                 continue
             try:
                 frame = client_frame.validate_python(data)
             except ValidationError as exc:
-                # Name the refused send, so the client can stop retrying that message.
-                client_id = data.get("client_id") if isinstance(data, dict) else None
                 await self.send(
                     ErrorOut(
                         code="invalid_frame",
-                        reason=_invalid_reason(exc),
-                        client_id=client_id if isinstance(client_id, str) else None,
+                        reason=_invalid_reason(exc, data),
+                        # A refused send is named, so the client stops retrying it.
+                        client_id=_as_id(data.get("client_id")) if isinstance(data, dict) else None,
                     )
                 )
                 continue
             await self._handle(frame)
 
     async def _handle(self, frame: Frame) -> None:
-        conversation = getattr(frame, "conversation", None)
+        conversation = _as_id(getattr(frame, "conversation", None))
         client_id = str(frame.client_id) if isinstance(frame, Send) else None
         try:
             if isinstance(frame, Subscribe):

@@ -394,8 +394,8 @@ function onFrame(frame) {
 
 function connect() {
   state.socket = new Socket({
-    ticket: async () =>
-      (await api("/api/v1/ws-ticket", { method: "POST", token: state.token })).ticket,
+    ticket: async (signal) =>
+      (await api("/api/v1/ws-ticket", { method: "POST", token: state.token, signal })).ticket,
     onReady: () => {
       subscribe();
       resendAll();

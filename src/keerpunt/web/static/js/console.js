@@ -274,7 +274,8 @@ function startConsole(user) {
   renderTabsArea();
   if (!state.socket) {
     state.socket = new Socket({
-      ticket: async () => (await api("/api/v1/ws-ticket", { method: "POST" })).ticket,
+      ticket: async (signal) =>
+        (await api("/api/v1/ws-ticket", { method: "POST", signal })).ticket,
       onReady: rebuild,
       onFrame: onFrame,
       onState: renderConnection,

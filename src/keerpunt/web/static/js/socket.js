@@ -67,15 +67,25 @@ export function placeOf(seq, held) {
   return seq === held + 1 ? "next" : "gap";
 }
 
-// Full jitter: a random wait up to an exponentially growing ceiling, so a server restart
-// is not met by every phone at the same moment.
-export function backoff(attempt, base = 500, cap = 20000) {
+// Reconnecting waits longer after each failed try, up to 30 s (SECURITY.md S05).
+export const BACKOFF_CAP_MS = 30000;
+// A connection that stayed up this long was a good one: the next drop starts the backoff
+// from the beginning. One that drops sooner (a server that accepts and fails at once)
+// keeps growing the wait, so it is not hammered.
+export const STABLE_MS = 10000;
+// A ticket request on a link that died silently would otherwise hang for minutes.
+export const TICKET_TIMEOUT_MS = 10000;
+
+// Full jitter: a random wait between 0 and an exponentially growing ceiling, so a server
+// restart is not met by every phone at the same moment.
+export function backoff(attempt, base = 500, cap = BACKOFF_CAP_MS) {
   const ceiling = Math.min(cap, base * 2 ** attempt);
-  return ceiling / 2 + Math.random() * (ceiling / 2);
+  return Math.random() * ceiling;
 }
 
 export class Socket {
-  // ticket: async () => string; throws HttpError (401/404: the identity is gone).
+  // ticket: async (signal) => string; throws HttpError (401/404: the identity is gone);
+  //   pass `signal` to fetch, so a request on a dead link is given up.
   // onReady(): the socket took our hello; subscribe and re-send now.
   // onFrame(frame), onState(state), onGone(error): no way back (logged out, chat gone).
   // onFallback(failing): true after sockets failed repeatedly while HTTP works; false once
@@ -149,6 +159,7 @@ export class Socket {
   // The line is gone (browser offline, silent socket): close and try again later.
   drop(state = "reconnecting") {
     if (this.stopped) return;
+    if (this.ready && Date.now() - this.readyAt >= STABLE_MS) this.attempt = 0;
     this.close();
     clearTimeout(this.watchdog);
     this.setState(navigator.onLine === false ? "offline" : state);
@@ -180,7 +191,7 @@ export class Socket {
     this.setState(this.attempt === 0 && !this.everReady ? "connecting" : "reconnecting");
     let ticket;
     try {
-      ticket = await this.ticket();
+      ticket = await this.ticket(AbortSignal.timeout(TICKET_TIMEOUT_MS));
     } catch (error) {
       if (error instanceof HttpError && (error.status === 401 || error.status === 404)) {
         this.stop();
@@ -239,8 +250,8 @@ export class Socket {
     this.armWatchdog();
     if (frame.type === "ready") {
       this.ready = true;
+      this.readyAt = Date.now();
       this.everReady = true;
-      this.attempt = 0;
       this.failuresWithHttp = 0;
       this.heartbeatSeconds = frame.heartbeat_seconds || this.heartbeatSeconds;
       this.armWatchdog();
