@@ -111,7 +111,7 @@ def serve(
 
     settings = settings_or_exit()
     require_current_schema(settings)
-    configure_logging()
+    configure_logging(settings.log_level, settings.log_file)
     config = uvicorn_config(
         create_app(settings),
         host=host or settings.host,

@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     # reveal them).
     report_threshold: int = Field(default=5, ge=2, le=100)
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "FULL"
+    # Logs are JSON lines on stderr; with a file set, in that file as well (mode 0600,
+    # reopened after logrotate moves it).
+    log_file: Path | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     # The organisation's policy (opening hours, help lines, quick exit, feedback); the
     # shipped example when unset. See keerpunt/data/organisation.toml.
