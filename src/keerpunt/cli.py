@@ -389,20 +389,51 @@ def report_period(
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
+def audit_verify(
+    expect_count: Annotated[
+        int | None, typer.Option(min=0, help="The entry count a previous run printed")
+    ] = None,
+    expect_head: Annotated[
+        str | None, typer.Option(help="The head hash a previous run printed")
+    ] = None,
+) -> None:
     """Check that no entry of the access log was changed or removed since it was written
-    (each entry's hash covers its fields and the entry before it). Exits 1 if one was."""
+    (each entry's hash covers its fields and the entry before it). The chain cannot show
+    that its newest entries were removed: keep the count and head this prints somewhere
+    else, and pass them next time. Exits 1 if the log was changed."""
+    if (expect_count is None) != (expect_head is None):
+        raise fail("give --expect-count and --expect-head together, as a previous run printed")
     settings = settings_or_exit()
     require_current_schema(settings)
-    result = run(_with_context(settings, audit.verify))
+    anchor = None
+    if expect_count is not None and expect_head is not None:
+        anchor = audit.Anchor(expect_count, expect_head.strip().lower())
+
+    async def check(ctx: Context) -> audit.Verified:
+        return await audit.verify(ctx, anchor=anchor)
+
+    result = run(_with_context(settings, check))
     if result.broken_at is not None:
         raise fail(
             f"the access log is broken at entry {result.broken_at}: it was changed, or an"
             f" entry before it was removed ({result.entries} entries before it check out)",
             1,
         )
+    if anchor is not None and result.anchor_lost:
+        raise fail(
+            f"the access log no longer holds entry {anchor.count} with head {anchor.head}:"
+            f" entries were removed or replaced since (it holds {result.entries} now)",
+            1,
+        )
     last = f", the last written {result.last_at:%Y-%m-%d %H:%M} UTC" if result.last_at else ""
     out.print(f"the access log is intact: {result.entries} entries{last}", highlight=False)
+    out.print(f"head {result.head}", highlight=False)
+    out.print(
+        f"next time: keerpunt audit verify --expect-count {result.entries}"
+        f" --expect-head {result.head}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def write_secret(path: Path, value: str) -> None:

@@ -96,16 +96,37 @@ def verify_chain(entries: Iterable[AuditEntry], previous: str = GENESIS) -> int 
 
 
 @dataclass(frozen=True)
+class Anchor:
+    """What an earlier `verify` saw: how many entries, and the hash of the last. The chain
+    alone cannot show that its newest entries were removed; an anchor kept elsewhere can."""
+
+    count: int
+    head: str
+
+
+@dataclass(frozen=True)
 class Verified:
     entries: int
     # The first entry that does not fit: changed, or one before it removed.
     broken_at: int | None
     last_at: datetime | None
+    # The hash of the last entry (GENESIS for an empty log): the next run's anchor.
+    head: str = GENESIS
+    # An anchor was given and the log no longer holds it: entry number `count` is gone
+    # (the newest entries were removed) or is another one now.
+    anchor_lost: bool = False
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_at is None and not self.anchor_lost
 
 
-async def verify(ctx: Context, batch: int = 5000) -> Verified:
-    """Check the whole chain, a batch at a time, so a long log never sits in memory."""
+async def verify(ctx: Context, batch: int = 5000, anchor: Anchor | None = None) -> Verified:
+    """Check the whole chain, a batch at a time, so a long log never sits in memory; with
+    an anchor, check too that its entry is still there, unchanged."""
     previous, checked, last_id, last_at = GENESIS, 0, 0, None
+    # An empty anchor (count 0) is always held.
+    held = anchor is None or (anchor.count == 0 and anchor.head == GENESIS)
     async with ctx.read() as session:
         while True:
             query = (
@@ -116,10 +137,14 @@ async def verify(ctx: Context, batch: int = 5000) -> Verified:
             )
             rows = list((await session.scalars(query)).all())
             if not rows:
-                return Verified(checked, None, last_at)
+                return Verified(checked, None, last_at, previous, anchor_lost=not held)
             broken = verify_chain(rows, previous)
             if broken is not None:
-                return Verified(checked + [r.id for r in rows].index(broken), broken, last_at)
+                return Verified(
+                    checked + [r.id for r in rows].index(broken), broken, last_at, previous
+                )
+            if anchor is not None and checked < anchor.count <= checked + len(rows):
+                held = rows[anchor.count - checked - 1].hash == anchor.head
             checked += len(rows)
             previous, last_id, last_at = rows[-1].hash, rows[-1].id, rows[-1].at
             session.expunge_all()
