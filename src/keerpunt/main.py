@@ -14,12 +14,14 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 
 from keerpunt import __version__
+from keerpunt.accounts.principals import StaffPrincipal
 from keerpunt.api import include_routers
 from keerpunt.bootstrap import ensure_defaults
 from keerpunt.config import Settings
 from keerpunt.context import Context, build_context
-from keerpunt.core.errors import DomainError, TooMany
+from keerpunt.core.errors import DomainError, Refused, TooMany
 from keerpunt.deps import VISITOR_SCOPE_KEY
+from keerpunt.privacy import actions as privacy
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -112,8 +114,15 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
+async def domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
+    staff = getattr(request.state, "staff", None)
+    if isinstance(exc, Refused) and isinstance(staff, StaffPrincipal):
+        route = request.scope.get("route")
+        path = getattr(route, "path", request.url.path).removeprefix("/api/v1")
+        await privacy.record_denied(
+            request.app.state.ctx, staff, f"{request.method} {path}", exc.conversation
+        )
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooMany) else None
     content: dict[str, str] = {"code": exc.code, "detail": exc.reason}
     if exc.field is not None:

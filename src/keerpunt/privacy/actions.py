@@ -1,4 +1,6 @@
-"""Erasure: a chatter deletes their account and everything of it."""
+"""Erasure: a chatter deletes their account and everything of it. And the access-log
+entries that are not part of another action: a staff member's read of their own chat, and
+access refused to staff."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from sqlalchemy import delete, or_, select, update
 
 from keerpunt.accounts.models import Chatter, ChatterToken
 from keerpunt.accounts.passwords import verify_password
-from keerpunt.accounts.principals import ChatterPrincipal
+from keerpunt.accounts.principals import ChatterPrincipal, StaffPrincipal
 from keerpunt.chat import actions as chat
 from keerpunt.chat.models import OPEN_STATUSES, Conversation, FeedbackAnswer, Message
 from keerpunt.context import Context, Tx
@@ -80,3 +82,33 @@ async def erase_chatter(tx: Tx, chatter_id: str) -> int:
         await session.execute(delete(Conversation).where(Conversation.id.in_(ids)))
     await session.execute(delete(Chatter).where(Chatter.id == chatter_id))
     return len(ids)
+
+
+async def record_chat_read(
+    ctx: Context, staff: StaffPrincipal, conversation_id: str, *, count: int, via: str
+) -> None:
+    """A staff member was given messages of their own chat. One entry per read action (a
+    page over HTTP, a subscription with its replay over the socket), not per message; a
+    long-poll that returned nothing read nothing and writes nothing."""
+    async with ctx.write() as tx:
+        await audit.record(
+            ctx,
+            tx,
+            staff,
+            "read_chat",
+            conversation=conversation_id,
+            subject=via,
+            purpose="own chat",
+            count=count,
+        )
+
+
+async def record_denied(
+    ctx: Context, staff: StaffPrincipal, where: str, conversation: str | None
+) -> None:
+    """Staff asked for something that exists but is not theirs to see (by role or by
+    relation) and was told it is not there."""
+    async with ctx.write() as tx:
+        await audit.record(
+            ctx, tx, staff, "access", conversation=conversation, subject=where, outcome="denied"
+        )
