@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     # reopened after logrotate moves it).
     log_file: Path | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # How often the server writes a signed checkpoint of the access log to the log.
+    audit_checkpoint_minutes: int = Field(default=60, ge=1, le=24 * 60)
 
     # The organisation's policy (opening hours, help lines, quick exit, feedback); the
     # shipped example when unset. See keerpunt/data/organisation.toml.

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -22,6 +23,7 @@ from keerpunt.context import Context, build_context
 from keerpunt.core.errors import DomainError, Refused, TooMany
 from keerpunt.deps import VISITOR_SCOPE_KEY
 from keerpunt.privacy import actions as privacy
+from keerpunt.privacy import jobs as privacy_jobs
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -158,9 +160,16 @@ def create_app(settings: Settings, *, ctx: Context | None = None) -> FastAPI:
         own = ctx is None
         app.state.ctx = ctx or build_context(settings)
         await ensure_defaults(app.state.ctx)
+        await privacy_jobs.checkpoint_now(app.state.ctx)
+        every = settings.audit_checkpoint_minutes * 60
+        checkpointing = asyncio.create_task(privacy_jobs.checkpoints(app.state.ctx, every))
         try:
             yield
         finally:
+            checkpointing.cancel()
+            with suppress(asyncio.CancelledError):
+                await checkpointing
+            await privacy_jobs.checkpoint_now(app.state.ctx)
             if own:
                 await app.state.ctx.close()
 

@@ -163,8 +163,8 @@ async def test_s11_no_canary_or_token_reaches_any_log_file(
         async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
             youth = await Chatter.start(http)
             assert (await youth.send(CANARY_TEXT)).status_code == 201
-            # A wrong password, and the canary in a TOTP field, before the real log-in.
-            # TODO(totp): the login schema refuses "totp" until the TOTP helper merges.
+            # A wrong password, and a code in a TOTP field (refused or used, it must not
+            # be written), before the real log-in.
             wrong = {"username": "anna", "password": CANARY_PASSWORD + " fout"}
             assert (await http.post("/api/v1/auth/login", json=wrong)).status_code == 401
             with_code = {"username": "anna", "password": CANARY_PASSWORD, "totp": CANARY_TOTP}

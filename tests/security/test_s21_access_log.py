@@ -11,8 +11,11 @@ reads of a counselor's own chat, refused access, the search, and the chain's def
 
 from __future__ import annotations
 
+import json
+import signal
 import uuid
 from datetime import UTC
+from pathlib import Path
 
 import httpx
 import pytest
@@ -26,6 +29,7 @@ from keerpunt.privacy.models import AuditEntry
 from tests.live import (
     Chatter,
     LiveServer,
+    ServerProcess,
     Socket,
     StaffMember,
     audit_entries,
@@ -316,3 +320,44 @@ async def test_s21_entries_outlive_what_they_are_about(ctx: Context) -> None:
     assert [e.action for e in entries] == ["search", "account_deleted"]
     assert entries[0].conversation_id == started.conversation.id
     assert (await audit.verify(ctx)).intact
+
+
+async def test_s21_the_servers_signed_checkpoints_anchor_verify(
+    settings: Settings, setup_ctx: Context, tmp_path: Path
+) -> None:
+    """The server writes a signed checkpoint to its log at start and at stop; verify takes
+    the newest one whose signature holds, so removed newest entries show without an anchor
+    kept by hand."""
+    await _some_entries(setup_ctx, 3)
+    log_file = tmp_path / "keerpunt.log"
+    server = ServerProcess(
+        settings, tmp_path / "server-output.log", KEERPUNT_LOG_FILE=str(log_file)
+    )
+    await server.start()
+    server.signal(signal.SIGTERM)
+    checkpoints = [
+        r
+        for r in map(json.loads, log_file.read_text().splitlines())
+        if r["event"] == "audit checkpoint"
+    ]
+    assert [c["entries"] for c in checkpoints] == [3, 3]
+    env = _cli_env(settings)
+    anchored = keerpunt("audit", "verify", "--checkpoints", str(log_file), env=env)
+    assert anchored.returncode == 0, anchored.stderr
+    assert "still holds entry 3" in anchored.stdout
+
+    # A checkpoint forged without the session secret is not believed.
+    forged = {**checkpoints[-1], "entries": 9, "mac": "0" * 64}
+    with log_file.open("a") as log:
+        log.write(json.dumps(forged) + "\n")
+    assert keerpunt("audit", "verify", "--checkpoints", str(log_file), env=env).returncode == 0
+
+    rows = await _all(setup_ctx)
+    await behind_the_back(setup_ctx, delete(AuditEntry).where(AuditEntry.id == rows[-1].id))
+    await _more(setup_ctx)  # and the log goes on: the count is 3 again, the head is not
+    lost = keerpunt("audit", "verify", "--checkpoints", str(log_file), env=env)
+    assert lost.returncode == 1
+    assert "no longer holds entry 3" in lost.stderr
+    empty = tmp_path / "other.log"
+    empty.write_text('{"event": "conversation started"}\n')
+    assert keerpunt("audit", "verify", "--checkpoints", str(empty), env=env).returncode == 2
