@@ -1,5 +1,6 @@
 """The access log refuses change: UPDATE and DELETE (and TRUNCATE on PostgreSQL) of
-audit_entries fail with "the access log is append-only", whoever asks.
+audit_entries fail with "the access log is append-only", whoever asks. And it is indexed
+by user and by time, for the admins' search.
 
 The triggers stop the application and any mistake made through it; the owner of the
 table can still drop them, so on PostgreSQL the application runs as a role that does not
@@ -25,6 +26,8 @@ REFUSAL = "the access log is append-only"
 
 
 def upgrade() -> None:
+    op.create_index("ix_audit_entries_user_id", "audit_entries", ["user_id"])
+    op.create_index("ix_audit_entries_at", "audit_entries", ["at"])
     if op.get_bind().dialect.name == "sqlite":
         for verb in ("update", "delete"):
             op.execute(
@@ -51,7 +54,9 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         for verb in ("update", "delete"):
             op.execute(f"DROP TRIGGER audit_entries_no_{verb}")
-        return
-    op.execute("DROP TRIGGER audit_entries_no_truncate ON audit_entries")
-    op.execute("DROP TRIGGER audit_entries_no_change ON audit_entries")
-    op.execute("DROP FUNCTION audit_entries_append_only()")
+    else:
+        op.execute("DROP TRIGGER audit_entries_no_truncate ON audit_entries")
+        op.execute("DROP TRIGGER audit_entries_no_change ON audit_entries")
+        op.execute("DROP FUNCTION audit_entries_append_only()")
+    op.drop_index("ix_audit_entries_at", "audit_entries")
+    op.drop_index("ix_audit_entries_user_id", "audit_entries")
