@@ -213,6 +213,8 @@ def test_reports_from_the_command_line(tmp_path: Path) -> None:
     assert intact.returncode == 0, intact.stderr
     assert "intact: 3 entries" in intact.stdout
     with sqlite3.connect(data / "keerpunt.db") as db:
+        # The table refuses changes; someone holding the file drops the trigger first.
+        db.execute("DROP TRIGGER audit_entries_no_update")
         db.execute("UPDATE audit_entries SET purpose = 'routine' WHERE id = 2")
     broken = keerpunt("audit", "verify", env=env)
     assert broken.returncode == 1

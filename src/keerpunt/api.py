@@ -17,6 +17,7 @@ from keerpunt.chat.pages import router as chat_pages
 from keerpunt.chat.views import router as chat_router
 from keerpunt.deps import optional_chatter, optional_staff
 from keerpunt.handover.views import router as handover_router
+from keerpunt.privacy.views import router as privacy_router
 from keerpunt.realtime.views import router as realtime_router
 from keerpunt.registration.views import router as registration_router
 from keerpunt.reports.views import router as reports_router
@@ -31,6 +32,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     canned_router,
     campaigns_router,
     reports_router,
+    privacy_router,
     chat_pages,
     admin_pages,
     analyst_pages,

@@ -111,7 +111,7 @@ def serve(
 
     settings = settings_or_exit()
     require_current_schema(settings)
-    configure_logging()
+    configure_logging(settings.log_level, settings.log_file)
     config = uvicorn_config(
         create_app(settings), settings, host=host or settings.host, port=port or settings.port
     )
@@ -386,20 +386,69 @@ def report_period(
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
+def audit_verify(
+    expect_count: Annotated[
+        int | None, typer.Option(min=0, help="The entry count a previous run printed")
+    ] = None,
+    expect_head: Annotated[
+        str | None, typer.Option(help="The head hash a previous run printed")
+    ] = None,
+    checkpoints: Annotated[
+        Path | None,
+        typer.Option(help="A log file of the server's: its newest signed checkpoint anchors"),
+    ] = None,
+) -> None:
     """Check that no entry of the access log was changed or removed since it was written
-    (each entry's hash covers its fields and the entry before it). Exits 1 if one was."""
+    (each entry's hash covers its fields and the entry before it). The chain cannot show
+    that its newest entries were removed: keep the count and head this prints somewhere
+    else, and pass them next time; or pass the server's log file, whose signed checkpoints
+    do the same. Exits 1 if the log was changed."""
+    if (expect_count is None) != (expect_head is None):
+        raise fail("give --expect-count and --expect-head together, as a previous run printed")
+    if checkpoints is not None and expect_count is not None:
+        raise fail("give either --checkpoints or --expect-count and --expect-head")
     settings = settings_or_exit()
     require_current_schema(settings)
-    result = run(_with_context(settings, audit.verify))
+    anchor = None
+    if expect_count is not None and expect_head is not None:
+        anchor = audit.Anchor(expect_count, expect_head.strip().lower())
+
+    async def check(ctx: Context) -> tuple[audit.Anchor | None, audit.Verified]:
+        found = anchor
+        if checkpoints is not None:
+            try:
+                with checkpoints.open(encoding="utf-8", errors="replace") as lines:
+                    found = audit.anchor_from_log(ctx, lines)
+            except OSError as exc:
+                raise fail(f"cannot read {checkpoints}: {exc.strerror}") from None
+            if found is None:
+                raise fail(f"{checkpoints} holds no signed checkpoint of this access log")
+        return found, await audit.verify(ctx, anchor=found)
+
+    anchor, result = run(_with_context(settings, check))
     if result.broken_at is not None:
         raise fail(
             f"the access log is broken at entry {result.broken_at}: it was changed, or an"
             f" entry before it was removed ({result.entries} entries before it check out)",
             1,
         )
+    if anchor is not None and result.anchor_lost:
+        raise fail(
+            f"the access log no longer holds entry {anchor.count} with head {anchor.head}:"
+            f" entries were removed or replaced since (it holds {result.entries} now)",
+            1,
+        )
     last = f", the last written {result.last_at:%Y-%m-%d %H:%M} UTC" if result.last_at else ""
     out.print(f"the access log is intact: {result.entries} entries{last}", highlight=False)
+    if anchor is not None:
+        out.print(f"it still holds entry {anchor.count} with head {anchor.head}", highlight=False)
+    out.print(f"head {result.head}", highlight=False)
+    out.print(
+        f"next time: keerpunt audit verify --expect-count {result.entries}"
+        f" --expect-head {result.head}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def write_secret(path: Path, value: str) -> None:

@@ -72,6 +72,12 @@ class Settings(BaseSettings):
     # reveal them).
     report_threshold: int = Field(default=5, ge=2, le=100)
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "FULL"
+    # Logs are JSON lines on stderr; with a file set, in that file as well (mode 0600,
+    # reopened after logrotate moves it).
+    log_file: Path | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # How often the server writes a signed checkpoint of the access log to the log.
+    audit_checkpoint_minutes: int = Field(default=60, ge=1, le=24 * 60)
 
     # The organisation's policy (opening hours, help lines, quick exit, feedback); the
     # shipped example when unset. See keerpunt/data/organisation.toml.

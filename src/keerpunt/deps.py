@@ -60,15 +60,21 @@ async def optional_staff(request: Request, ctx: CtxDep) -> StaffPrincipal | None
     cookie = request.cookies.get(session_cookie_name(ctx))
     if not cookie:
         return None
-    return await accounts.authenticate_staff(ctx, cookie)
+    staff = await accounts.authenticate_staff(ctx, cookie)
+    # Refused access of staff is written to the access log by the error handler
+    # (main.py), which finds the caller here.
+    request.state.staff = staff
+    return staff
 
 
 async def require_principal(
+    request: Request,
     chatter: Annotated[ChatterPrincipal | None, Depends(optional_chatter)],
     staff: Annotated[StaffPrincipal | None, Depends(optional_staff)],
 ) -> Principal:
     # A bearer token names a chatter explicitly, so it wins over a stray staff cookie.
     if chatter is not None:
+        request.state.staff = None
         return chatter
     if staff is not None:
         return staff

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -14,12 +15,15 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 
 from keerpunt import __version__
+from keerpunt.accounts.principals import StaffPrincipal
 from keerpunt.api import include_routers
 from keerpunt.bootstrap import ensure_defaults
 from keerpunt.config import Settings
 from keerpunt.context import Context, build_context
-from keerpunt.core.errors import DomainError, TooMany
+from keerpunt.core.errors import DomainError, Refused, TooMany
 from keerpunt.deps import VISITOR_SCOPE_KEY
+from keerpunt.privacy import actions as privacy
+from keerpunt.privacy import jobs as privacy_jobs
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -112,8 +116,15 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
+async def domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
+    staff = getattr(request.state, "staff", None)
+    if isinstance(exc, Refused) and isinstance(staff, StaffPrincipal):
+        route = request.scope.get("route")
+        path = getattr(route, "path", request.url.path).removeprefix("/api/v1")
+        await privacy.record_denied(
+            request.app.state.ctx, staff, f"{request.method} {path}", exc.conversation
+        )
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooMany) else None
     content: dict[str, str] = {"code": exc.code, "detail": exc.reason}
     if exc.field is not None:
@@ -149,9 +160,16 @@ def create_app(settings: Settings, *, ctx: Context | None = None) -> FastAPI:
         own = ctx is None
         app.state.ctx = ctx or build_context(settings)
         await ensure_defaults(app.state.ctx)
+        await privacy_jobs.checkpoint_now(app.state.ctx)
+        every = settings.audit_checkpoint_minutes * 60
+        checkpointing = asyncio.create_task(privacy_jobs.checkpoints(app.state.ctx, every))
         try:
             yield
         finally:
+            checkpointing.cancel()
+            with suppress(asyncio.CancelledError):
+                await checkpointing
+            await privacy_jobs.checkpoint_now(app.state.ctx)
             if own:
                 await app.state.ctx.close()
 

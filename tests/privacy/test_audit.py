@@ -20,6 +20,7 @@ from keerpunt.privacy.audit import verify_chain
 from keerpunt.privacy.models import AuditEntry
 from keerpunt.registration import actions as registration
 from tests.live import make_staff, staff_session
+from tests.privacy.tamper import behind_the_back
 from tests.registration.taxonomy_edits import with_version
 
 
@@ -88,11 +89,10 @@ async def test_a_changed_row_breaks_the_chain_there(ctx: Context, clock: FrozenC
     await _audited_actions(ctx, clock)
     entries = await _entries(ctx)
     target = entries[3]
-    # The one direct write in the suite: someone edits the log behind the product's back.
-    async with ctx.write() as tx:
-        await tx.session.execute(
-            update(AuditEntry).where(AuditEntry.id == target.id).values(purpose="routine check")
-        )
+    # Someone edits the log behind the product's back.
+    await behind_the_back(
+        ctx, update(AuditEntry).where(AuditEntry.id == target.id).values(purpose="routine check")
+    )
     assert verify_chain(await _entries(ctx)) == target.id
     # The rows before it still check out.
     assert verify_chain((await _entries(ctx))[:3]) is None
@@ -122,7 +122,6 @@ async def test_s21_verify_reads_the_whole_log_in_batches_and_finds_a_removed_row
     assert (intact.entries, intact.broken_at) == (len(entries), None)
     assert intact.last_at == entries[-1].at
     # Someone removes an entry behind the product's back: the next one no longer fits.
-    async with ctx.write() as tx:
-        await tx.session.execute(delete(AuditEntry).where(AuditEntry.id == entries[4].id))
+    await behind_the_back(ctx, delete(AuditEntry).where(AuditEntry.id == entries[4].id))
     broken = await audit.verify(ctx, batch=2)
     assert (broken.entries, broken.broken_at) == (4, entries[5].id)

@@ -4,9 +4,9 @@ there, exactly as for something that does not exist."""
 from __future__ import annotations
 
 from keerpunt.accounts.principals import StaffPrincipal
-from keerpunt.core.errors import NotFound
+from keerpunt.core.errors import Refused
 
 
 def require_role(staff: StaffPrincipal, *roles: str, what: str = "no such thing") -> None:
     if not staff.roles & set(roles):
-        raise NotFound(what)
+        raise Refused(what)

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from keerpunt.accounts.principals import CHAT_ROLES, ChatterPrincipal, Principal, StaffPrincipal
 from keerpunt.chat import store
 from keerpunt.chat.models import Conversation
-from keerpunt.core.errors import NotFound
+from keerpunt.core.errors import NotFound, Refused
 
 NOT_FOUND = "no such conversation"
 
@@ -25,13 +25,15 @@ def takes_chats(staff: StaffPrincipal) -> bool:
 
 def require_chat_staff(staff: StaffPrincipal) -> None:
     if not takes_chats(staff):
-        raise NotFound(NOT_FOUND)
+        raise Refused(NOT_FOUND)
 
 
 async def visible_conversation(
     session: AsyncSession, principal: Principal, conversation_id: str, *, lock: bool = False
 ) -> Conversation:
     conv = await store.conversation(session, conversation_id, lock=lock)
-    if conv is None or not may_see(principal, conv):
+    if conv is None:
         raise NotFound(NOT_FOUND)
+    if not may_see(principal, conv):
+        raise Refused(NOT_FOUND, conversation=conv.id)
     return conv

@@ -29,6 +29,17 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class Refused(NotFound):
+    """Something that exists, refused to this caller by role or relation. It answers exactly
+    like NotFound; the HTTP and socket edges also write a `denied` access-log entry when the
+    caller is staff (a thing that is really missing raises plain NotFound, and is not
+    logged)."""
+
+    def __init__(self, reason: str, *, conversation: str | None = None) -> None:
+        super().__init__(reason)
+        self.conversation = conversation
+
+
 class Conflict(DomainError):
     status = 409
     code = "conflict"

@@ -7,7 +7,7 @@ import logging
 from keerpunt.accounts.principals import StaffPrincipal
 from keerpunt.accounts.roles import require_role
 from keerpunt.context import Context
-from keerpunt.core.errors import Conflict, Invalid, NotFound
+from keerpunt.core.errors import Conflict, Invalid, NotFound, Refused
 from keerpunt.handover import store
 from keerpunt.handover.models import ContactPerson, Handover, summary_aad
 from keerpunt.handover.schemas import ContactUpdate, ContactWrite, HandoverCreate
@@ -142,8 +142,10 @@ async def change_status(
 ) -> Handover:
     async with ctx.write() as tx:
         row = await store.handover(tx.session, handover_id, lock=True)
-        if row is None or not may_handle(staff, row):
+        if row is None:
             raise NotFound(NOT_FOUND)
+        if not may_handle(staff, row):
+            raise Refused(NOT_FOUND, conversation=row.conversation_id)
         allowed = {NEXT[row.status], "declined"} if row.status in OPEN else set()
         if status not in allowed:
             raise Conflict(

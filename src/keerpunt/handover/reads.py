@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from keerpunt.accounts.principals import StaffPrincipal
 from keerpunt.context import Context
-from keerpunt.core.errors import NotFound
+from keerpunt.core.errors import Refused
 from keerpunt.handover import store
 from keerpunt.handover.models import ContactPerson, Handover
 from keerpunt.handover.schemas import ContactRead, HandoverRead, RegionRead
@@ -34,7 +34,7 @@ async def regions(ctx: Context, staff: StaffPrincipal) -> list[RegionRead]:
     """The regions of the current taxonomy (retired ones left out), each with its
     contact persons."""
     if not staff.roles & STAFF_ROLES:
-        raise NotFound("no such thing")
+        raise Refused("no such thing")
     async with ctx.read() as session:
         taxonomy = await current_taxonomy(session)
         contacts = await store.contacts(session)
@@ -80,7 +80,7 @@ async def handovers(
     """Every handover, open ones first and oldest first within them: status and age, no
     text. Counselors and supervisors follow them up."""
     if not staff.roles & {"counselor", "supervisor"}:
-        raise NotFound("no such thing")
+        raise Refused("no such thing")
     async with ctx.read() as session:
         rows = await store.handovers(session, region=region, status=status)
         reads = await handover_reads(ctx, session, rows)

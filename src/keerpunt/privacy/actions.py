@@ -1,4 +1,6 @@
-"""Erasure: a chatter deletes their account and everything of it."""
+"""Erasure: a chatter deletes their account and everything of it. And the access-log
+entries that are not part of another action: a staff member's read of their own chat, and
+access refused to staff."""
 
 from __future__ import annotations
 
@@ -6,15 +8,18 @@ import logging
 
 from sqlalchemy import delete, or_, select, update
 
+from keerpunt.accounts import store as accounts_store
 from keerpunt.accounts.models import Chatter, ChatterToken
 from keerpunt.accounts.passwords import verify_password
-from keerpunt.accounts.principals import ChatterPrincipal
+from keerpunt.accounts.principals import ChatterPrincipal, StaffPrincipal
+from keerpunt.accounts.roles import require_role
 from keerpunt.chat import actions as chat
 from keerpunt.chat.models import OPEN_STATUSES, Conversation, FeedbackAnswer, Message
 from keerpunt.context import Context, Tx
 from keerpunt.core.errors import Conflict, Unauthorized
 from keerpunt.handover.models import Handover
-from keerpunt.privacy import audit
+from keerpunt.privacy import audit, store
+from keerpunt.privacy.schemas import AuditEntryRead, AuditPage, AuditQuery
 from keerpunt.realtime.models import SocketTicket
 from keerpunt.registration.models import ChatterMerge, Registration
 
@@ -80,3 +85,76 @@ async def erase_chatter(tx: Tx, chatter_id: str) -> int:
         await session.execute(delete(Conversation).where(Conversation.id.in_(ids)))
     await session.execute(delete(Chatter).where(Chatter.id == chatter_id))
     return len(ids)
+
+
+async def record_chat_read(
+    ctx: Context, staff: StaffPrincipal, conversation_id: str, *, count: int, via: str
+) -> None:
+    """A staff member was given messages of their own chat. One entry per read action (a
+    page over HTTP, a subscription with its replay over the socket), not per message; a
+    long-poll that returned nothing read nothing and writes nothing."""
+    async with ctx.write() as tx:
+        await audit.record(
+            ctx,
+            tx,
+            staff,
+            "read_chat",
+            conversation=conversation_id,
+            subject=via,
+            purpose="own chat",
+            count=count,
+        )
+
+
+async def record_denied(
+    ctx: Context, staff: StaffPrincipal, where: str, conversation: str | None
+) -> None:
+    """Staff asked for something that exists but is not theirs to see (by role or by
+    relation) and was told it is not there."""
+    async with ctx.write() as tx:
+        await audit.record(
+            ctx, tx, staff, "access", conversation=conversation, subject=where, outcome="denied"
+        )
+
+
+async def search_log(ctx: Context, staff: StaffPrincipal, query: AuditQuery) -> AuditPage:
+    """An admin searches the access log; the search is itself an entry (what was asked and
+    how many entries were shown), written with the read."""
+    require_role(staff, "admin", what="no such page")
+    async with ctx.write() as tx:
+        user_id = None
+        if query.user is not None:
+            user = await accounts_store.user_by_username(tx.session, query.user)
+            user_id = user.id if user else None
+        rows = []
+        if query.user is None or user_id is not None:
+            rows = await store.audit_entries(tx.session, query, user_id, query.limit + 1)
+        shown = rows[: query.limit]
+        await audit.record(
+            ctx,
+            tx,
+            staff,
+            "audit.search",
+            conversation=query.conversation,
+            purpose=query.described(),
+            count=len(shown),
+        )
+    return AuditPage(
+        entries=[
+            AuditEntryRead(
+                id=entry.id,
+                at=entry.at,
+                user_id=entry.user_id,
+                user=username,
+                role=entry.role,
+                action=entry.action,
+                outcome=entry.outcome,
+                conversation=entry.conversation_id,
+                subject=entry.subject,
+                purpose=entry.purpose,
+                count=entry.count,
+            )
+            for entry, username in shown
+        ],
+        next_before=shown[-1][0].id if len(rows) > query.limit else None,
+    )

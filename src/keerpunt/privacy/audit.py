@@ -11,12 +11,13 @@ PostgreSQL a transaction-scoped advisory lock does it.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from keerpunt.accounts.principals import ChatterPrincipal, Principal, StaffPrincipal
 from keerpunt.context import Context, Tx
@@ -25,6 +26,8 @@ from keerpunt.privacy.models import AuditEntry
 GENESIS = "0" * 64
 # Any fixed number: the key of PostgreSQL's advisory lock for the chain.
 CHAIN_LOCK = 7_513_2026
+CHECKPOINT_EVENT = "audit checkpoint"
+CHECKPOINT_PURPOSE = "audit-checkpoint"
 
 
 def entry_hash(entry: AuditEntry) -> str:
@@ -96,16 +99,37 @@ def verify_chain(entries: Iterable[AuditEntry], previous: str = GENESIS) -> int 
 
 
 @dataclass(frozen=True)
+class Anchor:
+    """What an earlier `verify` saw: how many entries, and the hash of the last. The chain
+    alone cannot show that its newest entries were removed; an anchor kept elsewhere can."""
+
+    count: int
+    head: str
+
+
+@dataclass(frozen=True)
 class Verified:
     entries: int
     # The first entry that does not fit: changed, or one before it removed.
     broken_at: int | None
     last_at: datetime | None
+    # The hash of the last entry (GENESIS for an empty log): the next run's anchor.
+    head: str = GENESIS
+    # An anchor was given and the log no longer holds it: entry number `count` is gone
+    # (the newest entries were removed) or is another one now.
+    anchor_lost: bool = False
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_at is None and not self.anchor_lost
 
 
-async def verify(ctx: Context, batch: int = 5000) -> Verified:
-    """Check the whole chain, a batch at a time, so a long log never sits in memory."""
+async def verify(ctx: Context, batch: int = 5000, anchor: Anchor | None = None) -> Verified:
+    """Check the whole chain, a batch at a time, so a long log never sits in memory; with
+    an anchor, check too that its entry is still there, unchanged."""
     previous, checked, last_id, last_at = GENESIS, 0, 0, None
+    # An empty anchor (count 0) is always held.
+    held = anchor is None or (anchor.count == 0 and anchor.head == GENESIS)
     async with ctx.read() as session:
         while True:
             query = (
@@ -116,10 +140,57 @@ async def verify(ctx: Context, batch: int = 5000) -> Verified:
             )
             rows = list((await session.scalars(query)).all())
             if not rows:
-                return Verified(checked, None, last_at)
+                return Verified(checked, None, last_at, previous, anchor_lost=not held)
             broken = verify_chain(rows, previous)
             if broken is not None:
-                return Verified(checked + [r.id for r in rows].index(broken), broken, last_at)
+                return Verified(
+                    checked + [r.id for r in rows].index(broken), broken, last_at, previous
+                )
+            if anchor is not None and checked < anchor.count <= checked + len(rows):
+                held = rows[anchor.count - checked - 1].hash == anchor.head
             checked += len(rows)
             previous, last_id, last_at = rows[-1].hash, rows[-1].id, rows[-1].at
             session.expunge_all()
+
+
+async def current_anchor(ctx: Context) -> Anchor:
+    """How many entries there are and the hash of the last, as one consistent pair: the
+    rows up to the last one seen are counted, so an entry committed meanwhile is not."""
+    async with ctx.read() as session:
+        last = (
+            await session.execute(
+                select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
+            )
+        ).first()
+        if last is None:
+            return Anchor(0, GENESIS)
+        count = await session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.id <= last.id)
+        )
+    return Anchor(int(count or 0), last.hash)
+
+
+def seal(ctx: Context, anchor: Anchor) -> str:
+    """The checkpoint's MAC under the session secret: the database alone cannot forge it."""
+    return ctx.hasher.digest(f"{anchor.count}:{anchor.head}", CHECKPOINT_PURPOSE)
+
+
+def anchor_from_log(ctx: Context, lines: Iterable[str]) -> Anchor | None:
+    """The newest checkpoint in a log whose MAC holds; lines that are not one are skipped."""
+    best: Anchor | None = None
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(record, dict) or record.get("event") != CHECKPOINT_EVENT:
+            continue
+        entries, head, mac = record.get("entries"), record.get("head"), record.get("mac")
+        if not (isinstance(entries, int) and isinstance(head, str) and isinstance(mac, str)):
+            continue
+        anchor = Anchor(entries, head)
+        if hmac.compare_digest(seal(ctx, anchor), mac) and (
+            best is None or anchor.count >= best.count
+        ):
+            best = anchor
+    return best

@@ -33,7 +33,8 @@ from keerpunt.chat import actions as chat
 from keerpunt.chat import reads
 from keerpunt.chat.access import takes_chats
 from keerpunt.context import Context
-from keerpunt.core.errors import DomainError
+from keerpunt.core.errors import DomainError, Refused
+from keerpunt.privacy import actions as privacy
 from keerpunt.realtime.actions import redeem_ticket
 from keerpunt.realtime.bus import Lagged, Subscription
 from keerpunt.realtime.delivery import Decision, Stream
@@ -322,6 +323,13 @@ class Connection:
             elif isinstance(frame, Hello):
                 await self.send(ErrorOut(code="already_ready", reason="hello was already accepted"))
         except DomainError as error:
+            if isinstance(error, Refused) and isinstance(self.principal, StaffPrincipal):
+                await privacy.record_denied(
+                    self.ctx,
+                    self.principal,
+                    f"socket {getattr(frame, 'type', '')}",
+                    error.conversation,
+                )
             await self.send(
                 ErrorOut(
                     code=error.code,
@@ -347,6 +355,12 @@ class Connection:
         async with self._deliver_lock:
             self.streams[conversation_id] = Stream(after_seq)
             await self._catch_up(conversation_id)
+            replayed = self.streams[conversation_id].last - after_seq
+        if isinstance(self.principal, StaffPrincipal):
+            # The subscription is the read: its replay and what arrives live after it.
+            await privacy.record_chat_read(
+                self.ctx, self.principal, conversation_id, count=replayed, via="socket"
+            )
         view = await reads.conversation_view(self.ctx, self.principal, conversation_id)
         await self.send(
             ConversationOut(conversation=view.id, status=view.status, last_seq=view.last_seq)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-from keerpunt.accounts.principals import Principal
+from keerpunt.accounts.principals import Principal, StaffPrincipal
 from keerpunt.chat import reads
 from keerpunt.chat.models import OPEN_STATUSES
 from keerpunt.chat.schemas import MessagePage
 from keerpunt.context import Context
+from keerpunt.privacy import actions as privacy
 from keerpunt.realtime.bus import Lagged
 from keerpunt.realtime.events import ConversationOut, MessageOut, conversation_channel
 
@@ -16,7 +17,19 @@ from keerpunt.realtime.events import ConversationOut, MessageOut, conversation_c
 async def poll(
     ctx: Context, principal: Principal, conversation_id: str, after_seq: int, wait: float
 ) -> MessagePage:
-    """Messages after `after_seq`; when there are none yet, wait up to `wait` seconds."""
+    """Messages after `after_seq`; when there are none yet, wait up to `wait` seconds. A
+    page of messages given to staff is a read of the chat, and logged as one."""
+    page = await _poll(ctx, principal, conversation_id, after_seq, wait)
+    if isinstance(principal, StaffPrincipal) and page.messages:
+        await privacy.record_chat_read(
+            ctx, principal, conversation_id, count=len(page.messages), via="http"
+        )
+    return page
+
+
+async def _poll(
+    ctx: Context, principal: Principal, conversation_id: str, after_seq: int, wait: float
+) -> MessagePage:
     conv, messages, more = await reads.messages_after(ctx, principal, conversation_id, after_seq)
     if messages or wait <= 0 or conv.status not in OPEN_STATUSES:
         return reads.page_of(conv, messages, more)

@@ -19,7 +19,7 @@ from keerpunt.chat import store as chat_store
 from keerpunt.chat.access import NOT_FOUND
 from keerpunt.chat.models import OPEN_STATUSES, Conversation
 from keerpunt.context import Context, Tx
-from keerpunt.core.errors import Conflict, Invalid, NotFound
+from keerpunt.core.errors import Conflict, Invalid, NotFound, Refused
 from keerpunt.privacy import audit
 from keerpunt.realtime.events import SUPERVISOR_CHANNEL, AlertOut
 from keerpunt.registration import store
@@ -119,7 +119,7 @@ async def conversation_for(
         return conv
     if not write and staff.has("supervisor") and conv.counselor_id is not None:
         return conv
-    raise NotFound(NOT_FOUND)
+    raise Refused(NOT_FOUND, conversation=conv.id)
 
 
 # The form ---------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from keerpunt.accounts.principals import CHAT_ROLES, StaffPrincipal
 from keerpunt.accounts.roles import require_role
 from keerpunt.chat.models import Conversation
 from keerpunt.context import Context
-from keerpunt.core.errors import NotFound
+from keerpunt.core.errors import NotFound, Refused
 from keerpunt.organisation import Text
 from keerpunt.registration import store
 from keerpunt.registration.actions import (
@@ -235,7 +235,7 @@ async def merge_reads(session: AsyncSession, merges: Iterable[ChatterMerge]) -> 
 
 async def merges(ctx: Context, staff: StaffPrincipal) -> list[MergeRead]:
     if not staff.has("supervisor"):
-        raise NotFound("no such thing")
+        raise Refused("no such thing")
     async with ctx.read() as session:
         return await merge_reads(session, await store.merges(session))
 

@@ -93,4 +93,11 @@ ADMIN = {
     "canned_saved": N_("The changes to “{name}” are saved."),
     "canned_confirm_remove": N_("Remove the canned reply “{name}”?"),
     "canned_removed": N_("“{name}” is removed."),
+    # The access log.
+    "audit_count": N_("{count} entries shown, newest first."),
+    "audit_none": N_("No entries match this search."),
+    "audit_dates": N_("The end date is before the start date."),
+    "audit_ok": N_("Allowed"),
+    "audit_denied": N_("Refused"),
+    "audit_system": N_("System"),
 }

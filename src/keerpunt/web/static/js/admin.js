@@ -63,11 +63,21 @@ const ui = {
   cannedSlot: $("#canned-slot"),
   cannedList: $("#canned-list"),
   cannedEmpty: $("#canned-empty"),
+  auditForm: $("#audit-form"),
+  auditSince: $("#audit-since"),
+  auditUntil: $("#audit-until"),
+  auditError: $("#audit-error"),
+  auditStatus: $("#audit-status"),
+  auditResults: $("#audit-results"),
+  auditRows: $("#audit-results tbody"),
+  auditMore: $("#audit-more"),
 };
 
 const state = {
   regions: [],
   canned: [],
+  // The last search's filters and where its next, older page starts.
+  audit: { query: null, before: null, shown: 0 },
 };
 
 const { call, start } = staffPage({
@@ -611,6 +621,102 @@ async function removeCanned(reply) {
   await loadCanned();
   ui.cannedAdd.focus();
 }
+
+// The access log ---------------------------------------------------------------------------
+// Searched only when asked: every search is itself an entry in the log.
+
+function utcDay(value, days = 0) {
+  const [year, month, day] = value.split("-").map(Number);
+  return new Date(Date.UTC(year, month - 1, day + days)).toISOString();
+}
+
+function auditQuery() {
+  const form = new FormData(ui.auditForm);
+  const query = new URLSearchParams();
+  for (const name of ["user", "action", "outcome", "conversation"]) {
+    const value = String(form.get(name) || "").trim();
+    if (value) query.set(name, value);
+  }
+  const since = ui.auditSince.value;
+  const until = ui.auditUntil.value;
+  if (since) query.set("since", utcDay(since));
+  // "Up to and including" a day: up to the start of the next one.
+  if (until) query.set("until", utcDay(until, 1));
+  return query;
+}
+
+function utcTime(iso) {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+}
+
+function auditRow(entry) {
+  const outcome = entry.outcome === "denied" ? t("audit_denied") : entry.outcome === "ok" ? t("audit_ok") : entry.outcome;
+  return el(
+    "tr",
+    { class: entry.outcome === "denied" ? "denied" : null, dataset: { entry: entry.id } },
+    el("td", {}, el("time", { datetime: entry.at }, utcTime(entry.at))),
+    el("td", {}, entry.user || t("audit_system")),
+    el("td", {}, entry.role),
+    el("td", {}, el("code", {}, entry.action)),
+    el("td", {}, outcome),
+    el("td", {}, entry.conversation ? el("code", {}, entry.conversation) : ""),
+    el("td", {}, entry.subject || ""),
+    el("td", {}, entry.purpose || ""),
+    el("td", {}, entry.count === null ? "" : String(entry.count)),
+  );
+}
+
+async function searchAudit(query, before) {
+  const params = new URLSearchParams(query);
+  if (before) params.set("before", String(before));
+  const page = await call(`/api/v1/audit?${params}`);
+  const rows = page.entries.map(auditRow);
+  if (before) ui.auditRows.append(...rows);
+  else ui.auditRows.replaceChildren(...rows);
+  state.audit = { query, before: page.next_before, shown: (before ? state.audit.shown : 0) + rows.length };
+  show(ui.auditResults, state.audit.shown > 0);
+  show(ui.auditMore, Boolean(page.next_before));
+  status(
+    ui.auditStatus,
+    state.audit.shown ? t("audit_count", { count: state.audit.shown }) : t("audit_none"),
+  );
+}
+
+function auditError(text) {
+  ui.auditError.textContent = text || "";
+  show(ui.auditError, Boolean(text));
+}
+
+ui.auditForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  auditError("");
+  if (ui.auditSince.value && ui.auditUntil.value && ui.auditUntil.value < ui.auditSince.value) {
+    auditError(t("audit_dates"));
+    ui.auditUntil.focus();
+    return;
+  }
+  const submit = ui.auditForm.querySelector("button[type=submit]");
+  submit.disabled = true;
+  try {
+    await searchAudit(auditQuery(), null);
+  } catch (error) {
+    if (!(error instanceof SessionLost)) auditError(problem(error));
+  } finally {
+    submit.disabled = false;
+  }
+});
+
+ui.auditMore.addEventListener("click", async () => {
+  if (!state.audit.query || !state.audit.before) return;
+  ui.auditMore.disabled = true;
+  try {
+    await searchAudit(state.audit.query, state.audit.before);
+  } catch (error) {
+    if (!(error instanceof SessionLost)) auditError(problem(error));
+  } finally {
+    ui.auditMore.disabled = false;
+  }
+});
 
 // Start ------------------------------------------------------------------------------------------
 
