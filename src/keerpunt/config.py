@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     # reveal them).
     report_threshold: int = Field(default=5, ge=2, le=100)
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "FULL"
+    # A conversation's text (messages, registration notes, handover summaries) is deleted
+    # this many days after the conversation ended, unless a handover or a hold keeps it.
+    retention_days: int = Field(default=90, ge=1, le=3650)
+    # Run the retention job once a day inside the server; off to run it only from cron
+    # (`keerpunt retention run`).
+    retention_schedule: bool = True
 
     # The organisation's policy (opening hours, help lines, quick exit, feedback); the
     # shipped example when unset. See keerpunt/data/organisation.toml.

@@ -42,6 +42,10 @@ class Conversation(Base):
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     ended_by: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    # When retention deleted the text (messages, notes, summaries); the row, its seq
+    # numbers and the registration's categories stay, so a reader hears "purged", not
+    # an empty transcript.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Message(Base):

@@ -15,6 +15,7 @@ from keerpunt.context import Context, Tx
 from keerpunt.core.errors import Conflict, Unauthorized
 from keerpunt.handover.models import Handover
 from keerpunt.privacy import audit
+from keerpunt.privacy.models import RetentionHold
 from keerpunt.realtime.models import SocketTicket
 from keerpunt.registration.models import ChatterMerge, Registration
 
@@ -75,7 +76,7 @@ async def erase_chatter(tx: Tx, chatter_id: str) -> int:
         await session.execute(
             update(Registration).where(Registration.duplicate_of.in_(ids)).values(duplicate_of=None)
         )
-        for model in (Handover, Registration, FeedbackAnswer, Message):
+        for model in (RetentionHold, Handover, Registration, FeedbackAnswer, Message):
             await session.execute(delete(model).where(model.conversation_id.in_(ids)))
         await session.execute(delete(Conversation).where(Conversation.id.in_(ids)))
     await session.execute(delete(Chatter).where(Chatter.id == chatter_id))
