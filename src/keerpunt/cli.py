@@ -113,7 +113,7 @@ def serve(
     require_current_schema(settings)
     configure_logging()
     config = uvicorn_config(
-        create_app(settings),
+        create_app(settings, reload_keys=lambda: load_settings().keyring_spec()),
         host=host or settings.host,
         port=port or settings.port,
         trusted_proxies=settings.trusted_proxies,

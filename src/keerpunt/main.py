@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,6 +21,7 @@ from keerpunt.config import Settings
 from keerpunt.context import Context, build_context
 from keerpunt.core.errors import DomainError, TooMany
 from keerpunt.deps import VISITOR_SCOPE_KEY
+from keerpunt.privacy.jobs import daily_retention
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -141,17 +143,32 @@ async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"code": "invalid", "detail": detail}, status_code=422)
 
 
-def create_app(settings: Settings, *, ctx: Context | None = None) -> FastAPI:
-    """The app for these settings. Pass `ctx` to share one context (tests, the CLI)."""
+def create_app(
+    settings: Settings,
+    *,
+    ctx: Context | None = None,
+    reload_keys: Callable[[], dict[str, bytes]] | None = None,
+) -> FastAPI:
+    """The app for these settings. Pass `ctx` to share one context (tests, the CLI);
+    `reload_keys` lets the key ring pick up a rotated key (see KeyRing)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = ctx is None
-        app.state.ctx = ctx or build_context(settings)
+        app.state.ctx = ctx or build_context(settings, reload_keys=reload_keys)
         await ensure_defaults(app.state.ctx)
+        retention = (
+            asyncio.create_task(daily_retention(app.state.ctx))
+            if settings.retention_schedule
+            else None
+        )
         try:
             yield
         finally:
+            if retention is not None:
+                retention.cancel()
+                with suppress(asyncio.CancelledError):
+                    await retention
             if own:
                 await app.state.ctx.close()
 
