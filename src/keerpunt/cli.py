@@ -475,7 +475,13 @@ def progress_bar() -> Progress:
         BarColumn(),
         TextColumn("{task.completed:,}/{task.total:,}"),
         console=err,
+        # Gone when done, so what stays on the screen (and in a log) is the result line.
+        transient=True,
     )
+
+
+def values(count: int) -> str:
+    return f"{count:,} value" if count == 1 else f"{count:,} values"
 
 
 def reseal(settings: Settings) -> privacy.Resealed:
@@ -555,9 +561,9 @@ def keys_status() -> None:
     found = usage(settings)
     for position, key_id in enumerate(keys):
         role = "seals new values" if position == 0 else "reads only"
-        out.print(f"{key_id}  {found.pop(key_id, 0):,} values  ({role})", highlight=False)
+        out.print(f"{key_id}  {values(found.pop(key_id, 0))}  ({role})", highlight=False)
     for key_id, count in found.items():
-        out.print(f"{key_id}  {count:,} values  (MISSING: these do not open)", highlight=False)
+        out.print(f"{key_id}  {values(count)}  (MISSING: these do not open)", highlight=False)
 
 
 @keys_app.command("retire")
@@ -571,7 +577,7 @@ def keys_retire() -> None:
     active = next(iter(keys))
     still = {k: n for k, n in found.items() if k != active}
     if still:
-        listed = ", ".join(f"{k} ({n:,} values)" for k, n in still.items())
+        listed = ", ".join(f"{k} ({values(n)})" for k, n in still.items())
         raise fail(f"old keys still seal stored values: {listed}: run 'keerpunt keys rewrap'", 1)
     unused = [k for k in keys if k != active]
     if not unused:
