@@ -480,8 +480,12 @@ def progress_bar() -> Progress:
     )
 
 
+def plural(count: int, one: str, more: str | None = None) -> str:
+    return f"{count:,} {one}" if count == 1 else f"{count:,} {more or one + 's'}"
+
+
 def values(count: int) -> str:
-    return f"{count:,} value" if count == 1 else f"{count:,} values"
+    return plural(count, "value")
 
 
 def reseal(settings: Settings) -> privacy.Resealed:
@@ -610,9 +614,10 @@ def retention_run(
     done = run(_with_context(settings, work))
     verb = "would delete" if dry_run else "deleted"
     out.print(
-        f"{verb} the text of {done.conversations:,} conversations ended before"
-        f" {done.cutoff:%Y-%m-%d %H:%M} UTC: {done.messages:,} messages, {done.notes:,}"
-        f" registration notes, {done.summaries:,} handover summaries",
+        f"{verb} the text of {plural(done.conversations, 'conversation')} ended before"
+        f" {done.cutoff:%Y-%m-%d %H:%M} UTC: {plural(done.messages, 'message')},"
+        f" {plural(done.notes, 'registration note')},"
+        f" {plural(done.summaries, 'handover summary', 'handover summaries')}",
         highlight=False,
         soft_wrap=True,
     )
