@@ -22,12 +22,14 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select, update
 
 from keerpunt.chat.models import Conversation, Message, message_aad
 from keerpunt.config import Settings
 from keerpunt.context import Context, build_context
 from keerpunt.core.clock import FrozenClock, SystemClock
+from keerpunt.core.errors import Conflict
 from keerpunt.db.engine import sqlite_path
 from keerpunt.handover.models import Handover, summary_aad
 from keerpunt.privacy import actions as privacy
@@ -36,6 +38,7 @@ from keerpunt.privacy import reads as privacy_reads
 from keerpunt.privacy.crypto import DecryptError, KeyRing, Sealed
 from keerpunt.privacy.models import AuditEntry
 from keerpunt.registration.models import Registration, notes_aad
+from tests.conftest import make_settings
 from tests.live import (
     Chatter,
     LiveServer,
@@ -165,7 +168,7 @@ def test_s22_every_sealed_column_is_found_and_bound_as_its_domain_binds_it() -> 
 
 
 async def test_s22_a_ciphertext_moved_to_another_row_does_not_open(
-    server: LiveServer, setup_ctx: Context
+    server: LiveServer, setup_ctx: Context, settings: Settings
 ) -> None:
     async with httpx.AsyncClient(base_url=server.url) as http:
         case = await make_case(http, setup_ctx)
@@ -188,6 +191,24 @@ async def test_s22_a_ciphertext_moved_to_another_row_does_not_open(
         refused = await case.done.messages()
     assert refused.status_code == 500
     assert CANARY["message"] not in refused.text
+    # Rotation stops at such a value and names it, rather than re-sealing it as good.
+    assert settings.encryption_keys is not None
+    rotated = make_settings(
+        settings.resolved_database_url(),
+        encryption_keys=SecretStr(
+            KeyRing.encode_spec({"k2": KeyRing.generate_key()})
+            + ","
+            + settings.encryption_keys.get_secret_value()
+        ),
+    )
+    ctx = build_context(rotated)
+    try:
+        with pytest.raises(Conflict) as stopped:
+            await privacy.reseal_all(ctx)
+    finally:
+        await ctx.close()
+    assert stopped.value.code == "does_not_open"
+    assert " row 2 does not open (changed, moved to another row" in stopped.value.reason
 
 
 # Rotation ---------------------------------------------------------------------------------
@@ -238,6 +259,8 @@ async def test_s22_rotation_reseals_everything_while_the_server_runs(
             assert keys_file.read_text().startswith("k2:")
             assert keys_file.stat().st_mode & 0o077 == 0
             assert dict(await privacy_reads.key_usage(setup_ctx)) == {"k2": total}
+            (logged,) = await audit_entries(setup_ctx, "keys_resealed")
+            assert (logged.subject, logged.count, logged.role) == ("key:k2", total, "system")
 
             # The running server reads every re-sealed value: messages, notes, summary.
             assert CANARY["message"] in await bodies(case.done)
@@ -487,8 +510,6 @@ async def test_s22_the_server_runs_retention_daily_by_its_frozen_clock(
 
 
 async def test_s22_the_server_starts_the_daily_run(db_url: str) -> None:
-    from tests.conftest import make_settings
-
     settings = make_settings(db_url, retention_schedule=True)
     live = LiveServer(settings)
     live.start()

@@ -135,7 +135,8 @@ async def reseal_all(
 ) -> Resealed:
     """Seal every value anew under the active key, a batch per transaction. Values sealed
     under it already are left alone, so a run that was stopped is simply run again.
-    Safe while servers run: a value is only replaced if it is still the one read."""
+    Safe while servers run: a value is only replaced if it is still the one read. The
+    access log records each run that completes, with the count."""
     values = resealed = skipped = 0
     for table, column in bound_columns():
         key = store.row_key(table)
@@ -174,6 +175,10 @@ async def reseal_all(
             after = rows[-1]._mapping[key.name]
             if advance is not None:
                 advance(len(rows))
+    async with ctx.write() as tx:
+        await audit.record(
+            ctx, tx, None, "keys_resealed", subject=f"key:{ctx.keyring.active}", count=resealed
+        )
     return Resealed(values, resealed, skipped)
 
 
