@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Column, CursorResult, Table, delete, or_, select, update
+from sqlalchemy import Column, CursorResult, Table, bindparam, delete, or_, select, update
 
 from keerpunt.accounts.models import Chatter, ChatterToken
 from keerpunt.accounts.passwords import verify_password
@@ -159,18 +159,25 @@ async def reseal_all(
                         code="does_not_open",
                     ) from None
                 if fresh is not None:
-                    changes.append((fields[key.name], fields[column.name], fresh))
+                    changes.append(
+                        {"row": fields[key.name], "old": fields[column.name], "fresh": fresh}
+                    )
             if changes:
+                # One statement for the batch (executemany); its row count is the sum, so
+                # what it missed was changed meanwhile.
+                statement = (
+                    update(table)
+                    .where(
+                        key == bindparam("row", type_=key.type),
+                        column == bindparam("old", type_=column.type),
+                    )
+                    .values({column.name: bindparam("fresh", type_=column.type)})
+                )
                 async with ctx.write() as tx:
-                    for row_id, old, fresh in changes:
-                        result = await tx.session.execute(
-                            update(table)
-                            .where(key == row_id, column == old)
-                            .values({column.name: fresh})
-                        )
-                        done = _rowcount(result)
-                        resealed += done
-                        skipped += 1 - done
+                    connection = await tx.session.connection()
+                    done = _rowcount(await connection.execute(statement, changes))
+                resealed += done
+                skipped += len(changes) - done
             values += len(rows)
             after = rows[-1]._mapping[key.name]
             if advance is not None:
