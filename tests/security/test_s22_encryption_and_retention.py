@@ -522,3 +522,36 @@ async def test_s22_the_server_starts_the_daily_run(db_url: str) -> None:
     finally:
         live.stop()
     assert run.count == 0
+
+
+async def test_s22_a_hold_keeps_the_text_until_released_and_both_are_on_the_record(
+    ctx: Context, clock: FrozenClock
+) -> None:
+    from keerpunt.chat import actions as chat
+    from keerpunt.core.errors import NotFound
+
+    started = await chat.start_conversation(ctx, None)
+    me = chat.ChatterPrincipal(started.conversation.chatter_id)
+    conversation = started.conversation.id
+    await chat.send_message(ctx, me, conversation, str(uuid.uuid4()), HELD)
+    await chat.end(ctx, me, conversation)
+    hold = await privacy.place_hold(ctx, None, conversation, "review")
+    clock.advance(91 * 24 * 3600)
+    assert (await privacy.purge_expired(ctx)).conversations == 0
+    await privacy.release_hold(ctx, None, hold.id)
+    with pytest.raises(NotFound):
+        await privacy.release_hold(ctx, None, hold.id)  # once only
+    assert (await privacy.purge_expired(ctx)).conversations == 1
+    # Nothing is left to hold once the text is gone.
+    with pytest.raises(Conflict) as refused:
+        await privacy.place_hold(ctx, None, conversation, "review")
+    assert refused.value.code == "purged"
+
+    (placed,) = await audit_entries(ctx, "retention_hold")
+    (released,) = await audit_entries(ctx, "retention_release")
+    for entry in (placed, released):
+        assert (entry.conversation_id, entry.purpose, entry.role) == (
+            conversation,
+            "review",
+            "system",
+        )
