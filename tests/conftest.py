@@ -43,6 +43,9 @@ def make_settings(db_url: str, **overrides: object) -> Settings:
         "heartbeat_seconds": 25.0,
         # Tests run at any hour; the closed page has its own tests with their own hours.
         "always_open": True,
+        # The daily retention run writes an audit entry at startup; its own tests turn
+        # it on.
+        "retention_schedule": False,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

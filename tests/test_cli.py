@@ -11,17 +11,20 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import date
+import uuid
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
 
-from keerpunt.accounts.principals import StaffPrincipal
+from keerpunt.accounts.principals import ChatterPrincipal, StaffPrincipal
 from keerpunt.bootstrap import ensure_defaults
 from keerpunt.campaigns import actions as campaigns
 from keerpunt.campaigns.schemas import CampaignIn, ChannelIn
+from keerpunt.chat import actions as chat
 from keerpunt.config import Settings
 from keerpunt.context import build_context
+from keerpunt.core.clock import FrozenClock
 from tests.live import PASSWORD, make_staff
 
 
@@ -220,3 +223,59 @@ def test_reports_from_the_command_line(tmp_path: Path) -> None:
     assert broken.returncode == 1
     assert "broken at entry 2" in broken.stderr
     assert "Traceback" not in broken.stderr
+
+
+def test_retention_from_the_command_line(tmp_path: Path) -> None:
+    env = clean_env(tmp_path, KEERPUNT_ENV="production")
+    assert keerpunt("keys", "init", env=env).returncode == 0
+    assert keerpunt("db", "upgrade", env=env).returncode == 0
+    data = tmp_path / "data"
+    settings = Settings(
+        data_dir=data,
+        always_open=True,
+        _secrets_dir=data / "secrets",  # type: ignore[call-arg]
+    )
+
+    async def chat_ended(days_ago: int) -> str:
+        clock = FrozenClock(datetime.now(UTC) - timedelta(days=days_ago))
+        ctx = build_context(settings, clock=clock)
+        try:
+            started = await chat.start_conversation(ctx, None)
+            me = ChatterPrincipal(started.conversation.chatter_id)
+            conversation = started.conversation.id
+            for body in ("eerste", "tweede"):
+                await chat.send_message(ctx, me, conversation, str(uuid.uuid4()), body)
+            await chat.end(ctx, me, conversation)
+            return conversation
+        finally:
+            await ctx.close()
+
+    asyncio.run(chat_ended(100))
+    asyncio.run(chat_ended(10))
+    before = sqlite3.connect(data / "keerpunt.db").execute("SELECT count(*) FROM messages")
+    messages = before.fetchone()[0]
+
+    preview = keerpunt("retention", "run", "--dry-run", env=env)
+    assert preview.returncode == 0, preview.stderr
+    assert preview.stdout.startswith("would delete the text of 1 conversation ended before")
+    assert preview.stdout.rstrip().endswith(
+        "3 messages, 0 registration notes, 0 handover summaries"
+    )
+    with sqlite3.connect(data / "keerpunt.db") as db:
+        assert db.execute("SELECT count(*) FROM messages").fetchone()[0] == messages
+
+    done = keerpunt("retention", "run", env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("deleted the text of 1 conversation ended before")
+    again = keerpunt("retention", "run", env=env)
+    assert again.stdout.startswith("deleted the text of 0 conversations")
+    with sqlite3.connect(data / "keerpunt.db") as db:
+        assert db.execute("SELECT count(*) FROM messages").fetchone()[0] == messages - 3
+        runs = db.execute("SELECT count FROM audit_entries WHERE action = 'retention_run'")
+        assert [row[0] for row in runs] == [1, 0]
+
+    wrong = keerpunt("retention", "run", env={**env, "KEERPUNT_RETENTION_DAYS": "0"})
+    assert wrong.returncode == 2
+    assert len(wrong.stderr.strip().splitlines()) == 1
+    assert "retention_days" in wrong.stderr
+    assert "Traceback" not in wrong.stderr

@@ -1,4 +1,4 @@
-"""keerpunt serve | demo | db | user | keys | taxonomy | campaign | report | audit"""
+"""keerpunt serve | demo | db | user | keys | taxonomy | campaign | report | audit | retention"""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from keerpunt.bootstrap import ensure_defaults
 from keerpunt.campaigns import actions as campaigns
 from keerpunt.campaigns import store as campaigns_store
 from keerpunt.campaigns.schemas import CampaignRead
-from keerpunt.config import ConfigError, Settings, load_settings
+from keerpunt.config import ConfigError, Settings, load_settings, secrets_dir
 from keerpunt.context import Context, build_context
 from keerpunt.core.errors import DomainError, first_problem
 from keerpunt.core.logging import configure_logging
@@ -30,7 +30,9 @@ from keerpunt.db import migrate
 from keerpunt.db.engine import sqlite_path
 from keerpunt.demo import seed_demo
 from keerpunt.organisation import load_organisation
+from keerpunt.privacy import actions as privacy
 from keerpunt.privacy import audit
+from keerpunt.privacy import reads as privacy_reads
 from keerpunt.privacy.crypto import KeyRing
 from keerpunt.privacy.tokens import new_token
 from keerpunt.registration import actions as registration
@@ -54,6 +56,8 @@ audit_app = typer.Typer(no_args_is_help=True, help="The access log")
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(audit_app, name="audit")
 app.add_typer(report_app, name="report")
+retention_app = typer.Typer(no_args_is_help=True, help="Deleting text past its retention period")
+app.add_typer(retention_app, name="retention")
 
 out = Console()
 err = Console(stderr=True)
@@ -113,7 +117,10 @@ def serve(
     require_current_schema(settings)
     configure_logging(settings.log_level, settings.log_file)
     config = uvicorn_config(
-        create_app(settings), settings, host=host or settings.host, port=port or settings.port
+        create_app(settings, reload_keys=lambda: load_settings().keyring_spec()),
+        settings,
+        host=host or settings.host,
+        port=port or settings.port,
     )
     uvicorn.Server(config).run()
 
@@ -452,11 +459,17 @@ def audit_verify(
 
 
 def write_secret(path: Path, value: str) -> None:
+    """Written beside the old file and then put in its place, so a crash leaves either
+    the old keys or the new ones, never half a file."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    draft = path.with_name(f".{path.name}.new")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as handle:
         handle.write(value)
-    path.chmod(0o600)
+        handle.flush()
+        os.fsync(handle.fileno())
+    draft.chmod(0o600)
+    os.replace(draft, path)
 
 
 @keys_app.command("init")
@@ -478,6 +491,185 @@ def keys_init(
         write_secret(secret, new_token())
         out.print(f"wrote {secret}")
     folder.chmod(0o700)
+
+
+KEYS_FILE = "keerpunt_encryption_keys"
+KEYS_ENV = "KEERPUNT_ENCRYPTION_KEYS"
+
+
+def keys_file() -> Path:
+    """The secrets-folder file the keys come from; an error when they come from the
+    environment (which wins over the file), since this command cannot change that."""
+    if os.environ.get(KEYS_ENV):
+        raise fail(
+            f"the keys come from {KEYS_ENV}: put a new key first in it ('keerpunt keys new'"
+            " prints one), restart the servers, then run 'keerpunt keys rewrap'"
+        )
+    folder = secrets_dir()
+    path = folder / KEYS_FILE if folder is not None else None
+    if path is None or not path.is_file():
+        raise fail(f"no key file in the secrets folder: run 'keerpunt keys init' or set {KEYS_ENV}")
+    return path
+
+
+def next_key_id(existing: list[str]) -> str:
+    numbers = [int(k[1:]) for k in existing if k.startswith("k") and k[1:].isdigit()]
+    return f"k{max(numbers, default=0) + 1}"
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,}"),
+        console=err,
+        # Gone when done, so what stays on the screen (and in a log) is the result line.
+        transient=True,
+    )
+
+
+def plural(count: int, one: str, more: str | None = None) -> str:
+    return f"{count:,} {one}" if count == 1 else f"{count:,} {more or one + 's'}"
+
+
+def values(count: int) -> str:
+    return plural(count, "value")
+
+
+def reseal(settings: Settings) -> privacy.Resealed:
+    async def work(ctx: Context) -> privacy.Resealed:
+        total = await privacy_reads.count_sealed(ctx)
+        with progress_bar() as progress:
+            task = progress.add_task(f"re-sealing under {ctx.keyring.active}", total=total)
+            return await privacy.reseal_all(ctx, lambda n: progress.advance(task, n))
+
+    return run(_with_context(settings, work))
+
+
+def report_resealed(done: privacy.Resealed, active: str) -> None:
+    out.print(
+        f"{done.resealed:,} of {done.values:,} values re-sealed under {active}"
+        + (
+            f"; {done.skipped:,} changed meanwhile: run 'keerpunt keys rewrap' again"
+            if done.skipped
+            else ""
+        ),
+        highlight=False,
+    )
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Add a new encryption key to the secrets folder, make it the one that seals, and
+    re-seal every stored value under it. The old keys stay listed until 'keerpunt keys
+    retire'. A running server picks the new key up from the file by itself."""
+    settings = settings_or_exit()
+    require_current_schema(settings)
+    path = keys_file()
+    keys = settings.keyring_spec()
+    new_id = next_key_id(list(keys))
+    write_secret(path, KeyRing.encode_spec({new_id: KeyRing.generate_key(), **keys}))
+    out.print(
+        f"added key {new_id} to {path}; it seals from now on", highlight=False, soft_wrap=True
+    )
+    settings = settings_or_exit()
+    report_resealed(reseal(settings), new_id)
+    out.print("when every server has restarted, run 'keerpunt keys retire'", highlight=False)
+
+
+@keys_app.command("new")
+def keys_new() -> None:
+    """Print a new key as 'id:base64', to put first in KEERPUNT_ENCRYPTION_KEYS."""
+    keys = settings_or_exit().keyring_spec()
+    typer.echo(KeyRing.encode_spec({next_key_id(list(keys)): KeyRing.generate_key()}))
+
+
+@keys_app.command("rewrap")
+def keys_rewrap() -> None:
+    """Re-seal every stored value under the first (active) key. Values under it already
+    are left alone, so an interrupted run is finished by running it again."""
+    settings = settings_or_exit()
+    require_current_schema(settings)
+    report_resealed(reseal(settings), next(iter(settings.keyring_spec())))
+
+
+def usage(settings: Settings) -> dict[str, int]:
+    async def work(ctx: Context) -> dict[str, int]:
+        total = await privacy_reads.count_sealed(ctx)
+        with progress_bar() as progress:
+            task = progress.add_task("reading which key seals what", total=total)
+            found = await privacy_reads.key_usage(ctx, lambda n: progress.advance(task, n))
+        return dict(found)
+
+    return run(_with_context(settings, work))
+
+
+@keys_app.command("status")
+def keys_status() -> None:
+    """Each key with the number of stored values it seals."""
+    settings = settings_or_exit()
+    require_current_schema(settings)
+    keys = settings.keyring_spec()
+    found = usage(settings)
+    for position, key_id in enumerate(keys):
+        role = "seals new values" if position == 0 else "reads only"
+        out.print(f"{key_id}  {values(found.pop(key_id, 0))}  ({role})", highlight=False)
+    for key_id, count in found.items():
+        out.print(f"{key_id}  {values(count)}  (MISSING: these do not open)", highlight=False)
+
+
+@keys_app.command("retire")
+def keys_retire() -> None:
+    """Remove from the secrets folder every key that no stored value uses any more.
+    Refused while an old key still seals something: run 'keerpunt keys rewrap' first."""
+    settings = settings_or_exit()
+    require_current_schema(settings)
+    keys = settings.keyring_spec()
+    found = usage(settings)
+    active = next(iter(keys))
+    still = {k: n for k, n in found.items() if k != active}
+    if still:
+        listed = ", ".join(f"{k} ({values(n)})" for k, n in still.items())
+        raise fail(f"old keys still seal stored values: {listed}: run 'keerpunt keys rewrap'", 1)
+    unused = [k for k in keys if k != active]
+    if not unused:
+        out.print(f"nothing to retire: {active} is the only key", highlight=False)
+        return
+    if os.environ.get(KEYS_ENV):
+        out.print(
+            f"no value uses {', '.join(unused)}: remove them from {KEYS_ENV} and restart",
+            highlight=False,
+        )
+        return
+    path = keys_file()
+    write_secret(path, KeyRing.encode_spec({active: keys[active]}))
+    out.print(f"retired {', '.join(unused)} from {path}", highlight=False)
+
+
+@retention_app.command("run")
+def retention_run(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only count what would be deleted")
+    ] = False,
+) -> None:
+    """Delete the text (messages, registration notes, handover summaries) of conversations
+    that ended more than KEERPUNT_RETENTION_DAYS ago, unless an unfinished handover or a
+    hold keeps them. The conversation, its registration's categories and the access log
+    stay. The server does this daily by itself; this runs it now."""
+    settings = settings_or_exit()
+    require_current_schema(settings)
+    work = privacy_reads.retention_preview if dry_run else privacy.purge_expired
+    done = run(_with_context(settings, work))
+    verb = "would delete" if dry_run else "deleted"
+    out.print(
+        f"{verb} the text of {plural(done.conversations, 'conversation')} ended before"
+        f" {done.cutoff:%Y-%m-%d %H:%M} UTC: {plural(done.messages, 'message')},"
+        f" {plural(done.notes, 'registration note')},"
+        f" {plural(done.summaries, 'handover summary', 'handover summaries')}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @app.command()

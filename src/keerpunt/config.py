@@ -78,6 +78,12 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # How often the server writes a signed checkpoint of the access log to the log.
     audit_checkpoint_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    # A conversation's text (messages, registration notes, handover summaries) is deleted
+    # this many days after the conversation ended, unless a handover or a hold keeps it.
+    retention_days: int = Field(default=90, ge=1, le=3650)
+    # Run the retention job once a day inside the server; off to run it only from cron
+    # (`keerpunt retention run`).
+    retention_schedule: bool = True
 
     # The organisation's policy (opening hours, help lines, quick exit, feedback); the
     # shipped example when unset. See keerpunt/data/organisation.toml.

@@ -8,7 +8,7 @@ never before the data is there for a listener to read).
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -73,16 +73,21 @@ class Context:
 
 
 def build_context(
-    settings: Settings, *, clock: Clock | None = None, bus: Bus | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    bus: Bus | None = None,
+    reload_keys: Callable[[], dict[str, bytes]] | None = None,
 ) -> Context:
-    """Raises ConfigError when the secrets are unusable (see Settings.check)."""
+    """Raises ConfigError when the secrets are unusable (see Settings.check).
+    `reload_keys` reads the keys again where they are kept (see KeyRing)."""
     settings.check()
     if settings.encryption_keys is None:
         log.warning("development mode without keys: messages will not survive a restart")
         keyring = KeyRing.ephemeral()
         secret = new_token().encode()
     else:
-        keyring = KeyRing(settings.keyring_spec())
+        keyring = KeyRing(settings.keyring_spec(), reload=reload_keys)
         secret = settings.session_secret_bytes()
     return Context(
         settings=settings,

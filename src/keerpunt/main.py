@@ -152,23 +152,32 @@ async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"code": "invalid", "detail": detail}, status_code=422)
 
 
-def create_app(settings: Settings, *, ctx: Context | None = None) -> FastAPI:
-    """The app for these settings. Pass `ctx` to share one context (tests, the CLI)."""
+def create_app(
+    settings: Settings,
+    *,
+    ctx: Context | None = None,
+    reload_keys: Callable[[], dict[str, bytes]] | None = None,
+) -> FastAPI:
+    """The app for these settings. Pass `ctx` to share one context (tests, the CLI);
+    `reload_keys` lets the key ring pick up a rotated key (see KeyRing)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = ctx is None
-        app.state.ctx = ctx or build_context(settings)
+        app.state.ctx = ctx or build_context(settings, reload_keys=reload_keys)
         await ensure_defaults(app.state.ctx)
         await privacy_jobs.checkpoint_now(app.state.ctx)
         every = settings.audit_checkpoint_minutes * 60
-        checkpointing = asyncio.create_task(privacy_jobs.checkpoints(app.state.ctx, every))
+        jobs = [asyncio.create_task(privacy_jobs.checkpoints(app.state.ctx, every))]
+        if settings.retention_schedule:
+            jobs.append(asyncio.create_task(privacy_jobs.daily_retention(app.state.ctx)))
         try:
             yield
         finally:
-            checkpointing.cancel()
-            with suppress(asyncio.CancelledError):
-                await checkpointing
+            for job in jobs:
+                job.cancel()
+                with suppress(asyncio.CancelledError):
+                    await job
             await privacy_jobs.checkpoint_now(app.state.ctx)
             if own:
                 await app.state.ctx.close()

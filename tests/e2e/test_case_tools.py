@@ -9,6 +9,7 @@ import io
 import re
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,9 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from keerpunt.context import Context
+from keerpunt.core.clock import FrozenClock, SystemClock
 from keerpunt.handover import store as handover_store
+from keerpunt.privacy import actions as privacy
 from keerpunt.privacy.models import AuditEntry
 from tests.e2e.conftest import Site, StaffApi, axe_violations, chatter, counselor, run_async
 from tests.e2e.test_conversation import accept_first, confirm_dialogs, say, start
@@ -397,3 +400,46 @@ def test_a_refused_handover_says_why_beside_the_field(
     expect(error).to_have_text("Kies een actieve contactpersoon.")
     expect(handover.locator(".case-handovers li")).to_have_count(0)
     assert api_get(site, "/api/v1/handovers") == []
+
+
+def test_a_purged_earlier_chat_says_its_text_was_deleted(
+    browser: Browser, site: Site, contexts: list[BrowserContext]
+) -> None:
+    # A chat, registered; 91 days later retention deletes its text; the chatter returns.
+    earlier, token = chatter_api(site)
+    anna = StaffApi(site)
+    try:
+        assert anna.accept_next() == earlier
+        anna.say(earlier, "Fijn dat je het vertelt.")
+        anna.end(earlier)
+        response = anna.http.post(
+            f"/api/v1/conversations/{earlier}/registration/complete",
+            json=held_form(),
+            headers=anna.headers,
+        )
+        assert response.status_code == 200, response.text
+    finally:
+        anna.close()
+
+    async def purge(ctx: Context) -> int:
+        ctx.clock = FrozenClock(SystemClock().now() + timedelta(days=91))
+        return (await privacy.purge_expired(ctx)).conversations
+
+    assert run_async(purge, site.settings) == 1
+    chatter_api(site, token)
+
+    console = counselor(browser, site, contexts)
+    accept_first(console.page)
+    history = section(console.page, "history")
+    expect(history).to_be_visible()
+    history.locator("summary").click()
+    item = history.locator(f"li[data-conversation='{earlier}']")
+    # The registration stays; the text is gone, and the console says so instead of
+    # offering an empty transcript.
+    expect(item).to_contain_text("Den Haag")
+    expect(item).to_contain_text(
+        "De tekst van dit gesprek is verwijderd, 90 dagen na het einde ervan."
+    )
+    expect(item.get_by_role("button", name="Gesprek lezen")).to_have_count(0)
+    assert axe_violations(console.page) == []
+    assert console.watch.problems == []

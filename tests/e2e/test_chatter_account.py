@@ -4,11 +4,15 @@ deleting it all. Chromium on a phone-sized screen; the counselor over plain HTTP
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from keerpunt.context import Context
+from keerpunt.core.clock import FrozenClock, SystemClock
+from keerpunt.privacy import actions as privacy
 from tests.e2e.conftest import (
     PHONE,
     Browsing,
@@ -16,6 +20,7 @@ from tests.e2e.conftest import (
     StaffApi,
     axe_violations,
     chatter,
+    run_async,
 )
 
 PASSWORD = "een lang geheim"
@@ -327,3 +332,32 @@ def test_quick_exit_from_an_account_view_leaves_nothing_and_ends_the_log_in(
     while not logged_out() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert logged_out()
+
+
+def test_an_earlier_chat_whose_text_was_deleted_says_so(
+    browser: Browser, site: Site, contexts: list[BrowserContext]
+) -> None:
+    staff = StaffApi(site)
+    youth = chatter(browser, site, contexts)
+    page = youth.page
+    page.get_by_role("button", name="Maak een account om later terug te komen").click()
+    make_account(page, "kastanje")
+    expect(page.locator("#account-who")).to_have_text("Ingelogd als kastanje")
+    a_whole_chat(page, staff, "Dit verdwijnt na de bewaartermijn")
+    staff.close()
+
+    async def purge(ctx: Context) -> int:
+        ctx.clock = FrozenClock(SystemClock().now() + timedelta(days=91))
+        return (await privacy.purge_expired(ctx)).conversations
+
+    assert run_async(purge, site.settings) == 1
+    page.get_by_role("button", name="Start een nieuwe chat").click()
+    page.get_by_role("button", name="Mijn eerdere gesprekken").click()
+    page.locator("#list-items button").click()
+    # Not an empty chat: the page says the text was deleted, and after how long.
+    expect(page.locator("#read-status")).to_have_text(
+        "De tekst van dit gesprek is verwijderd, 90 dagen na het einde ervan."
+    )
+    expect(page.locator("#read-messages li")).to_have_count(0)
+    # The 410 is the answer the page expects, not a problem.
+    assert [p for p in youth.watch.problems if "410" not in p] == []

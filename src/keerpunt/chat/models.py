@@ -9,6 +9,9 @@ from keerpunt.db.base import Base, BigId
 from keerpunt.db.types import EncryptedText, UTCDateTime
 from keerpunt.privacy.crypto import Sealed
 
+# How a message body is bound to its row: fields of the row, named as its columns.
+MESSAGE_AAD = "message:{conversation_id}:{seq}"
+
 # A conversation in one of these still takes messages.
 OPEN_STATUSES = ("queued", "active")
 
@@ -42,6 +45,10 @@ class Conversation(Base):
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     ended_by: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    # When retention deleted the text (messages, notes, summaries); the row, its seq
+    # numbers and the registration's categories stay, so a reader hears "purged", not
+    # an empty transcript.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Message(Base):
@@ -59,7 +66,7 @@ class Message(Base):
     sender_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     # For system messages: what happened, so a client can word it in its own language.
     code: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    body: Mapped[Sealed] = mapped_column(EncryptedText())
+    body: Mapped[Sealed] = mapped_column(EncryptedText(aad=MESSAGE_AAD))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     def aad(self) -> bytes:
@@ -67,7 +74,7 @@ class Message(Base):
 
 
 def message_aad(conversation_id: str, seq: int) -> bytes:
-    return f"message:{conversation_id}:{seq}".encode()
+    return MESSAGE_AAD.format(conversation_id=conversation_id, seq=seq).encode()
 
 
 class FeedbackAnswer(Base):

@@ -81,6 +81,7 @@ def render_chat(ctx: Context, locale: Locale, campaign: str | None) -> HTMLRespo
             "maxChars": ctx.settings.max_message_chars,
             "locale": locale,
             "campaign": campaign,
+            "retentionDays": ctx.settings.retention_days,
         },
     )
 
@@ -92,5 +93,9 @@ async def console_page(ctx: CtxDep, lang: Lang = None) -> HTMLResponse:
         "console.html",
         locale,
         strings=translated({**LOGIN, **CONSOLE, **CASE, **CONTACT_ROLES}, locale),
-        config={"maxChars": ctx.settings.max_message_chars, "locale": locale},
+        config={
+            "maxChars": ctx.settings.max_message_chars,
+            "locale": locale,
+            "retentionDays": ctx.settings.retention_days,
+        },
     )

@@ -13,7 +13,7 @@ from keerpunt.chat.actions import message_out, queue_entries, returning_groups
 from keerpunt.chat.models import Conversation
 from keerpunt.chat.schemas import ConversationRead, MessagePage, MessageRead, Snapshot
 from keerpunt.context import Context
-from keerpunt.core.errors import Invalid, NotFound
+from keerpunt.core.errors import Gone, Invalid, NotFound
 from keerpunt.realtime.events import MessageOut, QueueEntry
 from keerpunt.registration import reads as registration_reads
 
@@ -26,13 +26,21 @@ def bad_cursor(after_seq: int, last_seq: int) -> Invalid:
     )
 
 
+def purged(ctx: Context) -> Gone:
+    days = ctx.settings.retention_days
+    return Gone(
+        f"the text of this conversation was deleted {days} days after it ended", code="purged"
+    )
+
+
 async def messages_after(
     ctx: Context, principal: Principal, conversation_id: str, after_seq: int
 ) -> tuple[Conversation, list[MessageOut], bool]:
     """The conversation, up to PAGE_SIZE messages after `after_seq`, and whether more follow.
 
     A cursor past the end is an error, never an empty answer: a client that believes it
-    holds messages the server never stored must hear so, not wait forever.
+    holds messages the server never stored must hear so, not wait forever. So is a
+    conversation whose text retention deleted: "purged", not an empty transcript.
     """
     async with ctx.read() as session:
         conv = await visible_conversation(session, principal, conversation_id)
@@ -42,6 +50,8 @@ async def messages_after(
 async def _page(
     ctx: Context, session: AsyncSession, conv: Conversation, after_seq: int
 ) -> tuple[Conversation, list[MessageOut], bool]:
+    if conv.purged_at is not None:
+        raise purged(ctx)
     if after_seq > conv.last_seq:
         raise bad_cursor(after_seq, conv.last_seq)
     rows = await store.messages_after(session, conv.id, after_seq, PAGE_SIZE + 1)
@@ -93,6 +103,7 @@ def _view(conv: Conversation) -> ConversationRead:
         created_at=conv.created_at,
         accepted_at=conv.accepted_at,
         ended_at=conv.ended_at,
+        purged_at=conv.purged_at,
     )
 
 

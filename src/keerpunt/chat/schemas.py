@@ -98,6 +98,8 @@ class ConversationRead(BaseModel):
     ended_at: datetime | None
     position: int | None = None
     estimated_wait_seconds: int | None = None
+    # When retention deleted the text: reading the messages then answers 410 `purged`.
+    purged_at: datetime | None = None
 
 
 class QueueRead(BaseModel):

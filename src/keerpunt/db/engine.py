@@ -9,7 +9,7 @@ Readers keep deferred transactions, so in WAL mode they never wait for writers.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -97,11 +97,21 @@ class Database:
                 await session.connection(execution_options={WRITE_OPTION: True})
             yield session
 
-    async def forget_deleted(self) -> None:
+    async def forget_deleted(self, tables: Sequence[str] = ()) -> None:
         """After a deletion on SQLite: copy the write-ahead log into the database file and
         empty it, so deleted rows (overwritten there by secure_delete) linger in no file.
-        Best effort: a long-running reader may hold parts of the log a while longer."""
+        Best effort: a long-running reader may hold parts of the log a while longer.
+
+        On PostgreSQL, VACUUM the given tables: deleted rows stay in the table files as
+        dead tuples until a vacuum frees their space for reuse. It does not overwrite
+        them, and the write-ahead log and backups keep them until they expire; see
+        docs/architecture/privacy.md for what makes them unreadable."""
         if not self.is_sqlite:
+            if tables:
+                async with self.engine.connect() as conn:
+                    conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                    # Table names come from the models, never from input.
+                    await conn.exec_driver_sql(f"VACUUM {', '.join(tables)}")
             return
         async with self.engine.connect() as conn:
             conn = await conn.execution_options(**{NO_TRANSACTION_OPTION: True})

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from string import Formatter
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, LargeBinary
+from sqlalchemy import Column, DateTime, Dialect, LargeBinary, MetaData, Table
 from sqlalchemy.types import TypeDecorator
 
 from keerpunt.privacy.crypto import Sealed
@@ -34,10 +35,18 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class EncryptedText(TypeDecorator[Sealed]):
     """Text encrypted at rest. The column holds version, key id, nonce and ciphertext; the
-    key ring seals and opens it with the row's identity as associated data."""
+    key ring seals and opens it with the row's identity as associated data.
+
+    `aad` says how a row is bound, as a format string over the row's columns
+    ("message:{conversation_id}:{seq}"): key rotation finds every sealed column through
+    this type and re-seals each value without knowing the domain it belongs to."""
 
     impl = LargeBinary
     cache_ok = True
+
+    def __init__(self, aad: str | None = None) -> None:
+        super().__init__()
+        self.aad = aad
 
     def process_bind_param(self, value: Sealed | None, dialect: Dialect) -> bytes | None:
         if value is None:
@@ -50,3 +59,18 @@ class EncryptedText(TypeDecorator[Sealed]):
         if value is None:
             return None
         return Sealed.from_bytes(bytes(value))
+
+
+def aad_fields(template: str) -> list[str]:
+    """The column names a binding template uses, in order."""
+    return [field for _, field, _, _ in Formatter().parse(template) if field]
+
+
+def sealed_columns(metadata: MetaData) -> list[tuple[Table, Column[Any]]]:
+    """Every encrypted column of every table, in a stable order."""
+    return [
+        (table, column)
+        for table in metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, EncryptedText)
+    ]

@@ -9,7 +9,7 @@ from keerpunt.accounts.roles import require_role
 from keerpunt.context import Context
 from keerpunt.core.errors import Conflict, Invalid, NotFound, Refused
 from keerpunt.handover import store
-from keerpunt.handover.models import ContactPerson, Handover, summary_aad
+from keerpunt.handover.models import OPEN_HANDOVERS, ContactPerson, Handover, summary_aad
 from keerpunt.handover.schemas import ContactUpdate, ContactWrite, HandoverCreate
 from keerpunt.privacy import audit
 from keerpunt.registration.actions import conversation_for, current_taxonomy, draft_of
@@ -17,7 +17,7 @@ from keerpunt.registration.actions import conversation_for, current_taxonomy, dr
 log = logging.getLogger(__name__)
 
 NOT_FOUND = "no such handover"
-OPEN = ("proposed", "contacted", "accepted")
+OPEN = OPEN_HANDOVERS
 # Each step moves one forward; a handover that cannot go on is declined from any open step.
 NEXT = {"proposed": "contacted", "contacted": "accepted", "accepted": "completed"}
 

@@ -9,6 +9,11 @@ from keerpunt.db.base import Base
 from keerpunt.db.types import EncryptedText, UTCDateTime
 from keerpunt.privacy.crypto import Sealed
 
+# A handover in one of these is not finished: it keeps the conversation from retention.
+OPEN_HANDOVERS = ("proposed", "contacted", "accepted")
+
+SUMMARY_AAD = "handover-summary:{id}"
+
 
 class ContactPerson(Base):
     """A region's fixed contact person for warm handovers: a professional, so a name and
@@ -38,7 +43,7 @@ class Handover(Base):
     counselor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime())
     share: Mapped[list[str]] = mapped_column(JSON, default=list)
-    summary: Mapped[Sealed | None] = mapped_column(EncryptedText(), nullable=True)
+    summary: Mapped[Sealed | None] = mapped_column(EncryptedText(aad=SUMMARY_AAD), nullable=True)
     status: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -46,4 +51,4 @@ class Handover(Base):
 
 
 def summary_aad(handover_id: int) -> bytes:
-    return f"handover-summary:{handover_id}".encode()
+    return SUMMARY_AAD.format(id=handover_id).encode()

@@ -1,12 +1,17 @@
-"""Erasure: a chatter deletes their account and everything of it. And the access-log
-entries that are not part of another action: a staff member's read of their own chat, and
-access refused to staff."""
+"""Erasure (a chatter deletes their account), key rotation (re-sealing every value under
+the active key) and retention (deleting text past its period): every change to what is
+stored about people goes through here. And the access-log entries that are not part of
+another action: a staff member's read of their own chat, and access refused to staff."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Column, CursorResult, Table, bindparam, delete, or_, select, update
 
 from keerpunt.accounts import store as accounts_store
 from keerpunt.accounts.models import Chatter, ChatterToken
@@ -16,9 +21,13 @@ from keerpunt.accounts.roles import require_role
 from keerpunt.chat import actions as chat
 from keerpunt.chat.models import OPEN_STATUSES, Conversation, FeedbackAnswer, Message
 from keerpunt.context import Context, Tx
-from keerpunt.core.errors import Conflict, Unauthorized
+from keerpunt.core.errors import Conflict, NotFound, Unauthorized
+from keerpunt.db.base import Base, import_models
+from keerpunt.db.types import EncryptedText, aad_fields, sealed_columns
 from keerpunt.handover.models import Handover
 from keerpunt.privacy import audit, store
+from keerpunt.privacy.crypto import DecryptError
+from keerpunt.privacy.models import JobRun, RetentionHold
 from keerpunt.privacy.schemas import AuditEntryRead, AuditPage, AuditQuery
 from keerpunt.realtime.models import SocketTicket
 from keerpunt.registration.models import ChatterMerge, Registration
@@ -80,7 +89,7 @@ async def erase_chatter(tx: Tx, chatter_id: str) -> int:
         await session.execute(
             update(Registration).where(Registration.duplicate_of.in_(ids)).values(duplicate_of=None)
         )
-        for model in (Handover, Registration, FeedbackAnswer, Message):
+        for model in (RetentionHold, Handover, Registration, FeedbackAnswer, Message):
             await session.execute(delete(model).where(model.conversation_id.in_(ids)))
         await session.execute(delete(Conversation).where(Conversation.id.in_(ids)))
     await session.execute(delete(Chatter).where(Chatter.id == chatter_id))
@@ -158,3 +167,237 @@ async def search_log(ctx: Context, staff: StaffPrincipal, query: AuditQuery) -> 
         ],
         next_before=shown[-1][0].id if len(rows) > query.limit else None,
     )
+
+
+def _rowcount(result: Any) -> int:
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
+# Key rotation ----------------------------------------------------------------------------
+
+
+def bound_columns() -> list[tuple[Table, Column[Any]]]:
+    """Every sealed column, found through its type: a column added later is rotated
+    too. One without a binding template cannot be re-sealed, and says so."""
+    import_models()
+    found = sealed_columns(Base.metadata)
+    for table, column in found:
+        assert isinstance(column.type, EncryptedText)
+        if column.type.aad is None:
+            raise Conflict(
+                f"{table.name}.{column.name} is sealed without a binding template"
+                " (EncryptedText(aad=...)): it cannot be re-sealed",
+                code="unbound_column",
+            )
+    return found
+
+
+@dataclass(frozen=True)
+class Resealed:
+    values: int
+    resealed: int
+    # Changed by the server between reading and re-sealing: a second pass takes them.
+    skipped: int
+
+
+def binding(column: Column[Any], row: Any) -> bytes:
+    assert isinstance(column.type, EncryptedText)
+    assert column.type.aad is not None
+    fields = {name: row[name] for name in aad_fields(column.type.aad)}
+    return column.type.aad.format(**fields).encode()
+
+
+async def reseal_all(
+    ctx: Context, advance: Callable[[int], None] | None = None, batch: int = 500
+) -> Resealed:
+    """Seal every value anew under the active key, a batch per transaction. Values sealed
+    under it already are left alone, so a run that was stopped is simply run again.
+    Safe while servers run: a value is only replaced if it is still the one read. The
+    access log records each run that completes, with the count."""
+    values = resealed = skipped = 0
+    for table, column in bound_columns():
+        key = store.row_key(table)
+        after: Any = None
+        while True:
+            async with ctx.read() as session:
+                rows = await store.sealed_batch(session, table, column, after, batch)
+            if not rows:
+                break
+            changes = []
+            for row in rows:
+                fields = row._mapping
+                try:
+                    fresh = ctx.keyring.reseal(fields[column.name], binding(column, fields))
+                except DecryptError:
+                    raise Conflict(
+                        f"{table.name} row {fields[key.name]} does not open (changed, moved"
+                        " to another row, or sealed by a key no longer listed); the rows"
+                        " before it are re-sealed",
+                        code="does_not_open",
+                    ) from None
+                if fresh is not None:
+                    changes.append(
+                        {"row": fields[key.name], "old": fields[column.name], "fresh": fresh}
+                    )
+            if changes:
+                # One statement for the batch (executemany); its row count is the sum, so
+                # what it missed was changed meanwhile.
+                statement = (
+                    update(table)
+                    .where(
+                        key == bindparam("row", type_=key.type),
+                        column == bindparam("old", type_=column.type),
+                    )
+                    .values({column.name: bindparam("fresh", type_=column.type)})
+                )
+                async with ctx.write() as tx:
+                    connection = await tx.session.connection()
+                    done = _rowcount(await connection.execute(statement, changes))
+                resealed += done
+                skipped += len(changes) - done
+            values += len(rows)
+            after = rows[-1]._mapping[key.name]
+            if advance is not None:
+                advance(len(rows))
+    async with ctx.write() as tx:
+        await audit.record(
+            ctx, tx, None, "keys_resealed", subject=f"key:{ctx.keyring.active}", count=resealed
+        )
+    return Resealed(values, resealed, skipped)
+
+
+# Retention -------------------------------------------------------------------------------
+
+RETENTION_JOB = "retention"
+# Conversations purged per transaction: keeps SQLite's single writer free for chats.
+PURGE_BATCH = 200
+
+
+@dataclass(frozen=True)
+class Purged:
+    conversations: int
+    messages: int
+    notes: int
+    summaries: int
+    cutoff: datetime
+
+
+def retention_cutoff(ctx: Context) -> datetime:
+    return ctx.clock.now() - timedelta(days=ctx.settings.retention_days)
+
+
+async def purge_expired(ctx: Context, *, batch: int = PURGE_BATCH) -> Purged:
+    """Delete the text of every conversation that ended more than the retention period
+    ago: its messages, its registration notes and its handover summaries. An unfinished
+    handover or an active hold keeps a conversation whole. The conversation row, the
+    registration's categories and the access log stay. One audit entry per run, with
+    counts only, written with the last batch."""
+    cutoff = retention_cutoff(ctx)
+    conversations = messages = notes = summaries = 0
+    while True:
+        async with ctx.write() as tx:
+            session = tx.session
+            ids = await store.conversations_due(session, cutoff, batch)
+            if ids:
+                messages += _rowcount(
+                    await session.execute(delete(Message).where(Message.conversation_id.in_(ids)))
+                )
+                notes += _rowcount(
+                    await session.execute(
+                        update(Registration)
+                        .where(
+                            Registration.conversation_id.in_(ids), Registration.notes.is_not(None)
+                        )
+                        .values(notes=None)
+                    )
+                )
+                summaries += _rowcount(
+                    await session.execute(
+                        update(Handover)
+                        .where(Handover.conversation_id.in_(ids), Handover.summary.is_not(None))
+                        .values(summary=None)
+                    )
+                )
+                await session.execute(
+                    update(Conversation)
+                    .where(Conversation.id.in_(ids))
+                    .values(purged_at=ctx.clock.now())
+                )
+                conversations += len(ids)
+            last = len(ids) < batch
+            if last:
+                await audit.record(
+                    ctx,
+                    tx,
+                    None,
+                    "retention_run",
+                    subject=f"messages:{messages} notes:{notes} summaries:{summaries}",
+                    purpose=f"ended before {cutoff:%Y-%m-%d %H:%M} UTC"
+                    f" ({ctx.settings.retention_days} days)",
+                    count=conversations,
+                )
+        if last:
+            break
+    if conversations:
+        await ctx.db.forget_deleted(
+            [Message.__tablename__, Registration.__tablename__, Handover.__tablename__]
+        )
+    log.info(
+        "retention run",
+        extra={"conversations": conversations, "messages": messages, "notes": notes},
+    )
+    return Purged(conversations, messages, notes, summaries, cutoff)
+
+
+async def claim_day(ctx: Context, job: str = RETENTION_JOB) -> bool:
+    """Take today (the organisation's local day) for a daily job: true for exactly one
+    caller a day, however many server processes ask at once."""
+    today = ctx.today()
+    async with ctx.write() as tx:
+        result = await tx.session.execute(
+            update(JobRun)
+            .where(JobRun.name == job, or_(JobRun.day.is_(None), JobRun.day < today))
+            .values(day=today, started_at=ctx.clock.now())
+        )
+        return _rowcount(result) == 1
+
+
+async def place_hold(
+    ctx: Context, actor: StaffPrincipal | None, conversation_id: str, reason: str
+) -> RetentionHold:
+    """Keep a conversation's text past its retention period until the hold is released
+    (a review, a complaint). A purged conversation has nothing left to hold."""
+    async with ctx.write() as tx:
+        conv = await tx.session.get(Conversation, conversation_id)
+        if conv is None:
+            raise NotFound("no such conversation")
+        if conv.purged_at is not None:
+            raise Conflict("the text of this conversation is deleted already", code="purged")
+        hold = RetentionHold(
+            conversation_id=conversation_id,
+            reason=reason,
+            held_by=actor.user_id if actor is not None else None,
+            created_at=ctx.clock.now(),
+        )
+        tx.session.add(hold)
+        await tx.session.flush()
+        await audit.record(
+            ctx, tx, actor, "retention_hold", conversation=conversation_id, purpose=reason
+        )
+    return hold
+
+
+async def release_hold(ctx: Context, actor: StaffPrincipal | None, hold_id: int) -> None:
+    async with ctx.write() as tx:
+        hold = await tx.session.get(RetentionHold, hold_id)
+        if hold is None or hold.released_at is not None:
+            raise NotFound("no such hold")
+        hold.released_at = ctx.clock.now()
+        await audit.record(
+            ctx,
+            tx,
+            actor,
+            "retention_release",
+            conversation=hold.conversation_id,
+            purpose=hold.reason,
+        )

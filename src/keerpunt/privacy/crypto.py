@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -40,13 +41,33 @@ class Sealed:
 
 
 class KeyRing:
-    def __init__(self, keys: dict[str, bytes], active: str | None = None) -> None:
+    """`reload`, when given, reads the keys again (the active one first). A value sealed
+    under a key the ring does not hold makes it reload once before giving up: after
+    `keerpunt keys rotate` a running server reads the re-sealed values, and from then on
+    seals under the new key too, without a restart."""
+
+    def __init__(
+        self,
+        keys: dict[str, bytes],
+        active: str | None = None,
+        *,
+        reload: Callable[[], dict[str, bytes]] | None = None,
+    ) -> None:
+        self._set(keys, active)
+        self._reload = reload
+
+    def _set(self, keys: dict[str, bytes], active: str | None) -> None:
         if not keys:
             raise ValueError("a key ring needs at least one key")
-        self._ciphers = {key_id: AESGCM(key) for key_id, key in keys.items()}
-        self.active = active if active is not None else next(iter(keys))
-        if self.active not in self._ciphers:
-            raise ValueError(f"active key {self.active!r} is not in the ring")
+        ciphers = {key_id: AESGCM(key) for key_id, key in keys.items()}
+        active = active if active is not None else next(iter(keys))
+        if active not in ciphers:
+            raise ValueError(f"active key {active!r} is not in the ring")
+        self._ciphers, self.active = ciphers, active
+
+    @property
+    def key_ids(self) -> list[str]:
+        return list(self._ciphers)
 
     @staticmethod
     def generate_key() -> bytes:
@@ -67,9 +88,21 @@ class KeyRing:
 
     def open(self, sealed: Sealed, aad: bytes) -> str:
         cipher = self._ciphers.get(sealed.key_id)
+        if cipher is None and self._reload is not None:
+            try:
+                self._set(self._reload(), None)
+            except Exception as exc:  # a broken key file: the value stays unreadable
+                raise DecryptError(f"no key {sealed.key_id!r} in the ring") from exc
+            cipher = self._ciphers.get(sealed.key_id)
         if cipher is None:
             raise DecryptError(f"no key {sealed.key_id!r} in the ring")
         try:
             return cipher.decrypt(sealed.nonce, sealed.ciphertext, aad).decode()
         except InvalidTag as exc:
             raise DecryptError("ciphertext does not open with this key and row") from exc
+
+    def reseal(self, sealed: Sealed, aad: bytes) -> Sealed | None:
+        """The value sealed anew under the active key, or None when it is already."""
+        if sealed.key_id == self.active:
+            return None
+        return self.seal(self.open(sealed, aad), aad)

@@ -5,6 +5,8 @@ removed. Each checkpoint (the number of entries, the last one's hash, and a MAC 
 session secret) goes to the log, which lives apart from the database:
 `keerpunt audit verify --checkpoints LOGFILE` then checks that the newest checkpoint's
 entry is still there, unchanged.
+
+And retention, once a day, inside the server.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import asyncio
 import logging
 
 from keerpunt.context import Context
-from keerpunt.privacy import audit
+from keerpunt.privacy import actions, audit
+from keerpunt.privacy.actions import Purged
 
 log = logging.getLogger(__name__)
 
@@ -41,3 +44,28 @@ async def checkpoints(ctx: Context, every_seconds: float) -> None:
     while True:
         await asyncio.sleep(every_seconds)
         await checkpoint_now(ctx)
+
+
+# How often a server asks whether today's run is still to be done. Every process asks;
+# the first to claim the day runs it (see actions.claim_day).
+CHECK_SECONDS = 600.0
+
+
+async def retention_if_due(ctx: Context) -> Purged | None:
+    """Run retention unless some process ran it today already."""
+    if not await actions.claim_day(ctx, actions.RETENTION_JOB):
+        return None
+    return await actions.purge_expired(ctx)
+
+
+async def daily_retention(ctx: Context, every: float = CHECK_SECONDS) -> None:
+    """Until cancelled. A failed run is logged and waits for the next day: the text it
+    left is past its period tomorrow too."""
+    while True:
+        try:
+            await retention_if_due(ctx)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("retention run failed")
+        await asyncio.sleep(every)

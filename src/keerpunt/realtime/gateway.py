@@ -347,6 +347,8 @@ class Connection:
             )
         # Checks access and the cursor before anything is registered.
         view = await reads.conversation_view(self.ctx, self.principal, conversation_id)
+        if view.purged_at is not None:
+            raise reads.purged(self.ctx)
         if after_seq > view.last_seq:
             raise reads.bad_cursor(after_seq, view.last_seq)
         # Listen before replaying: whatever commits during the replay arrives as a live

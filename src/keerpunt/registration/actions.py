@@ -196,7 +196,8 @@ async def derive(session: AsyncSession, conv: Conversation) -> dict[str, object]
         "source": "campaign" if channel else "organic",
         "campaign_ref": channel.code if channel else None,
         "has_account": bool(chatter and chatter.username),
-        "chatter_sent_message": await store.chatter_sent_message(session, conv.id),
+        # From the conversation, not its messages: retention may have deleted those.
+        "chatter_sent_message": conv.chatter_wrote,
         "wait_seconds": seconds(conv.created_at, conv.accepted_at),
         "duration_seconds": seconds(conv.accepted_at, conv.ended_at),
         "earlier_conversations": len(earlier),

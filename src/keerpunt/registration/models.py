@@ -9,6 +9,8 @@ from keerpunt.db.base import Base
 from keerpunt.db.types import EncryptedText, UTCDateTime
 from keerpunt.privacy.crypto import Sealed
 
+NOTES_AAD = "registration-notes:{conversation_id}"
+
 
 class TaxonomyVersion(Base):
     """A loaded taxonomy file, kept verbatim: a version never changes once loaded."""
@@ -43,7 +45,7 @@ class Registration(Base):
     help_questions: Mapped[list[str]] = mapped_column(JSON, default=list)
     help_offered: Mapped[list[str]] = mapped_column(JSON, default=list)
     safety: Mapped[list[str]] = mapped_column(JSON, default=list)
-    notes: Mapped[Sealed | None] = mapped_column(EncryptedText(), nullable=True)
+    notes: Mapped[Sealed | None] = mapped_column(EncryptedText(aad=NOTES_AAD), nullable=True)
     duplicate_of: Mapped[str | None] = mapped_column(ForeignKey("conversations.id"), nullable=True)
     # Derived by the system, never typed.
     source: Mapped[str] = mapped_column(String(10))  # campaign, organic
@@ -59,7 +61,7 @@ class Registration(Base):
 
 
 def notes_aad(conversation_id: str) -> bytes:
-    return f"registration-notes:{conversation_id}".encode()
+    return NOTES_AAD.format(conversation_id=conversation_id).encode()
 
 
 class ChatterMerge(Base):

@@ -195,6 +195,7 @@ async def earlier_of(
             status=c.status,
             counselor=names.get(c.counselor_id),
             registration=await summary(session, rows.get(c.id)),
+            purged=c.purged_at is not None,
         )
         for c in convs
     ]

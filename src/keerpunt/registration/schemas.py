@@ -104,6 +104,8 @@ class EarlierConversation(BaseModel):
     status: str
     counselor: str | None
     registration: Summary
+    # Retention deleted the text: there is no transcript to open.
+    purged: bool = False
 
 
 class History(BaseModel):

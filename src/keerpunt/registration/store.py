@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from keerpunt.chat.models import Conversation, Message
+from keerpunt.chat.models import Conversation
 from keerpunt.registration.models import ChatterMerge, Registration, TaxonomyVersion
 from keerpunt.registration.taxonomy import Taxonomy, parsed
 
@@ -65,15 +65,6 @@ async def unregistered(session: AsyncSession, counselor_id: int) -> Sequence[Con
         .order_by(Conversation.ended_at, Conversation.id)
     )
     return result.all()
-
-
-async def chatter_sent_message(session: AsyncSession, conversation_id: str) -> bool:
-    found = await session.scalar(
-        select(Message.id)
-        .where(Message.conversation_id == conversation_id, Message.sender == "chatter")
-        .limit(1)
-    )
-    return found is not None
 
 
 async def conversations_of(

@@ -39,6 +39,9 @@ CASE: dict[str, str] = {
     "case_transcript_of": N_("Conversation of {when}"),
     "case_transcript_empty": N_("Nothing was written in this conversation."),
     "case_transcript_failed": N_("The conversation could not be loaded. Try again."),
+    "case_transcript_purged": N_(
+        "The text of this conversation was deleted {days} days after it ended."
+    ),
     "case_sender_chatter": N_("Chatter"),
     "case_sender_counselor": N_("Counselor"),
     "case_system_counselor_joined": N_("The counselor joined the chat."),

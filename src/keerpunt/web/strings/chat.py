@@ -58,4 +58,5 @@ CHAT = {
     "read_title": N_("Chat of {date}"),
     "read_empty": N_("This chat has no messages."),
     "read_gone": N_("This chat is no longer there."),
+    "read_purged": N_("The text of this conversation was deleted {days} days after it ended."),
 }

@@ -7,6 +7,10 @@ confirmation): one msgid, one translation.
 from keerpunt.web.strings import N_
 
 CONSOLE = {
+    # Retention deleted the text of an ended chat the console opens.
+    "transcript_purged": N_(
+        "The text of this conversation was deleted {days} days after it ended."
+    ),
     # The connection (data-state on #connection is the Socket state name).
     "state_connecting": N_("Connecting…"),
     "state_online": N_("Connected"),

@@ -300,6 +300,9 @@ async function read(conversation) {
   } catch (error) {
     if (error instanceof HttpError && error.status === 401) expired();
     else if (error instanceof HttpError && error.status === 404) status.textContent = t("read_gone");
+    else if (error instanceof HttpError && error.status === 410) {
+      status.textContent = t("read_purged", { days: config.retentionDays });
+    }
     else status.textContent = t("err_failed");
   }
 }

@@ -198,16 +198,22 @@ export function caseTools(conv, env) {
           note.textContent = messages.length ? "" : t("case_transcript_empty");
           loaded = true;
         } catch (error) {
-          if (!quiet(error)) note.textContent = t("case_transcript_failed");
+          if (error instanceof HttpError && error.status === 410) {
+            note.textContent = t("case_transcript_purged", { days: env.retentionDays });
+          } else if (!quiet(error)) note.textContent = t("case_transcript_failed");
         } finally {
           loading = false;
         }
       });
+      // Retention deleted the text: nothing to open, and the list says so.
+      const action = item.purged
+        ? el("p", { class: "case-status" }, t("case_transcript_purged", { days: env.retentionDays }))
+        : button;
       const li = el(
         "li",
         { dataset: { conversation: item.conversation } },
         meta,
-        el("div", { class: "case-actions" }, button),
+        el("div", { class: "case-actions" }, action),
         transcript,
       );
       return { li, meta, labelId };

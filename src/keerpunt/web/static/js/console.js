@@ -1169,6 +1169,7 @@ function caseEnv(conv) {
     call,
     t,
     locale: config.locale,
+    retentionDays: config.retentionDays,
     user: state.user,
     registration: () => (conv ? conv.form.values() : null),
     reloadRegistration: () => (conv ? conv.form.reload() : Promise.resolve()),
@@ -1491,6 +1492,15 @@ function onError(frame) {
     conv.resubscribing = false;
     conv.loaded = true;
     setStatus(conv, "ended", { register: false });
+  } else if (frame.code === "purged") {
+    // Retention deleted the text: say so where the transcript would be, not an empty log.
+    conv.resubscribing = false;
+    conv.loaded = true;
+    if (!conv.log.querySelector("li.purged")) {
+      conv.log.append(
+        el("li", { class: "system purged" }, t("transcript_purged", { days: config.retentionDays })),
+      );
+    }
   } else if (frame.code === "bad_cursor") {
     // We hold more than the server has: start this chat over from the beginning.
     for (const li of conv.log.querySelectorAll("li:not(.local)")) li.remove();
