@@ -81,6 +81,7 @@ class ServerProcess:
             "KEERPUNT_ENV": "production",
             "KEERPUNT_ALWAYS_OPEN": "true",
             "KEERPUNT_COOKIE_SECURE": str(settings.cookie_secure).lower(),
+            "KEERPUNT_RETENTION_SCHEDULE": str(settings.retention_schedule).lower(),
             "KEERPUNT_DATABASE_URL": settings.resolved_database_url(),
             "KEERPUNT_ENCRYPTION_KEYS": settings.encryption_keys.get_secret_value(),  # type: ignore[union-attr]
             "KEERPUNT_SESSION_SECRET": settings.session_secret.get_secret_value(),  # type: ignore[union-attr]
