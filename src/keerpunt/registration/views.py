@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from keerpunt.accounts.roles import require_role
+from keerpunt.accounts import access
 from keerpunt.chat import reads as chat_reads
 from keerpunt.chat.schemas import MessagePage
 from keerpunt.deps import CtxDep, Staff
@@ -36,7 +36,7 @@ async def taxonomy(staff: Staff, ctx: CtxDep) -> TaxonomyRead:
 
 @router.get("/taxonomy/versions", summary="Every loaded taxonomy version (admin)")
 async def taxonomy_versions(staff: Staff, ctx: CtxDep) -> list[VersionRead]:
-    require_role(staff, "admin")
+    access.require(staff, "taxonomy.admin")
     return await reads.versions(ctx)
 
 
