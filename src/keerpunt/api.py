@@ -61,6 +61,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/me"): "staff.session",
     ("POST", "/api/v1/me/pause"): "staff.pause",
     ("POST", "/api/v1/ws-ticket"): "socket.ticket",
+    ("GET", "/api/v1/users"): "users.admin",
+    ("PUT", "/api/v1/users/{user_id}/roles"): "users.admin",
     # A chatter's own account
     ("POST", "/api/v1/chatter/logout"): "chatter.account",
     ("GET", "/api/v1/chatter/me"): "chatter.account",

@@ -78,6 +78,7 @@ RULES: dict[str, Rule] = {
     # Staff sessions and the socket ticket
     "staff.session": Rule(ALL_STAFF),  # own account: /me, log out
     "staff.pause": Rule(CHAT_STAFF),  # pausing is about taking chats
+    "users.admin": Rule(ADMIN, "no such user"),
     "socket.ticket": Rule({CHATTER: ANY, **CHAT_STAFF}),
     # The chatter's own account
     "chatter.account": Rule({CHATTER: ANY}),

@@ -372,7 +372,9 @@ class Connection:
     async def _recheck_all(self) -> None:
         """The staff member's roles changed: act as the session now allows."""
         assert isinstance(self.principal, StaffPrincipal)
-        principal = await accounts.staff_by_session_hash(self.ctx, self.principal.session_hash)
+        principal = await accounts.staff_by_session_hash(
+            self.ctx, self.principal.session_hash, touch=False
+        )
         if principal is None:
             raise Closing(CLOSE_POLICY, "the session has ended")
         self.principal = principal
