@@ -34,6 +34,7 @@ from tests.live import (
     LiveServer,
     Socket,
     StaffMember,
+    audit_entries,
     held_form,
     make_staff,
 )
@@ -532,3 +533,51 @@ def test_s12_the_table_keeps_its_promises() -> None:
     assert not any(access.may(b, op, theirs) for op in access.RULES.keys() - own)
     other_counselor = StaffPrincipal(2, "x", frozenset({"counselor", "admin"}), "")
     assert not access.may(other_counselor, "conversation.send", theirs)
+
+
+async def test_s12_a_counselor_who_loses_access_loses_the_live_subscription_within_a_second(
+    server: LiveServer, setup_ctx: Context
+) -> None:
+    """No chat is taken from its counselor yet (transfer comes later); what takes it away
+    today is the administrator taking the counselor role away. The open console stops
+    streaming the chat at once: the table is looked at again on the bus event, not at
+    the next request."""
+    anna_user = await make_staff(setup_ctx, "anna", roles=["counselor"])
+    await make_staff(setup_ctx, "adri", roles=["admin"])
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        youth = await Chatter.start(http)
+        anna = await StaffMember.login(http, "anna")
+        adri = await StaffMember.login(http, "adri")
+        assert (await anna.accept(youth.conversation)).status_code == 200
+        console = await Socket.open(server.ws_url, await anna.ticket())
+        phone = await Socket.open(server.ws_url, await youth.ticket())
+        for sock in (console, phone):
+            await sock.subscribe(youth.conversation)
+            await sock.expect("conversation")
+        assert (await youth.send("ben je er nog?")).status_code == 201
+        await console.expect("message", body="ben je er nog?")
+
+        changed = await adri.put(f"/api/v1/users/{anna_user.id}/roles", json={"roles": ["analyst"]})
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["roles"] == ["analyst"]
+        gone = await console.expect("error", timeout=1, conversation=youth.conversation)
+        assert gone["code"] == "not_found"
+
+        # What the chatter writes now reaches their own phone, and not the console.
+        assert (await youth.send("Kanarie-S12")).status_code == 201
+        await phone.expect("message", body="Kanarie-S12")
+        await console.send({"type": "ping"})
+        await console.expect("pong")
+        assert not [f for f in console.seen if f.get("body") == "Kanarie-S12"]
+        # Subscribing again is refused like any chat that is not there, and so is HTTP.
+        await console.subscribe(youth.conversation)
+        again = await console.expect("error", conversation=youth.conversation)
+        assert again["code"] == "not_found"
+        read = await anna.get(f"/api/v1/conversations/{youth.conversation}/messages")
+        assert read.status_code == 404
+        for sock in (console, phone):
+            await sock.close()
+    logged = await audit_entries(setup_ctx, "roles_changed")
+    assert [(e.subject, e.purpose, e.outcome) for e in logged] == [
+        (f"user:{anna_user.id}", "analyst", "ok")
+    ]
