@@ -5,6 +5,8 @@ slipped through either."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
@@ -18,7 +20,15 @@ from keerpunt.campaigns.views import router as campaigns_router
 from keerpunt.canned.views import router as canned_router
 from keerpunt.chat.pages import router as chat_pages
 from keerpunt.chat.views import router as chat_router
-from keerpunt.deps import OPERATIONS_STATE, require_chatter, require_principal, require_staff
+from keerpunt.core.errors import ErrorRead
+from keerpunt.deps import (
+    OPERATIONS_STATE,
+    optional_chatter,
+    optional_staff,
+    require_chatter,
+    require_principal,
+    require_staff,
+)
 from keerpunt.handover.views import router as handover_router
 from keerpunt.realtime.views import router as realtime_router
 from keerpunt.registration.views import router as registration_router
@@ -148,8 +158,52 @@ def check_authenticated(
         raise RuntimeError(f"the access table names routes that do not exist: {stale}")
 
 
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorRead, "description": description}
+
+
+# Answers a route may give besides its own, declared so the OpenAPI document holds every
+# status a client can meet (S08 checks each answer against it).
+MALFORMED = _error("A body that is not JSON")
+UNAUTHORIZED = _error("No credentials, or credentials that are not (or no longer) valid")
+NOT_FOUND = _error("Not there, or not the caller's to see: both answer alike")
+CONFLICT = _error("Not possible in the current state")
+INVALID = _error("Input that does not fit: the rules it broke, or the one field at fault")
+UNAVAILABLE = _error("A part the answer needs is missing or down")
+LOGINS = {("POST", "/api/v1/auth/login"), ("POST", "/api/v1/chatter/login")}
+UNAVAILABLE_ROUTES = {("GET", "/healthz"), ("GET", "/api/v1/handovers/{handover_id}/summary.pdf")}
+AUTHENTICATING = {optional_chatter, optional_staff}
+
+
+def _uses(dependant: Dependant, calls: set[Any]) -> bool:
+    return dependant.call in calls or any(_uses(sub, calls) for sub in dependant.dependencies)
+
+
+def declare_errors(route: APIRoute) -> None:
+    """Declare the error answers this route can give, from what it takes."""
+    key = (sorted(route.methods or ())[0], route.path)
+    errors: dict[int | str, dict[str, Any]] = {}
+    if route.body_field is not None:
+        errors[400] = MALFORMED
+    if key in LOGINS or _uses(route.dependant, AUTHENTICATING):
+        errors[401] = UNAUTHORIZED
+    if key not in PUBLIC or route.dependant.path_params:
+        errors[404] = NOT_FOUND
+    if key[0] != "GET" or key not in PUBLIC:
+        errors[409] = CONFLICT
+    if route.body_field is not None or route.dependant.query_params or route.dependant.path_params:
+        errors[422] = INVALID
+    if key in UNAVAILABLE_ROUTES:
+        errors[503] = UNAVAILABLE
+    route.responses = {**errors, **route.responses}
+
+
 def include_routers(app: FastAPI) -> None:
     check_authenticated(ROUTERS)
     setattr(app.state, OPERATIONS_STATE, dict(ROUTES))
     for router in ROUTERS:
+        # Before including: the app's copy of each route is built from these.
+        for route in router.routes:
+            if isinstance(route, APIRoute) and route.include_in_schema:
+                declare_errors(route)
         app.include_router(router)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 
 from keerpunt.accounts import access
 from keerpunt.accounts import actions as accounts
 from keerpunt.accounts.principals import ChatterPrincipal, Principal, StaffPrincipal
 from keerpunt.context import Context
-from keerpunt.core.errors import NotFound, Unauthorized
+from keerpunt.core.errors import MAX_ROW_ID, NotFound, Unauthorized
 
 BEARER = "bearer "
 VISITOR_SCOPE_KEY = "keerpunt.visitor"
@@ -119,3 +119,7 @@ OptionalChatter = Annotated[ChatterPrincipal | None, Depends(optional_chatter)]
 AnyPrincipal = Annotated[Principal, Depends(require_principal)]
 Staff = Annotated[StaffPrincipal, Depends(require_staff)]
 Chatter = Annotated[ChatterPrincipal, Depends(require_chatter)]
+
+# A row id in a path, and a seq in a query: bounded, so no driver ever sees an overflow.
+IdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+SeqQuery = Annotated[int, Query(ge=0, le=MAX_ROW_ID)]

@@ -17,7 +17,15 @@ from keerpunt.accounts.schemas import (
     UserRead,
 )
 from keerpunt.core.errors import NotFound
-from keerpunt.deps import Chatter, CtxDep, OptionalChatter, Staff, bearer_token, session_cookie_name
+from keerpunt.deps import (
+    Chatter,
+    CtxDep,
+    IdPath,
+    OptionalChatter,
+    Staff,
+    bearer_token,
+    session_cookie_name,
+)
 from keerpunt.privacy import actions as erasure
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -82,7 +90,7 @@ async def users(staff: Staff, ctx: CtxDep) -> list[UserRead]:
 
 
 @router.put("/users/{user_id}/roles", summary="Give a staff member exactly these roles (admin)")
-async def set_roles(user_id: int, body: RolesIn, staff: Staff, ctx: CtxDep) -> UserRead:
+async def set_roles(user_id: IdPath, body: RolesIn, staff: Staff, ctx: CtxDep) -> UserRead:
     return user_read(await actions.set_roles(ctx, staff, user_id, body.roles))
 
 

@@ -27,6 +27,7 @@ from keerpunt.deps import (
     Chatter,
     CtxDep,
     OptionalChatter,
+    SeqQuery,
     Staff,
     Visitor,
     bearer_token,
@@ -99,7 +100,7 @@ async def messages(
     conversation_id: str,
     principal: AnyPrincipal,
     ctx: CtxDep,
-    after_seq: Annotated[int, Query(ge=0)] = 0,
+    after_seq: SeqQuery = 0,
     wait: Annotated[float, Query(ge=0, le=30)] = 0,
 ) -> MessagePage:
     wait = min(wait, ctx.settings.longpoll_max_seconds)
