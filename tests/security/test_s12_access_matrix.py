@@ -53,6 +53,8 @@ REGION = "den_haag"
 NEW_CAMPAIGN = {"name": "Zomer", "starts_on": "2026-06-01", "ends_on": "2026-08-31"}
 PERIOD = {"starts_on": "2026-01-01", "ends_on": "2026-12-31"}
 OK = frozenset({200, 201, 204})
+# What staff sockets hear without subscribing: the operation and the frame.
+CHANNELS = {"queue": ("queue.read", "queue"), "alerts": ("alerts.receive", "alert")}
 unique = itertools.count()
 
 
@@ -447,6 +449,7 @@ async def test_s12_every_socket_frame_answers_each_caller_as_the_table_says(
         subject = world.subjects["conversation"]
         wrong: list[str] = []
         sides: set[tuple[str, bool]] = set()
+        sockets: dict[str, Socket] = {}
         for name in CALLERS[1:]:
             caller = place.callers[name]
             assert caller.principal is not None
@@ -457,23 +460,48 @@ async def test_s12_every_socket_frame_answers_each_caller_as_the_table_says(
                 assert not any(access.may(caller.principal, op) for op in STAFF_CHANNELS.values())
                 continue
             assert ticket.status_code == 200, (name, ticket.text)
-            sock = await Socket.open(server.ws_url, ticket.json()["ticket"])
-            try:
-                for frame_type, operation in SOCKET_OPERATIONS.items():
-                    allowed = access.may(caller.principal, operation, subject)
-                    answer = await _frame(sock, frame_type, conversation)
-                    sides.add((frame_type, allowed))
-                    if allowed and answer.get("type") == "error":
-                        wrong.append(f"{frame_type} as {name}: refused {answer}")
-                    if not allowed and (answer.get("type"), answer.get("code")) != (
-                        "error",
-                        "not_found",
-                    ):
-                        wrong.append(f"{frame_type} as {name}: {answer}, expected not_found")
-            finally:
-                await sock.close()
+            sock = sockets[name] = await Socket.open(server.ws_url, ticket.json()["ticket"])
+            for frame_type, operation in SOCKET_OPERATIONS.items():
+                allowed = access.may(caller.principal, operation, subject)
+                answer = await _frame(sock, frame_type, conversation)
+                sides.add((frame_type, allowed))
+                if allowed and answer.get("type") == "error":
+                    wrong.append(f"{frame_type} as {name}: refused {answer}")
+                if not allowed and (answer.get("type"), answer.get("code")) != (
+                    "error",
+                    "not_found",
+                ):
+                    wrong.append(f"{frame_type} as {name}: {answer}, expected not_found")
+        # The staff channels: a new chat in the queue, and acute danger in A's chat.
+        await Chatter.start(http)
+        path = f"/api/v1/conversations/{conversation}/registration"
+        danger = held_form(safety=["acute_danger"])
+        assert (await place.callers["assigned"].request("PUT", path, json=danger)).is_success
+        for channel, (operation, frame_type) in CHANNELS.items():
+            for name, sock in sockets.items():
+                principal = place.callers[name].principal
+                assert principal is not None
+                if access.may(principal, operation):
+                    await sock.expect(frame_type, timeout=5)
+                    sides.add((channel, True))
+                else:
+                    # Up to a pong: whatever was published before has come by now.
+                    await sock.send({"type": "ping"})
+                    await sock.expect("pong")
+                    # (A chatter's own place in the queue is a `queue` frame too.)
+                    heard = [
+                        f
+                        for f in sock.seen
+                        if f["type"] == frame_type and (frame_type == "alert" or "waiting" in f)
+                    ]
+                    if heard:
+                        wrong.append(f"{channel} reached {name}")
+                    sides.add((channel, False))
+        for sock in sockets.values():
+            await sock.close()
     assert wrong == []
-    assert sides == {(frame, allowed) for frame in SOCKET_OPERATIONS for allowed in (True, False)}
+    walked = [*SOCKET_OPERATIONS, *CHANNELS]
+    assert sides == {(frame, allowed) for frame in walked for allowed in (True, False)}
 
 
 async def _frame(sock: Socket, frame_type: str, conversation: str) -> dict[str, Any]:
@@ -510,7 +538,9 @@ def test_s12_the_table_names_every_route_and_every_operation_is_walked() -> None
     }
     assert set(api.ROUTES) == mounted
     assert set(CALLS) == mounted, "a new route needs a line in CALLS too"
-    walked = {*api.ROUTES.values(), *SOCKET_OPERATIONS.values(), *STAFF_CHANNELS.values()}
+    channels = {operation for operation, _ in CHANNELS.values()}
+    assert set(STAFF_CHANNELS.values()) == channels
+    walked = {*api.ROUTES.values(), *SOCKET_OPERATIONS.values(), *channels}
     assert walked == set(access.RULES), "an operation that no route or frame performs"
 
 
