@@ -11,6 +11,7 @@ operation (`EXAMPLES`), to stay within a few minutes with both databases.
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import httpx
@@ -51,14 +52,16 @@ def credentials(caller: Chatter | StaffMember | None) -> dict[str, str]:
     return dict(caller.headers) if caller is not None else {}
 
 
-def run_operation(operation: Any, base_url: str, headers: dict[str, str], anonymous: bool) -> None:
+def run_operation(
+    operation: Any, base_url: str, headers: dict[str, str], anonymous: bool, ids: dict[str, Any]
+) -> None:
     must_refuse = anonymous and (operation.method.upper(), operation.path) not in api.PUBLIC
     for mode, checks in (
         (GenerationMode.POSITIVE, POSITIVE_CHECKS),
         (GenerationMode.NEGATIVE, NEGATIVE_CHECKS),
     ):
         try:
-            checker(operation, mode, checks, base_url, headers, must_refuse)()
+            checker(operation, mode, checks, base_url, headers, must_refuse, ids)()
         except Unsatisfiable:
             # Nothing to get wrong: an operation without parameters or body.
             assert mode is GenerationMode.NEGATIVE, operation.label
@@ -71,7 +74,13 @@ def checker(
     base_url: str,
     headers: dict[str, str],
     must_refuse: bool,
+    ids: dict[str, Any],
 ) -> Any:
+    # Valid requests name things that exist, so they reach past "not found"; invalid ones
+    # are free to make up ids.
+    slots = set(re.findall(r"{(\w+)}", operation.path))
+    fixed = {k: v for k, v in ids.items() if k in slots} if mode.is_positive else {}
+
     @settings(
         max_examples=EXAMPLES,
         derandomize=True,
@@ -79,7 +88,7 @@ def checker(
         database=None,
         suppress_health_check=list(HealthCheck),
     )
-    @given(case=operation.as_strategy(generation_mode=mode))
+    @given(case=operation.as_strategy(generation_mode=mode, path_parameters=fixed or None))
     def check(case: Any) -> None:
         with requests.Session() as session:
             response = case.call(base_url=base_url, headers=headers, session=session)
@@ -95,7 +104,7 @@ def checker(
     return check
 
 
-def run_all(base_url: str, callers: dict[str, dict[str, str]]) -> None:
+def run_all(base_url: str, callers: dict[str, dict[str, str]], ids: dict[str, Any]) -> None:
     schema = schemathesis.openapi.from_url(f"{base_url}/api/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
     operations.sort(key=lambda op: (op.method.upper(), op.path) in LAST)
@@ -104,7 +113,7 @@ def run_all(base_url: str, callers: dict[str, dict[str, str]]) -> None:
             public = (operation.method.upper(), operation.path) in api.PUBLIC
             if public and name in ROLES:
                 continue  # public routes ignore the staff session: nobody and a chatter do
-            run_operation(operation, base_url, headers, anonymous=name == "nobody")
+            run_operation(operation, base_url, headers, name == "nobody", ids)
 
 
 async def test_s08_schemathesis_as_every_kind_of_caller(
@@ -115,6 +124,42 @@ async def test_s08_schemathesis_as_every_kind_of_caller(
     async with httpx.AsyncClient(base_url=server.url) as http:
         chatter = await Chatter.start(http)
         callers = {"nobody": credentials(None), "chatter": credentials(chatter)}
-        for role in ROLES:
-            callers[role] = credentials(await StaffMember.login(http, role))
-    await asyncio.to_thread(run_all, server.url, callers)
+        staff = {role: await StaffMember.login(http, role) for role in ROLES}
+        callers.update({role: credentials(member) for role, member in staff.items()})
+        ids = await things(http, setup_ctx, chatter, staff)
+    await asyncio.to_thread(run_all, server.url, callers, ids)
+
+
+async def things(
+    http: httpx.AsyncClient, ctx: Context, chatter: Chatter, staff: dict[str, StaffMember]
+) -> dict[str, Any]:
+    """One of each thing a path can name, made as users make them: the chatter's chat,
+    taken by the counselor, with a handover; a contact person, a campaign, a canned reply,
+    and a staff member whose roles the admin may change."""
+    counselor, admin = staff["counselor"], staff["admin"]
+    assert (await counselor.accept(chatter.conversation)).status_code == 200
+    contact = await admin.post(
+        "/api/v1/regions/den_haag/contacts",
+        json={"role": "avim", "name": "Zorg", "reach": "070 123"},
+    )
+    handover = await counselor.post(
+        f"/api/v1/conversations/{chatter.conversation}/handovers",
+        json={"contact": contact.json()["id"], "consent": True},
+    )
+    campaign = await staff["analyst"].post(
+        "/api/v1/campaigns",
+        json={"name": "Zomer", "starts_on": "2026-06-01", "ends_on": "2026-08-31"},
+    )
+    canned = await admin.get("/api/v1/canned")
+    target = await make_staff(ctx, "target", roles=["analyst"])
+    return {
+        "conversation_id": chatter.conversation,
+        "earlier_id": chatter.conversation,
+        "handover_id": handover.json()["id"],
+        "contact_id": contact.json()["id"],
+        "campaign_id": campaign.json()["id"],
+        "response_id": canned.json()[0]["id"],
+        "user_id": target.id,
+        "region": "den_haag",
+        "version": 1,
+    }

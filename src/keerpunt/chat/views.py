@@ -74,6 +74,7 @@ async def get_conversation(
     "/conversations/{conversation_id}/messages",
     status_code=201,
     summary="Send a message; a repeated client_id returns the stored one with 200",
+    responses={200: {"model": MessageAck, "description": "A repeated client_id: the stored one"}},
 )
 async def send(
     conversation_id: str,
