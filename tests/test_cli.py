@@ -91,6 +91,19 @@ def test_keys_schema_and_users_from_the_command_line(tmp_path: Path) -> None:
     assert "roles must be" in bad_role.stderr
     assert "Traceback" not in again.stderr + bad_role.stderr
 
+    changed = keerpunt(
+        "user", "roles", "anna", "--grant", "supervisor", "--grant", "outreach",
+        "--revoke", "counselor", env=env,
+    )  # fmt: skip
+    assert changed.returncode == 0, changed.stderr
+    assert changed.stdout.strip() == "anna: outreach, supervisor"
+    none_left = keerpunt(
+        "user", "roles", "anna", "--revoke", "supervisor", "--revoke", "outreach", env=env
+    )
+    assert none_left.returncode == 1
+    assert "at least one role" in none_left.stderr
+    assert "Traceback" not in none_left.stderr
+
 
 def test_demo_serves_with_the_chosen_password(tmp_path: Path) -> None:
     with socket.socket() as probe:

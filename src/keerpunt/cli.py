@@ -169,7 +169,10 @@ def read_password(password_stdin: bool) -> str:
 @user_app.command("create")
 def user_create(
     username: str,
-    role: Annotated[list[str], typer.Option(help="counselor, supervisor or admin; repeatable")],
+    role: Annotated[
+        list[str],
+        typer.Option(help="counselor, supervisor, analyst, outreach or admin; repeatable"),
+    ],
     display_name: Annotated[str | None, typer.Option(help="Name shown to colleagues")] = None,
     max_chats: Annotated[int, typer.Option(help="Chats this counselor holds at once")] = 3,
     password_stdin: Annotated[bool, typer.Option(help="Read the password from stdin")] = False,
@@ -190,6 +193,29 @@ def user_create(
 
     run(create())
     out.print(f"created {username} ({', '.join(role)})")
+
+
+@user_app.command("roles")
+def user_roles(
+    username: str,
+    grant: Annotated[list[str] | None, typer.Option(help="A role to add; repeatable")] = None,
+    revoke: Annotated[
+        list[str] | None, typer.Option(help="A role to take away; repeatable")
+    ] = None,
+) -> None:
+    """Grant or take away roles. Open sockets follow at once: a counselor who is no longer
+    a counselor stops receiving their chats."""
+    settings = settings_or_exit()
+    require_current_schema(settings)
+
+    async def change(ctx: Context) -> list[str]:
+        user = await accounts.change_roles(
+            ctx, None, username, grant=grant or [], revoke=revoke or []
+        )
+        return sorted(user.role_names)
+
+    roles = run(_with_context(settings, change))
+    out.print(f"{username}: {', '.join(roles)}")
 
 
 async def _with_context(settings: Settings, work: Callable[[Context], Awaitable[T]]) -> T:

@@ -1,20 +1,25 @@
 """FastAPI dependencies: the context and who is calling. Routes are authenticated by
 declaring one of these; `api.py` refuses to mount a route that declares none unless it is
-marked public."""
+marked public. The `require_*` ones also hold the caller to the access table: a caller
+none of whose roles has the route's operation is told it is not there, before anything
+is read."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 
+from keerpunt.accounts import access
 from keerpunt.accounts import actions as accounts
 from keerpunt.accounts.principals import ChatterPrincipal, Principal, StaffPrincipal
 from keerpunt.context import Context
-from keerpunt.core.errors import Unauthorized
+from keerpunt.core.errors import MAX_ROW_ID, NotFound, Unauthorized
 
 BEARER = "bearer "
 VISITOR_SCOPE_KEY = "keerpunt.visitor"
+# app.state: (method, path) of each authenticated route -> its operation in the table.
+OPERATIONS_STATE = "operations"
 
 
 def get_ctx(request: Request) -> Context:
@@ -67,6 +72,20 @@ async def optional_staff(request: Request, ctx: CtxDep) -> StaffPrincipal | None
     return staff
 
 
+def route_operation(request: Request) -> str | None:
+    route = request.scope.get("route")
+    operations: dict[tuple[str, str], str] = getattr(request.app.state, OPERATIONS_STATE, {})
+    return operations.get((request.method, getattr(route, "path", "")))
+
+
+def gate(request: Request, principal: Principal) -> None:
+    operation = route_operation(request)
+    if operation is None:
+        # api.py refuses to mount such a route; should one appear anyway, it stays shut.
+        raise NotFound("no such thing")
+    access.require_try(principal, operation)
+
+
 async def require_principal(
     request: Request,
     chatter: Annotated[ChatterPrincipal | None, Depends(optional_chatter)],
@@ -74,26 +93,32 @@ async def require_principal(
 ) -> Principal:
     # A bearer token names a chatter explicitly, so it wins over a stray staff cookie.
     if chatter is not None:
+        # Not a staff read: refusals of a chatter are not in the access log.
         request.state.staff = None
-        return chatter
-    if staff is not None:
-        return staff
-    raise Unauthorized("log in, or send the chatter token as a Bearer header")
+    principal = chatter or staff
+    if principal is None:
+        raise Unauthorized("log in, or send the chatter token as a Bearer header")
+    gate(request, principal)
+    return principal
 
 
 async def require_staff(
+    request: Request,
     staff: Annotated[StaffPrincipal | None, Depends(optional_staff)],
 ) -> StaffPrincipal:
     if staff is None:
         raise Unauthorized("log in first", code="login_required")
+    gate(request, staff)
     return staff
 
 
 async def require_chatter(
+    request: Request,
     chatter: Annotated[ChatterPrincipal | None, Depends(optional_chatter)],
 ) -> ChatterPrincipal:
     if chatter is None:
         raise Unauthorized("send the chatter token as a Bearer header")
+    gate(request, chatter)
     return chatter
 
 
@@ -101,3 +126,7 @@ OptionalChatter = Annotated[ChatterPrincipal | None, Depends(optional_chatter)]
 AnyPrincipal = Annotated[Principal, Depends(require_principal)]
 Staff = Annotated[StaffPrincipal, Depends(require_staff)]
 Chatter = Annotated[ChatterPrincipal, Depends(require_chatter)]
+
+# A row id in a path, and a seq in a query: bounded, so no driver ever sees an overflow.
+IdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+SeqQuery = Annotated[int, Query(ge=0, le=MAX_ROW_ID)]

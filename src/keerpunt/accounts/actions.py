@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Iterable, Set
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete, update
 
-from keerpunt.accounts import store
+from keerpunt.accounts import access, store
 from keerpunt.accounts.models import Chatter, ChatterToken, StaffSession, User, UserRole
 from keerpunt.accounts.passwords import (
     MIN_PASSWORD_CHARS,
@@ -20,8 +21,10 @@ from keerpunt.accounts.passwords import (
 )
 from keerpunt.accounts.principals import ROLES, ChatterPrincipal, StaffPrincipal
 from keerpunt.context import Context, Tx
-from keerpunt.core.errors import Conflict, Invalid, Unauthorized
+from keerpunt.core.errors import Conflict, Invalid, NotFound, Unauthorized
+from keerpunt.privacy import audit
 from keerpunt.privacy.tokens import new_token
+from keerpunt.realtime.events import AccessChanged, user_channel
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +129,11 @@ async def authenticate_staff(ctx: Context, token: str) -> StaffPrincipal | None:
     return await staff_by_session_hash(ctx, id_hash)
 
 
-async def staff_by_session_hash(ctx: Context, id_hash: str) -> StaffPrincipal | None:
+async def staff_by_session_hash(
+    ctx: Context, id_hash: str, *, touch: bool = True
+) -> StaffPrincipal | None:
+    """The session's staff member now; `touch` counts this as activity (a request does,
+    a socket looking at changed roles does not)."""
     now = ctx.clock.now()
     idle = timedelta(minutes=ctx.settings.session_idle_minutes)
     async with ctx.read() as session:
@@ -139,7 +146,7 @@ async def staff_by_session_hash(ctx: Context, id_hash: str) -> StaffPrincipal | 
             return None
         principal = StaffPrincipal(user.id, user.username, user.role_names, id_hash)
         stale = now - row.last_seen_at >= TOUCH_EVERY
-    if stale:
+    if stale and touch:
         async with ctx.write() as tx:
             await tx.session.execute(
                 update(StaffSession).where(StaffSession.id_hash == id_hash).values(last_seen_at=now)
@@ -283,13 +290,55 @@ async def logout_chatter(ctx: Context, token: str) -> None:
 
 async def grant_roles(ctx: Context, username: str, roles: list[str]) -> User:
     """Add roles to a staff account (the demo's user gains the roles a release adds)."""
-    unknown = sorted(set(roles) - set(ROLES))
-    if unknown:
-        raise Invalid(f"roles must be of {', '.join(ROLES)}; got {unknown}")
+    return await change_roles(ctx, None, username, grant=roles)
+
+
+async def change_roles(
+    ctx: Context,
+    actor: StaffPrincipal | None,
+    username: str,
+    *,
+    grant: Iterable[str] = (),
+    revoke: Iterable[str] = (),
+) -> User:
+    """Grant and take away roles; `actor` is None for the command line."""
     async with ctx.write() as tx:
         user = await store.user_by_username(tx.session, username)
         if user is None:
             raise Invalid(f"no user {username!r}")
-        for role in sorted(set(roles) - user.role_names):
-            user.roles.append(UserRole(role=role))
+        await _set_roles(ctx, tx, actor, user, (user.role_names | set(grant)) - set(revoke))
     return user
+
+
+async def set_roles(
+    ctx: Context, admin: StaffPrincipal, user_id: int, roles: Iterable[str]
+) -> User:
+    """An administrator gives a staff member exactly these roles."""
+    access.require(admin, "users.admin")
+    async with ctx.write() as tx:
+        user = await store.user_by_id(tx.session, user_id)
+        if user is None:
+            raise NotFound("no such user")
+        await _set_roles(ctx, tx, admin, user, set(roles))
+    return user
+
+
+async def _set_roles(
+    ctx: Context, tx: Tx, actor: StaffPrincipal | None, user: User, roles: Set[str]
+) -> None:
+    """The roles change in this transaction; after the commit the member's open sockets
+    hear of it and follow the access table at once, so a conversation the new roles do
+    not allow stops streaming."""
+    unknown = sorted(roles - set(ROLES))
+    if unknown:
+        raise Invalid(f"roles must be of {', '.join(ROLES)}; got {unknown}", field="roles")
+    if not roles:
+        raise Invalid("a staff member keeps at least one role", field="roles")
+    for role in sorted(roles - user.role_names):
+        user.roles.append(UserRole(role=role))
+    user.roles = [r for r in user.roles if r.role in roles]
+    await audit.record(
+        ctx, tx, actor, "roles_changed", subject=f"user:{user.id}", purpose=",".join(sorted(roles))
+    )
+    tx.publish(user_channel(user.id), AccessChanged(user=user.id))
+    log.info("roles changed", extra={"user_id": user.id, "roles": ",".join(sorted(roles))})

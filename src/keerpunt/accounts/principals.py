@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Role = Literal["counselor", "supervisor", "analyst", "admin"]
-ROLES: tuple[Role, ...] = ("counselor", "supervisor", "analyst", "admin")
-CHAT_ROLES = frozenset({"counselor", "supervisor"})
+Role = Literal["counselor", "supervisor", "analyst", "outreach", "admin"]
+ROLES: tuple[Role, ...] = ("counselor", "supervisor", "analyst", "outreach", "admin")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,14 @@
-"""What a chatter sees of their own account. Nothing here changes state."""
+"""What a chatter sees of their own account, and the staff list. Nothing here changes
+state."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from keerpunt.accounts import store
-from keerpunt.accounts.principals import ChatterPrincipal
+from keerpunt.accounts import access, store
+from keerpunt.accounts.models import User
+from keerpunt.accounts.principals import ChatterPrincipal, StaffPrincipal
 from keerpunt.accounts.schemas import ChatterMe, OwnConversation
 from keerpunt.chat.models import Conversation
 from keerpunt.context import Context
@@ -32,3 +35,8 @@ async def chatter_me(ctx: Context, chatter: ChatterPrincipal) -> ChatterMe:
             for conv in result.all()
         ]
     return ChatterMe(username=row.username if row else None, conversations=conversations)
+
+
+async def users(session: AsyncSession, admin: StaffPrincipal) -> list[User]:
+    access.require(admin, "users.admin")
+    return await store.users(session)

@@ -4,6 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from keerpunt.accounts.principals import ROLES, Role
+
 
 class LoginIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -19,6 +21,12 @@ class UserRead(BaseModel):
     roles: list[str]
     max_chats: int
     paused: bool
+
+
+class RolesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    roles: list[Role] = Field(min_length=1, max_length=len(ROLES))
 
 
 class PauseIn(BaseModel):

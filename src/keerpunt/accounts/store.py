@@ -18,6 +18,10 @@ async def user_by_id(session: AsyncSession, user_id: int) -> User | None:
     return await session.get(User, user_id)
 
 
+async def users(session: AsyncSession) -> list[User]:
+    return list((await session.scalars(select(User).order_by(User.username))).all())
+
+
 async def has_live_session(
     session: AsyncSession, user_id: int, now: datetime, idle: timedelta
 ) -> bool:

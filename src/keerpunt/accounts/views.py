@@ -13,10 +13,19 @@ from keerpunt.accounts.schemas import (
     LoginIn,
     PasswordIn,
     PauseIn,
+    RolesIn,
     UserRead,
 )
 from keerpunt.core.errors import NotFound
-from keerpunt.deps import Chatter, CtxDep, OptionalChatter, Staff, bearer_token, session_cookie_name
+from keerpunt.deps import (
+    Chatter,
+    CtxDep,
+    IdPath,
+    OptionalChatter,
+    Staff,
+    bearer_token,
+    session_cookie_name,
+)
 from keerpunt.privacy import actions as erasure
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -72,6 +81,17 @@ async def me(staff: Staff, ctx: CtxDep) -> UserRead:
 @router.post("/me/pause", summary="Pause or resume taking new chats")
 async def pause(body: PauseIn, staff: Staff, ctx: CtxDep) -> UserRead:
     return user_read(await actions.set_paused(ctx, staff, body.paused))
+
+
+@router.get("/users", summary="Every staff member with their roles (admin)")
+async def users(staff: Staff, ctx: CtxDep) -> list[UserRead]:
+    async with ctx.read() as session:
+        return [user_read(user) for user in await reads.users(session, staff)]
+
+
+@router.put("/users/{user_id}/roles", summary="Give a staff member exactly these roles (admin)")
+async def set_roles(user_id: IdPath, body: RolesIn, staff: Staff, ctx: CtxDep) -> UserRead:
+    return user_read(await actions.set_roles(ctx, staff, user_id, body.roles))
 
 
 @router.post(

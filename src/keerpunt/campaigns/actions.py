@@ -14,8 +14,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from keerpunt.accounts import access
 from keerpunt.accounts.principals import StaffPrincipal
-from keerpunt.accounts.roles import require_role
 from keerpunt.campaigns import store
 from keerpunt.campaigns.models import NO_CHANNEL, Campaign, Channel, TrafficDay
 from keerpunt.campaigns.schemas import CampaignIn, CampaignRead, ChannelRead
@@ -26,7 +26,6 @@ from keerpunt.registration import actions as registration
 
 log = logging.getLogger(__name__)
 
-MANAGERS = ("analyst", "admin")
 # Lowercase letters and digits without the ones people misread (0/o, 1/l/i).
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 CODE_LENGTH = 7
@@ -74,7 +73,7 @@ async def _check_regions(ctx: Context, regions: list[str]) -> list[str]:
 
 
 async def create(ctx: Context, staff: StaffPrincipal, data: CampaignIn) -> CampaignRead:
-    require_role(staff, *MANAGERS)
+    access.require(staff, "campaigns.write")
     _check(data)
     regions = await _check_regions(ctx, data.regions)
     if any(c.id is not None for c in data.channels):
@@ -126,7 +125,7 @@ async def update(
 ) -> CampaignRead:
     """Change a campaign. Channels are renamed or added, never removed: their links may
     be printed in ads already, and their chats and visits are counted under them."""
-    require_role(staff, *MANAGERS)
+    access.require(staff, "campaigns.write")
     _check(data)
     regions = await _check_regions(ctx, data.regions)
     async with ctx.write() as tx:

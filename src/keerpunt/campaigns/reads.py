@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from keerpunt.accounts import access
 from keerpunt.accounts.principals import StaffPrincipal
-from keerpunt.accounts.roles import require_role
 from keerpunt.campaigns import store
-from keerpunt.campaigns.actions import MANAGERS, read
+from keerpunt.campaigns.actions import read
 from keerpunt.campaigns.models import Channel
 from keerpunt.campaigns.schemas import CampaignRead
 from keerpunt.context import Context
@@ -15,7 +15,7 @@ from keerpunt.core.errors import NotFound
 
 
 async def campaigns(ctx: Context, staff: StaffPrincipal) -> list[CampaignRead]:
-    require_role(staff, *MANAGERS)
+    access.require(staff, "campaigns.read")
     async with ctx.read() as session:
         rows = await store.campaigns(session)
         by_campaign: dict[int, list[Channel]] = defaultdict(list)
@@ -25,7 +25,7 @@ async def campaigns(ctx: Context, staff: StaffPrincipal) -> list[CampaignRead]:
 
 
 async def campaign(ctx: Context, staff: StaffPrincipal, campaign_id: int) -> CampaignRead:
-    require_role(staff, *MANAGERS, what="no such campaign")
+    access.require(staff, "campaigns.read")
     async with ctx.read() as session:
         row = await store.campaign(session, campaign_id)
         if row is None:

@@ -4,12 +4,14 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from keerpunt.core.errors import MAX_ROW_ID
+
 
 class ChannelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # An existing channel keeps its id (and its link); without one, a new channel.
-    id: int | None = None
+    id: int | None = Field(default=None, ge=1, le=MAX_ROW_ID)
     name: str = Field(min_length=1, max_length=40)
 
 

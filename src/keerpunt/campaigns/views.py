@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from keerpunt.campaigns import actions, reads
 from keerpunt.campaigns.schemas import CampaignIn, CampaignRead
-from keerpunt.deps import CtxDep, Staff
+from keerpunt.deps import CtxDep, IdPath, Staff
 
 router = APIRouter(prefix="/api/v1", tags=["campaigns"])
 
@@ -22,12 +22,12 @@ async def create_campaign(body: CampaignIn, staff: Staff, ctx: CtxDep) -> Campai
 
 
 @router.get("/campaigns/{campaign_id}", summary="One campaign")
-async def get_campaign(campaign_id: int, staff: Staff, ctx: CtxDep) -> CampaignRead:
+async def get_campaign(campaign_id: IdPath, staff: Staff, ctx: CtxDep) -> CampaignRead:
     return await reads.campaign(ctx, staff, campaign_id)
 
 
 @router.put("/campaigns/{campaign_id}", summary="Change a campaign; rename or add channels")
 async def update_campaign(
-    campaign_id: int, body: CampaignIn, staff: Staff, ctx: CtxDep
+    campaign_id: IdPath, body: CampaignIn, staff: Staff, ctx: CtxDep
 ) -> CampaignRead:
     return await actions.update(ctx, staff, campaign_id, body)

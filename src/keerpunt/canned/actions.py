@@ -9,8 +9,8 @@ from importlib import resources
 from pydantic import TypeAdapter
 from sqlalchemy.exc import IntegrityError
 
+from keerpunt.accounts import access
 from keerpunt.accounts.principals import StaffPrincipal
-from keerpunt.accounts.roles import require_role
 from keerpunt.canned import store
 from keerpunt.canned.models import CannedResponse
 from keerpunt.canned.schemas import CannedWrite
@@ -53,7 +53,7 @@ def _row(reply: CannedWrite, position: int, now: datetime) -> CannedResponse:
 
 
 async def create(ctx: Context, staff: StaffPrincipal, reply: CannedWrite) -> CannedResponse:
-    require_role(staff, "admin", what=NOT_FOUND)
+    access.require(staff, "canned.admin")
     async with ctx.write() as tx:
         if await store.by_key(tx.session, reply.key) is not None:
             raise Conflict(f"a canned reply {reply.key!r} exists", code="key_taken", field="key")
@@ -65,7 +65,7 @@ async def create(ctx: Context, staff: StaffPrincipal, reply: CannedWrite) -> Can
 async def update(
     ctx: Context, staff: StaffPrincipal, response_id: int, reply: CannedWrite
 ) -> CannedResponse:
-    require_role(staff, "admin", what=NOT_FOUND)
+    access.require(staff, "canned.admin")
     async with ctx.write() as tx:
         row = await store.response(tx.session, response_id)
         if row is None:
@@ -81,7 +81,7 @@ async def update(
 
 
 async def delete(ctx: Context, staff: StaffPrincipal, response_id: int) -> None:
-    require_role(staff, "admin", what=NOT_FOUND)
+    access.require(staff, "canned.admin")
     async with ctx.write() as tx:
         row = await store.response(tx.session, response_id)
         if row is None:

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from keerpunt.canned import actions, store
 from keerpunt.canned.models import CannedResponse
 from keerpunt.canned.schemas import CannedRead, CannedWrite
-from keerpunt.deps import CtxDep, Staff
+from keerpunt.deps import CtxDep, IdPath, Staff
 from keerpunt.organisation import Text
 
 router = APIRouter(prefix="/api/v1", tags=["canned"])
@@ -36,11 +36,11 @@ async def create_canned(body: CannedWrite, staff: Staff, ctx: CtxDep) -> CannedR
 
 @router.put("/canned/{response_id}", summary="Change a canned reply (admin)")
 async def update_canned(
-    response_id: int, body: CannedWrite, staff: Staff, ctx: CtxDep
+    response_id: IdPath, body: CannedWrite, staff: Staff, ctx: CtxDep
 ) -> CannedRead:
     return canned_read(await actions.update(ctx, staff, response_id, body))
 
 
 @router.delete("/canned/{response_id}", status_code=204, summary="Remove a canned reply (admin)")
-async def delete_canned(response_id: int, staff: Staff, ctx: CtxDep) -> None:
+async def delete_canned(response_id: IdPath, staff: Staff, ctx: CtxDep) -> None:
     await actions.delete(ctx, staff, response_id)

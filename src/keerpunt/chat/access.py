@@ -1,39 +1,40 @@
-"""Who may see a conversation. What a caller may not see is reported exactly as missing."""
+"""Who may act on a conversation, by the access table (`accounts/access.py`). What a
+caller may not see is reported exactly as missing."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from keerpunt.accounts.principals import CHAT_ROLES, ChatterPrincipal, Principal, StaffPrincipal
+from keerpunt.accounts import access
+from keerpunt.accounts.principals import Principal
 from keerpunt.chat import store
 from keerpunt.chat.models import Conversation
 from keerpunt.core.errors import NotFound, Refused
 
-NOT_FOUND = "no such conversation"
+NOT_FOUND = access.CONVERSATION
 
 
-def may_see(principal: Principal, conv: Conversation) -> bool:
-    if isinstance(principal, ChatterPrincipal):
-        return conv.chatter_id == principal.chatter_id
-    return conv.counselor_id == principal.user_id
+def subject(conv: Conversation) -> access.Subject:
+    return access.Subject(chatter_id=conv.chatter_id, counselor_id=conv.counselor_id)
 
 
-def takes_chats(staff: StaffPrincipal) -> bool:
-    """Counselors and supervisors work the queue; other staff roles never see it."""
-    return bool(staff.roles & CHAT_ROLES)
-
-
-def require_chat_staff(staff: StaffPrincipal) -> None:
-    if not takes_chats(staff):
-        raise Refused(NOT_FOUND)
+def may(principal: Principal, operation: str, conv: Conversation) -> bool:
+    return access.may(principal, operation, subject(conv))
 
 
 async def visible_conversation(
-    session: AsyncSession, principal: Principal, conversation_id: str, *, lock: bool = False
+    session: AsyncSession,
+    principal: Principal,
+    conversation_id: str,
+    operation: str,
+    *,
+    lock: bool = False,
 ) -> Conversation:
+    """The conversation, when the table lets the principal perform `operation` on it."""
+    access.require_try(principal, operation)
     conv = await store.conversation(session, conversation_id, lock=lock)
     if conv is None:
         raise NotFound(NOT_FOUND)
-    if not may_see(principal, conv):
+    if not may(principal, operation, conv):
         raise Refused(NOT_FOUND, conversation=conv.id)
     return conv

@@ -15,6 +15,7 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from keerpunt.accounts import access
 from keerpunt.accounts import actions as accounts
 from keerpunt.accounts import store as accounts_store
 from keerpunt.accounts.principals import (
@@ -23,7 +24,7 @@ from keerpunt.accounts.principals import (
     StaffPrincipal,
 )
 from keerpunt.chat import store
-from keerpunt.chat.access import NOT_FOUND, require_chat_staff, visible_conversation
+from keerpunt.chat.access import NOT_FOUND, visible_conversation
 from keerpunt.chat.hours import opening_now
 from keerpunt.chat.models import (
     OPEN_STATUSES,
@@ -131,7 +132,9 @@ async def send_message(
         )
     client_id = str(uuid.UUID(client_id))
     async with ctx.write() as tx:
-        conv = await visible_conversation(tx.session, principal, conversation_id, lock=True)
+        conv = await visible_conversation(
+            tx.session, principal, conversation_id, "conversation.send", lock=True
+        )
         existing = await store.message_by_client_id(tx.session, conv.id, client_id)
         if existing is not None:
             return Sent(message_out(ctx, existing), created=False)
@@ -203,7 +206,7 @@ def _status(tx: Tx, conv: Conversation) -> None:
 async def accept(ctx: Context, staff: StaffPrincipal, conversation_id: str) -> Conversation:
     """Take a waiting chat. Of several counselors accepting at once exactly one wins; the
     others get a Conflict."""
-    require_chat_staff(staff)
+    access.require(staff, "conversation.claim")
     async with ctx.write() as tx:
         # Lock the counselor first and the chat second, always in this order, so two
         # accepts by one counselor cannot both slip under the cap.
@@ -249,7 +252,9 @@ async def end(
     if reason == "quick_exit" and not isinstance(principal, ChatterPrincipal):
         raise Invalid("only the chatter leaves by quick exit", code="invalid_reason")
     async with ctx.write() as tx:
-        conv = await visible_conversation(tx.session, principal, conversation_id, lock=True)
+        conv = await visible_conversation(
+            tx.session, principal, conversation_id, "conversation.end", lock=True
+        )
         if conv.status not in OPEN_STATUSES:
             return conv
         by_chatter = isinstance(principal, ChatterPrincipal)
@@ -383,7 +388,9 @@ async def signal_typing(
 ) -> None:
     """Typing is passed on, never stored."""
     async with ctx.read() as session:
-        conv = await visible_conversation(session, principal, conversation_id)
+        conv = await visible_conversation(
+            session, principal, conversation_id, "conversation.typing"
+        )
     if conv.status not in OPEN_STATUSES:
         return
     sender: Literal["chatter", "counselor"] = (
@@ -398,7 +405,9 @@ async def signal_typing(
 async def signal_read(ctx: Context, principal: Principal, conversation_id: str, seq: int) -> None:
     """Read receipts are passed on, never stored."""
     async with ctx.read() as session:
-        conv = await visible_conversation(session, principal, conversation_id)
+        conv = await visible_conversation(
+            session, principal, conversation_id, "conversation.read_receipt"
+        )
     if seq > conv.last_seq:
         raise Invalid("seq is beyond the end of the conversation", code="bad_cursor")
     reader: Literal["chatter", "counselor"] = (
@@ -420,7 +429,9 @@ async def give_feedback(
         if answer not in questions.get(question, set()):
             raise Invalid(f"no such question or choice: {question}", code="invalid_feedback")
     async with ctx.write() as tx:
-        conv = await visible_conversation(tx.session, chatter, conversation_id, lock=True)
+        conv = await visible_conversation(
+            tx.session, chatter, conversation_id, "conversation.feedback", lock=True
+        )
         if conv.status in OPEN_STATUSES:
             raise Conflict("feedback comes after the chat has ended", code="still_open")
         if await store.has_feedback(tx.session, conv.id):

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from keerpunt.accounts import access
 from keerpunt.accounts import store as accounts_store
 from keerpunt.accounts.principals import Principal, StaffPrincipal
 from keerpunt.chat import store
-from keerpunt.chat.access import require_chat_staff, visible_conversation
+from keerpunt.chat.access import visible_conversation
 from keerpunt.chat.actions import message_out, queue_entries, returning_groups
 from keerpunt.chat.models import Conversation
 from keerpunt.chat.schemas import ConversationRead, MessagePage, MessageRead, Snapshot
@@ -34,7 +35,11 @@ def purged(ctx: Context) -> Gone:
 
 
 async def messages_after(
-    ctx: Context, principal: Principal, conversation_id: str, after_seq: int
+    ctx: Context,
+    principal: Principal,
+    conversation_id: str,
+    after_seq: int,
+    operation: str = "conversation.messages",
 ) -> tuple[Conversation, list[MessageOut], bool]:
     """The conversation, up to PAGE_SIZE messages after `after_seq`, and whether more follow.
 
@@ -43,7 +48,7 @@ async def messages_after(
     conversation whose text retention deleted: "purged", not an empty transcript.
     """
     async with ctx.read() as session:
-        conv = await visible_conversation(session, principal, conversation_id)
+        conv = await visible_conversation(session, principal, conversation_id, operation)
         return await _page(ctx, session, conv, after_seq)
 
 
@@ -78,11 +83,20 @@ def page_of(conv: Conversation, messages: list[MessageOut], more: bool) -> Messa
     )
 
 
+async def require(ctx: Context, principal: Principal, conversation_id: str, operation: str) -> None:
+    """Raises NotFound unless the table lets the principal do `operation` on it now."""
+    async with ctx.read() as session:
+        await visible_conversation(session, principal, conversation_id, operation)
+
+
 async def conversation_view(
-    ctx: Context, principal: Principal, conversation_id: str
+    ctx: Context,
+    principal: Principal,
+    conversation_id: str,
+    operation: str = "conversation.read",
 ) -> ConversationRead:
     async with ctx.read() as session:
-        conv = await visible_conversation(session, principal, conversation_id)
+        conv = await visible_conversation(session, principal, conversation_id, operation)
         view = _view(conv)
         if isinstance(principal, StaffPrincipal):
             view.returning = conv.id in await returning_groups(session, [conv])
@@ -108,13 +122,13 @@ def _view(conv: Conversation) -> ConversationRead:
 
 
 async def waiting(ctx: Context, staff: StaffPrincipal) -> list[QueueEntry]:
-    require_chat_staff(staff)
+    access.require(staff, "queue.read")
     async with ctx.read() as session:
         return [entry for entry, _ in await queue_entries(ctx, session)]
 
 
 async def snapshot(ctx: Context, staff: StaffPrincipal) -> Snapshot:
-    require_chat_staff(staff)
+    access.require(staff, "queue.read")
     async with ctx.read() as session:
         user = await accounts_store.user_by_id(session, staff.user_id)
         if user is None:

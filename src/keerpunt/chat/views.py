@@ -27,6 +27,7 @@ from keerpunt.deps import (
     Chatter,
     CtxDep,
     OptionalChatter,
+    SeqQuery,
     Staff,
     Visitor,
     bearer_token,
@@ -73,6 +74,7 @@ async def get_conversation(
     "/conversations/{conversation_id}/messages",
     status_code=201,
     summary="Send a message; a repeated client_id returns the stored one with 200",
+    responses={200: {"model": MessageAck, "description": "A repeated client_id: the stored one"}},
 )
 async def send(
     conversation_id: str,
@@ -99,7 +101,7 @@ async def messages(
     conversation_id: str,
     principal: AnyPrincipal,
     ctx: CtxDep,
-    after_seq: Annotated[int, Query(ge=0)] = 0,
+    after_seq: SeqQuery = 0,
     wait: Annotated[float, Query(ge=0, le=30)] = 0,
 ) -> MessagePage:
     wait = min(wait, ctx.settings.longpoll_max_seconds)

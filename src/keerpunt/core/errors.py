@@ -6,7 +6,7 @@ an `error` frame, so both transports say the same thing for the same mistake.
 
 from __future__ import annotations
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 
 class DomainError(Exception):
@@ -81,3 +81,25 @@ def first_problem(exc: ValidationError, whole: str = "") -> str:
     where = ".".join(str(part) for part in first["loc"]) or whole
     message = str(first["msg"]).removeprefix("Value error, ")
     return f"{where}: {message}" if where else message
+
+
+class BrokenRule(BaseModel):
+    """One rule a request broke: where (`loc`), which rule (`type`) and in words (`msg`)."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorRead(BaseModel):
+    """Every error answer: a stable code, and a reason in words (or, for input that does not
+    fit the schema, the rules it broke); `field` names the one input field at fault."""
+
+    code: str
+    detail: str | list[BrokenRule]
+    field: str | None = None
+
+
+# Row ids and sequence numbers are 32-bit integer columns: anything larger is no row,
+# and must be refused as input before a database driver chokes on it.
+MAX_ROW_ID = 2**31 - 1

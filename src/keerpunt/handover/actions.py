@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from keerpunt.accounts import access
 from keerpunt.accounts.principals import StaffPrincipal
-from keerpunt.accounts.roles import require_role
 from keerpunt.context import Context
 from keerpunt.core.errors import Conflict, Invalid, NotFound, Refused
 from keerpunt.handover import store
@@ -28,7 +28,7 @@ NEXT = {"proposed": "contacted", "contacted": "accepted", "accepted": "completed
 async def add_contact(
     ctx: Context, staff: StaffPrincipal, region: str, contact: ContactWrite
 ) -> ContactPerson:
-    require_role(staff, "admin", what="no such region")
+    access.require(staff, "contacts.admin")
     async with ctx.write() as tx:
         taxonomy = await current_taxonomy(tx.session)
         item = taxonomy.item("region", region)
@@ -49,7 +49,7 @@ async def add_contact(
 async def update_contact(
     ctx: Context, staff: StaffPrincipal, contact_id: int, contact: ContactUpdate
 ) -> ContactPerson:
-    require_role(staff, "admin", what="no such contact person")
+    access.require(staff, "contacts.admin")
     async with ctx.write() as tx:
         row = await store.contact(tx.session, contact_id)
         if row is None:
@@ -62,7 +62,7 @@ async def update_contact(
 async def remove_contact(ctx: Context, staff: StaffPrincipal, contact_id: int) -> bool:
     """Removed; or, when a handover names them, kept inactive so that record stays whole.
     Returns whether the row was deleted."""
-    require_role(staff, "admin", what="no such contact person")
+    access.require(staff, "contacts.admin")
     async with ctx.write() as tx:
         row = await store.contact(tx.session, contact_id)
         if row is None:
@@ -102,7 +102,7 @@ async def propose(
             field="summary",
         )
     async with ctx.write() as tx:
-        conv = await conversation_for(tx.session, staff, conversation_id, write=True)
+        conv = await conversation_for(tx.session, staff, conversation_id, "handover.propose")
         contact = await store.contact(tx.session, request.contact)
         if contact is None or not contact.active:
             raise Invalid("no such contact person", code="unknown_contact", field="contact")
@@ -133,8 +133,8 @@ async def propose(
     return row
 
 
-def may_handle(staff: StaffPrincipal, row: Handover) -> bool:
-    return row.counselor_id == staff.user_id or staff.has("supervisor")
+def may_handle(staff: StaffPrincipal, operation: str, row: Handover) -> bool:
+    return access.may(staff, operation, access.Subject(counselor_id=row.counselor_id))
 
 
 async def change_status(
@@ -144,7 +144,7 @@ async def change_status(
         row = await store.handover(tx.session, handover_id, lock=True)
         if row is None:
             raise NotFound(NOT_FOUND)
-        if not may_handle(staff, row):
+        if not may_handle(staff, "handover.step", row):
             raise Refused(NOT_FOUND, conversation=row.conversation_id)
         allowed = {NEXT[row.status], "declined"} if row.status in OPEN else set()
         if status not in allowed:
@@ -171,7 +171,7 @@ async def open_handover(
     answers exactly like a missing handover."""
     async with ctx.write() as tx:
         row = await store.handover(tx.session, handover_id)
-        allowed = row is not None and may_handle(staff, row)
+        allowed = row is not None and may_handle(staff, "handover.read", row)
         await audit.record(
             ctx,
             tx,

@@ -6,17 +6,15 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from keerpunt.accounts import access
 from keerpunt.accounts.principals import StaffPrincipal
 from keerpunt.context import Context
-from keerpunt.core.errors import Refused
 from keerpunt.handover import store
 from keerpunt.handover.models import ContactPerson, Handover
 from keerpunt.handover.schemas import ContactRead, HandoverRead, RegionRead
 from keerpunt.registration import store as registration_store
 from keerpunt.registration.actions import current_taxonomy
 from keerpunt.registration.reads import user_names
-
-STAFF_ROLES = {"counselor", "supervisor", "admin"}
 
 
 def contact_read(row: ContactPerson) -> ContactRead:
@@ -33,8 +31,7 @@ def contact_read(row: ContactPerson) -> ContactRead:
 async def regions(ctx: Context, staff: StaffPrincipal) -> list[RegionRead]:
     """The regions of the current taxonomy (retired ones left out), each with its
     contact persons."""
-    if not staff.roles & STAFF_ROLES:
-        raise Refused("no such thing")
+    access.require(staff, "regions.read")
     async with ctx.read() as session:
         taxonomy = await current_taxonomy(session)
         contacts = await store.contacts(session)
@@ -79,8 +76,7 @@ async def handovers(
 ) -> list[HandoverRead]:
     """Every handover, open ones first and oldest first within them: status and age, no
     text. Counselors and supervisors follow them up."""
-    if not staff.roles & {"counselor", "supervisor"}:
-        raise Refused("no such thing")
+    access.require(staff, "handover.list")
     async with ctx.read() as session:
         rows = await store.handovers(session, region=region, status=status)
         reads = await handover_reads(ctx, session, rows)

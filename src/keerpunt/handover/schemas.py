@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from keerpunt.core.errors import MAX_ROW_ID
 from keerpunt.organisation import Text
 
 ContactRole = Literal["zorgcoordinator", "avim", "municipality", "youth_care", "other"]
@@ -47,7 +48,7 @@ class RegionRead(BaseModel):
 class HandoverCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    contact: int
+    contact: int = Field(ge=1, le=MAX_ROW_ID)
     # The chatter said yes, explicitly, to this handover. Nothing happens without it.
     consent: bool
     share: list[Shareable] = Field(default_factory=list, max_length=7)

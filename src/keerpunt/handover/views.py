@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from keerpunt.deps import CtxDep, Staff
+from keerpunt.deps import CtxDep, IdPath, Staff
 from keerpunt.handover import actions, reads, store
 from keerpunt.handover.schemas import (
     ContactRead,
@@ -37,7 +37,7 @@ async def add_contact(region: str, body: ContactWrite, staff: Staff, ctx: CtxDep
 
 @router.put("/contacts/{contact_id}", summary="Change a contact person (admin)")
 async def update_contact(
-    contact_id: int, body: ContactUpdate, staff: Staff, ctx: CtxDep
+    contact_id: IdPath, body: ContactUpdate, staff: Staff, ctx: CtxDep
 ) -> ContactRead:
     return reads.contact_read(await actions.update_contact(ctx, staff, contact_id, body))
 
@@ -47,7 +47,7 @@ async def update_contact(
     status_code=204,
     summary="Remove a contact person (admin); one named in a handover becomes inactive",
 )
-async def remove_contact(contact_id: int, staff: Staff, ctx: CtxDep) -> None:
+async def remove_contact(contact_id: IdPath, staff: Staff, ctx: CtxDep) -> None:
     await actions.remove_contact(ctx, staff, contact_id)
 
 
@@ -82,13 +82,13 @@ async def _detail(ctx: CtxDep, staff: Staff, handover_id: int) -> HandoverRead:
 
 
 @router.get("/handovers/{handover_id}", summary="One handover with its summary (audited)")
-async def handover(handover_id: int, staff: Staff, ctx: CtxDep) -> HandoverRead:
+async def handover(handover_id: IdPath, staff: Staff, ctx: CtxDep) -> HandoverRead:
     return await _detail(ctx, staff, handover_id)
 
 
 @router.post("/handovers/{handover_id}/status", summary="Move a handover one step on")
 async def change_status(
-    handover_id: int, body: StatusChange, staff: Staff, ctx: CtxDep
+    handover_id: IdPath, body: StatusChange, staff: Staff, ctx: CtxDep
 ) -> HandoverRead:
     row = await actions.change_status(ctx, staff, handover_id, body.status)
     async with ctx.read() as session:
@@ -103,7 +103,7 @@ async def change_status(
     summary="The summary for the contact person, as a PDF (audited export)",
 )
 async def summary_pdf(
-    handover_id: int,
+    handover_id: IdPath,
     staff: Staff,
     ctx: CtxDep,
     lang: Annotated[str | None, Query(max_length=5)] = None,

@@ -13,11 +13,11 @@ from typing import Any, cast
 
 from sqlalchemy import Column, CursorResult, Table, bindparam, delete, or_, select, update
 
+from keerpunt.accounts import access
 from keerpunt.accounts import store as accounts_store
 from keerpunt.accounts.models import Chatter, ChatterToken
 from keerpunt.accounts.passwords import verify_password
 from keerpunt.accounts.principals import ChatterPrincipal, StaffPrincipal
-from keerpunt.accounts.roles import require_role
 from keerpunt.chat import actions as chat
 from keerpunt.chat.models import OPEN_STATUSES, Conversation, FeedbackAnswer, Message
 from keerpunt.context import Context, Tx
@@ -129,7 +129,7 @@ async def record_denied(
 async def search_log(ctx: Context, staff: StaffPrincipal, query: AuditQuery) -> AuditPage:
     """An admin searches the access log; the search is itself an entry (what was asked and
     how many entries were shown), written with the read."""
-    require_role(staff, "admin", what="no such page")
+    access.require(staff, "audit.search")
     async with ctx.write() as tx:
         user_id = None
         if query.user is not None:

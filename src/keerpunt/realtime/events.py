@@ -179,6 +179,15 @@ class AlertOut(Frame):
     at: datetime
 
 
+class AccessChanged(Frame):
+    """Between processes only, never sent to a client: what this staff member may do
+    changed (roles granted or taken away), so their sockets look at the access table
+    again and drop what it no longer allows."""
+
+    type: Literal["access_changed"] = "access_changed"
+    user: int
+
+
 class ErrorOut(Frame):
     type: Literal["error"] = "error"
     code: str
@@ -199,6 +208,7 @@ ServerFrame = (
     | Heartbeat
     | Pong
     | AlertOut
+    | AccessChanged
     | ErrorOut
 )
 SERVER_FRAMES: tuple[type[Frame], ...] = (
@@ -213,6 +223,7 @@ SERVER_FRAMES: tuple[type[Frame], ...] = (
     Heartbeat,
     Pong,
     AlertOut,
+    AccessChanged,
     ErrorOut,
 )
 server_frame: TypeAdapter[ServerFrame] = TypeAdapter(ServerFrame)
@@ -220,6 +231,10 @@ server_frame: TypeAdapter[ServerFrame] = TypeAdapter(ServerFrame)
 
 def conversation_channel(conversation_id: str) -> str:
     return f"conversation:{conversation_id}"
+
+
+def user_channel(user_id: int) -> str:
+    return f"user:{user_id}"
 
 
 STAFF_CHANNEL = "staff"

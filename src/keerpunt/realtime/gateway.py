@@ -24,6 +24,8 @@ from starlette.websockets import (
     WebSocketState,
 )
 
+from keerpunt.accounts import access
+from keerpunt.accounts import actions as accounts
 from keerpunt.accounts.principals import (
     ChatterPrincipal,
     Principal,
@@ -31,7 +33,6 @@ from keerpunt.accounts.principals import (
 )
 from keerpunt.chat import actions as chat
 from keerpunt.chat import reads
-from keerpunt.chat.access import takes_chats
 from keerpunt.context import Context
 from keerpunt.core.errors import DomainError, Refused
 from keerpunt.privacy import actions as privacy
@@ -41,6 +42,7 @@ from keerpunt.realtime.delivery import Decision, Stream
 from keerpunt.realtime.events import (
     STAFF_CHANNEL,
     SUPERVISOR_CHANNEL,
+    AccessChanged,
     Ack,
     AlertOut,
     ConversationOut,
@@ -63,6 +65,7 @@ from keerpunt.realtime.events import (
     Unsubscribe,
     client_frame,
     conversation_channel,
+    user_channel,
 )
 
 log = logging.getLogger(__name__)
@@ -72,6 +75,17 @@ MAX_SUBSCRIPTIONS = 50
 # Close codes (RFC 6455).
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
+
+# The access table's operation for each client frame that acts on a conversation (the
+# chat actions check the same ones); `hello` and `ping` act on nothing.
+SOCKET_OPERATIONS = {
+    "subscribe": "conversation.subscribe",
+    "send": "conversation.send",
+    "typing": "conversation.typing",
+    "read": "conversation.read_receipt",
+}
+# The channels a staff socket hears, each while the table grants its operation.
+STAFF_CHANNELS = {STAFF_CHANNEL: "queue.read", SUPERVISOR_CHANNEL: "alerts.receive"}
 
 
 class Closing(Exception):
@@ -233,10 +247,9 @@ class Connection:
                 heartbeat_seconds=self.ctx.settings.heartbeat_seconds,
             )
         )
-        if isinstance(self.principal, StaffPrincipal) and takes_chats(self.principal):
-            await self.subscription.add(STAFF_CHANNEL)
-        if isinstance(self.principal, StaffPrincipal) and self.principal.has("supervisor"):
-            await self.subscription.add(SUPERVISOR_CHANNEL)
+        if isinstance(self.principal, StaffPrincipal):
+            await self.subscription.add(user_channel(self.principal.user_id))
+            await self._follow_roles()
         tasks = [
             asyncio.create_task(self._read_loop(), name="socket-read"),
             asyncio.create_task(self._pump(), name="socket-pump"),
@@ -346,7 +359,8 @@ class Connection:
                 code="too_many_subscriptions",
             )
         # Checks access and the cursor before anything is registered.
-        view = await reads.conversation_view(self.ctx, self.principal, conversation_id)
+        operation = SOCKET_OPERATIONS["subscribe"]
+        view = await reads.conversation_view(self.ctx, self.principal, conversation_id, operation)
         if view.purged_at is not None:
             raise reads.purged(self.ctx)
         if after_seq > view.last_seq:
@@ -363,7 +377,7 @@ class Connection:
             await privacy.record_chat_read(
                 self.ctx, self.principal, conversation_id, count=replayed, via="socket"
             )
-        view = await reads.conversation_view(self.ctx, self.principal, conversation_id)
+        view = await reads.conversation_view(self.ctx, self.principal, conversation_id, operation)
         await self.send(
             ConversationOut(conversation=view.id, status=view.status, last_seq=view.last_seq)
         )
@@ -386,7 +400,11 @@ class Connection:
         stream = self.streams[conversation_id]
         while True:
             _, messages, more = await reads.messages_after(
-                self.ctx, self.principal, conversation_id, stream.last
+                self.ctx,
+                self.principal,
+                conversation_id,
+                stream.last,
+                SOCKET_OPERATIONS["subscribe"],
             )
             for message in messages:
                 await self.send(message)
@@ -407,16 +425,19 @@ class Connection:
             _, frame = item
             if isinstance(frame, MessageOut):
                 await self._deliver(frame)
+            elif isinstance(frame, AccessChanged):
+                await self._recheck_all()
             elif isinstance(frame, QueueSnapshot | AlertOut):
                 await self.send(frame)
             elif isinstance(frame, TypingOut | ReadOut):
                 who = frame.sender if isinstance(frame, TypingOut) else frame.reader
                 if frame.conversation in self.streams and who != self.role:
                     await self.send(frame)
-            elif (
-                isinstance(frame, ConversationOut | QueuePosition)
-                and frame.conversation in self.streams
-            ):
+            elif isinstance(frame, ConversationOut) and frame.conversation in self.streams:
+                # A change of status or of counselor may take the conversation away.
+                if await self._still_allowed(frame.conversation):
+                    await self.send(frame)
+            elif isinstance(frame, QueuePosition) and frame.conversation in self.streams:
                 await self.send(frame)
 
     async def _deliver(self, message: MessageOut) -> None:
@@ -442,6 +463,44 @@ class Connection:
             await self.send(
                 ErrorOut(code=error.code, reason=error.reason, conversation=conversation_id)
             )
+
+    async def _follow_roles(self) -> None:
+        """Hear the staff channels the table grants now, and only those."""
+        for channel, operation in STAFF_CHANNELS.items():
+            if access.may(self.principal, operation):
+                await self.subscription.add(channel)
+            else:
+                await self.subscription.remove(channel)
+
+    async def _recheck_all(self) -> None:
+        """The staff member's roles changed: act as the session now allows."""
+        assert isinstance(self.principal, StaffPrincipal)
+        principal = await accounts.staff_by_session_hash(
+            self.ctx, self.principal.session_hash, touch=False
+        )
+        if principal is None:
+            raise Closing(CLOSE_POLICY, "the session has ended")
+        self.principal = principal
+        await self._follow_roles()
+        for conversation_id in list(self.streams):
+            await self._still_allowed(conversation_id)
+
+    async def _still_allowed(self, conversation_id: str) -> bool:
+        """Whether the table still lets this socket follow the conversation; if not, the
+        stream stops and the client is told it is not there, as on a refused subscribe."""
+        try:
+            await reads.require(
+                self.ctx, self.principal, conversation_id, SOCKET_OPERATIONS["subscribe"]
+            )
+        except DomainError as error:
+            async with self._deliver_lock:
+                self.streams.pop(conversation_id, None)
+            await self.subscription.remove(conversation_channel(conversation_id))
+            await self.send(
+                ErrorOut(code=error.code, reason=error.reason, conversation=conversation_id)
+            )
+            return False
+        return True
 
     async def _last_seqs(self) -> dict[str, int]:
         return await reads.last_seqs(self.ctx, list(self.streams))

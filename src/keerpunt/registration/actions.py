@@ -11,15 +11,15 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from keerpunt.accounts import access
 from keerpunt.accounts import store as accounts_store
 from keerpunt.accounts.principals import StaffPrincipal
-from keerpunt.accounts.roles import require_role
 from keerpunt.campaigns import store as campaigns_store
 from keerpunt.chat import store as chat_store
-from keerpunt.chat.access import NOT_FOUND
+from keerpunt.chat.access import NOT_FOUND, visible_conversation
 from keerpunt.chat.models import OPEN_STATUSES, Conversation
 from keerpunt.context import Context, Tx
-from keerpunt.core.errors import Conflict, Invalid, NotFound, Refused
+from keerpunt.core.errors import Conflict, Invalid, NotFound
 from keerpunt.privacy import audit
 from keerpunt.realtime.events import SUPERVISOR_CHANNEL, AlertOut
 from keerpunt.registration import store
@@ -65,7 +65,7 @@ async def load_taxonomy(ctx: Context, staff: StaffPrincipal | None, source: str)
     """A new version. Refused, with one line saying why, when it would change what an
     earlier registration means. `staff` is None for the command line."""
     if staff is not None:
-        require_role(staff, "admin", what="no such thing")
+        access.require(staff, "taxonomy.admin")
     try:
         taxonomy = parse_taxonomy(source)
     except TaxonomyError as exc:
@@ -109,17 +109,16 @@ async def current_taxonomy(session: AsyncSession) -> Taxonomy:
 
 
 async def conversation_for(
-    session: AsyncSession, staff: StaffPrincipal, conversation_id: str, *, write: bool
+    session: AsyncSession, staff: StaffPrincipal, conversation_id: str, operation: str
 ) -> Conversation:
-    """The conversation's own counselor registers it; supervisors may read every one."""
-    conv = await chat_store.conversation(session, conversation_id, lock=write)
-    if conv is None:
-        raise NotFound(NOT_FOUND)
-    if conv.counselor_id == staff.user_id and staff.roles & {"counselor", "supervisor"}:
-        return conv
-    if not write and staff.has("supervisor") and conv.counselor_id is not None:
-        return conv
-    raise Refused(NOT_FOUND, conversation=conv.id)
+    """The conversation's own counselor registers it; supervisors may read every one that
+    a counselor took (the access table says which operation reads and which writes)."""
+    write = operation in WRITES
+    return await visible_conversation(session, staff, conversation_id, operation, lock=write)
+
+
+# Operations on a case that change it: they lock the conversation's row.
+WRITES = frozenset({"registration.write", "duplicates.mark", "handover.propose"})
 
 
 # The form ---------------------------------------------------------------------------------
@@ -216,7 +215,7 @@ async def save(
     finished one stays finished when edited again. Turning acute danger on tells the
     supervisors who are online."""
     async with ctx.write() as tx:
-        conv = await conversation_for(tx.session, staff, conversation_id, write=True)
+        conv = await conversation_for(tx.session, staff, conversation_id, "registration.write")
         taxonomy = await current_taxonomy(tx.session)
         row = await store.registration(tx.session, conv.id)
         # A marked duplicate is the merge's to decide: a form saved from before the mark
@@ -303,7 +302,7 @@ async def mark_duplicate(
     earlier conversation: the two chatters merge (this one, with whatever was merged into
     it, counts as the earlier one), and the registration says duplicate."""
     async with ctx.write() as tx:
-        conv = await conversation_for(tx.session, staff, conversation_id, write=True)
+        conv = await conversation_for(tx.session, staff, conversation_id, "duplicates.mark")
         other = await chat_store.conversation(tx.session, of)
         if other is None or other.id == conv.id or other.status == "queued":
             raise Invalid("no such earlier conversation", code="unknown_conversation", field="of")
@@ -349,7 +348,7 @@ async def mark_duplicate(
 async def undo_merge(ctx: Context, staff: StaffPrincipal, merge_id: int) -> ChatterMerge:
     """A supervisor takes a merge back: the chatters are two again, and the conversation
     goes back on its counselor's list to register."""
-    require_role(staff, "supervisor", what="no such merge")
+    access.require(staff, "merges.undo")
     async with ctx.write() as tx:
         merge = await store.merge(tx.session, merge_id, lock=True)
         if merge is None:
@@ -395,7 +394,7 @@ async def search_duplicates(
     days = max(1, min(days, DUPLICATE_WINDOW_DAYS))
     filters = {k: v for k, v in (filters or {}).items() if v}
     async with ctx.write() as tx:
-        conv = await conversation_for(tx.session, staff, conversation_id, write=False)
+        conv = await conversation_for(tx.session, staff, conversation_id, "duplicates.search")
         group = await accounts_store.chatter_group(tx.session, conv.chatter_id)
         since = ctx.clock.now() - timedelta(days=days)
         found = await store.recent_conversations(tx.session, since, group, limit=500)
@@ -425,7 +424,7 @@ async def read_earlier_transcript(
     async with ctx.write() as tx:
         try:
             conv: Conversation | None = await conversation_for(
-                tx.session, staff, conversation_id, write=False
+                tx.session, staff, conversation_id, "transcript.earlier"
             )
         except NotFound:
             conv = None  # not the caller's conversation: refused, and logged like the rest

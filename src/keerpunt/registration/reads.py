@@ -9,13 +9,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from keerpunt.accounts import access
 from keerpunt.accounts import store as accounts_store
 from keerpunt.accounts.models import User
-from keerpunt.accounts.principals import CHAT_ROLES, StaffPrincipal
-from keerpunt.accounts.roles import require_role
+from keerpunt.accounts.principals import StaffPrincipal
 from keerpunt.chat.models import Conversation
 from keerpunt.context import Context
-from keerpunt.core.errors import NotFound, Refused
+from keerpunt.core.errors import NotFound
 from keerpunt.organisation import Text
 from keerpunt.registration import store
 from keerpunt.registration.actions import (
@@ -137,7 +137,7 @@ async def registration_view(
     ctx: Context, staff: StaffPrincipal, conversation_id: str
 ) -> RegistrationRead:
     async with ctx.read() as session:
-        conv = await conversation_for(session, staff, conversation_id, write=False)
+        conv = await conversation_for(session, staff, conversation_id, "registration.read")
         taxonomy = await current_taxonomy(session)
         row = await store.registration(session, conv.id)
         derived = await derive(session, conv) if row is None else {}
@@ -151,7 +151,7 @@ def status_of(row: Registration | None) -> str:
 
 
 async def todo(ctx: Context, staff: StaffPrincipal) -> list[TodoItem]:
-    require_role(staff, *CHAT_ROLES, what="no such list")
+    access.require(staff, "registration.todo")
     async with ctx.read() as session:
         convs = await store.unregistered(session, staff.user_id)
         rows = await store.registrations(session, [c.id for c in convs])
@@ -205,7 +205,7 @@ async def history(ctx: Context, staff: StaffPrincipal, conversation_id: str) -> 
     """The chatter's other conversations (merged duplicates included), newest first, as
     dates and registrations: no text. Reading a transcript is a separate, audited step."""
     async with ctx.read() as session:
-        conv = await conversation_for(session, staff, conversation_id, write=False)
+        conv = await conversation_for(session, staff, conversation_id, "history.read")
         group = await accounts_store.chatter_group(session, conv.chatter_id)
         others = [c for c in await store.conversations_of(session, group) if c.id != conv.id]
         chatter = await accounts_store.chatter(session, conv.chatter_id)
@@ -235,8 +235,7 @@ async def merge_reads(session: AsyncSession, merges: Iterable[ChatterMerge]) -> 
 
 
 async def merges(ctx: Context, staff: StaffPrincipal) -> list[MergeRead]:
-    if not staff.has("supervisor"):
-        raise Refused("no such thing")
+    access.require(staff, "merges.read")
     async with ctx.read() as session:
         return await merge_reads(session, await store.merges(session))
 

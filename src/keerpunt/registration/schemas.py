@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from keerpunt.core.errors import MAX_ROW_ID
 from keerpunt.organisation import Text
 
 Code = Annotated[str, Field(min_length=1, max_length=40)]
@@ -43,7 +44,7 @@ class RegistrationFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    taxonomy_version: int = Field(ge=1)
+    taxonomy_version: int = Field(ge=1, le=MAX_ROW_ID)
     outcome: Code | None = None
     visitor: Code | None = None
     age_band: Code | None = None

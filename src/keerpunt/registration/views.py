@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from keerpunt.accounts.roles import require_role
+from keerpunt.accounts import access
 from keerpunt.chat import reads as chat_reads
 from keerpunt.chat.schemas import MessagePage
-from keerpunt.deps import CtxDep, Staff
+from keerpunt.deps import CtxDep, IdPath, SeqQuery, Staff
 from keerpunt.registration import actions, reads
 from keerpunt.registration.schemas import (
     Duplicated,
@@ -36,12 +36,12 @@ async def taxonomy(staff: Staff, ctx: CtxDep) -> TaxonomyRead:
 
 @router.get("/taxonomy/versions", summary="Every loaded taxonomy version (admin)")
 async def taxonomy_versions(staff: Staff, ctx: CtxDep) -> list[VersionRead]:
-    require_role(staff, "admin")
+    access.require(staff, "taxonomy.admin")
     return await reads.versions(ctx)
 
 
 @router.get("/taxonomy/{version}", summary="One taxonomy version, for old registrations")
-async def taxonomy_version(version: int, staff: Staff, ctx: CtxDep) -> TaxonomyRead:
+async def taxonomy_version(version: IdPath, staff: Staff, ctx: CtxDep) -> TaxonomyRead:
     return await reads.taxonomy_view(ctx, version)
 
 
@@ -100,7 +100,7 @@ async def earlier_messages(
     earlier_id: str,
     staff: Staff,
     ctx: CtxDep,
-    after_seq: Annotated[int, Query(ge=0)] = 0,
+    after_seq: SeqQuery = 0,
 ) -> MessagePage:
     earlier = await actions.read_earlier_transcript(ctx, staff, conversation_id, earlier_id)
     return await chat_reads.transcript(ctx, earlier.id, after_seq)
@@ -149,7 +149,7 @@ async def merges(staff: Staff, ctx: CtxDep) -> list[MergeRead]:
 
 
 @router.post("/merges/{merge_id}/undo", summary="Undo a merge (supervisor)")
-async def undo_merge(merge_id: int, staff: Staff, ctx: CtxDep) -> MergeRead:
+async def undo_merge(merge_id: IdPath, staff: Staff, ctx: CtxDep) -> MergeRead:
     merge = await actions.undo_merge(ctx, staff, merge_id)
     async with ctx.read() as session:
         return (await reads.merge_reads(session, [merge]))[0]

@@ -10,8 +10,8 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from keerpunt.accounts import access
 from keerpunt.accounts.principals import StaffPrincipal
-from keerpunt.accounts.roles import require_role
 from keerpunt.campaigns import store as campaigns_store
 from keerpunt.campaigns.models import Campaign
 from keerpunt.context import Context
@@ -26,7 +26,6 @@ from keerpunt.reports.suppression import Shown, shown_cells, suppress
 
 log = logging.getLogger(__name__)
 
-READERS = ("analyst", "admin")
 # The longest period one report covers: beyond it, split it up.
 MAX_DAYS = 3 * 366
 
@@ -120,7 +119,7 @@ async def produce(
     """A report in the edition asked for, audited. `staff` is None for the command line
     (whoever runs it has the server's keys already)."""
     if staff is not None:
-        require_role(staff, *READERS, what="no such report")
+        access.require(staff, "reports.read")
     report = await compute(ctx, request, step)
     threshold = ctx.settings.report_threshold
     step("recording")
@@ -176,7 +175,7 @@ async def dashboard(
 ) -> Dashboard:
     """The analyst dashboard's numbers. Not audited as a report: it shows what any
     report of the same filters shows, and nothing is exported."""
-    require_role(staff, *READERS, what="no such report")
+    access.require(staff, "reports.read")
     if ends_on < starts_on:
         raise Invalid("the period ends before it starts", field="ends_on")
     request = ReportRequest(

@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from keerpunt.core.errors import MAX_ROW_ID
+
 Edition = Literal["internal", "partner"]
 Format = Literal["json", "html", "pdf", "xlsx"]
 Hidden = Literal["small", "derivable"]
@@ -129,7 +131,7 @@ class ReportRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    campaign_id: int | None = None
+    campaign_id: int | None = Field(default=None, ge=1, le=MAX_ROW_ID)
     starts_on: date | None = None
     ends_on: date | None = None
     regions: list[str] = Field(default_factory=list, max_length=20)

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from keerpunt.core.errors import MAX_ROW_ID
 from keerpunt.deps import CtxDep, Staff
 from keerpunt.reports import actions
 from keerpunt.reports.schemas import Dashboard, Format, Report, ReportRequest
@@ -69,6 +70,6 @@ async def dashboard(
     starts_on: date,
     ends_on: date,
     regions: Annotated[list[str] | None, Query(max_length=20)] = None,
-    campaign_id: int | None = None,
+    campaign_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
 ) -> Dashboard:
     return await actions.dashboard(ctx, staff, starts_on, ends_on, regions or [], campaign_id)

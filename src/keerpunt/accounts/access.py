@@ -1,0 +1,174 @@
+"""Who may do what: one table for every operation over HTTP and the socket.
+
+Each operation lists, per role (and "chatter" for a chatter's token), the relation the
+caller needs to the thing it acts on. A person holding several roles may do what any one
+of them may. A check is a lookup here; what the table refuses is reported exactly as a
+thing that does not exist (`NotFound`), never as forbidden, so a refusal tells nothing.
+
+`keerpunt.api.ROUTES` names the operation of every HTTP route and
+`keerpunt.realtime.gateway.SOCKET_OPERATIONS` that of every socket frame; the app refuses
+to start with a route that names none, and `tests/security/test_s12_access_matrix.py`
+walks every cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+
+from keerpunt.accounts.principals import ROLES, ChatterPrincipal, Principal, StaffPrincipal
+from keerpunt.core.errors import Refused
+
+CHATTER = "chatter"
+
+
+class Relation(Enum):
+    # Anyone holding the role: lists, their own account, the queue, aggregates.
+    ANY = "any"
+    # The chatter whose conversation it is.
+    OWN = "own"
+    # The counselor the conversation (or the handover) is assigned to.
+    ASSIGNED = "assigned"
+    # Any conversation a counselor has taken: supervisors oversee the work, but never
+    # what waits in the queue unanswered.
+    TAKEN = "taken"
+
+
+ANY, OWN, ASSIGNED, TAKEN = Relation.ANY, Relation.OWN, Relation.ASSIGNED, Relation.TAKEN
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What the relations are judged on: whose conversation, and whose to handle."""
+
+    chatter_id: str | None = None
+    counselor_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    grants: Mapping[str, Relation]
+    # What a refused caller is told is not there.
+    missing: str = "no such thing"
+    # The action itself refuses and writes the refusal to the access log, so no gate may
+    # refuse before it (a refusal there would go unlogged).
+    audited: bool = False
+    # Who may hold the grants: checked when the table is built.
+    holders: frozenset[str] = field(default=frozenset({CHATTER, *ROLES}), repr=False)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.grants) - self.holders
+        if unknown:
+            raise ValueError(f"unknown roles in the access table: {sorted(unknown)}")
+
+
+CONVERSATION = "no such conversation"
+CHAT_STAFF = {"counselor": ANY, "supervisor": ANY}
+# A conversation's own side: its chatter and the counselor who took it.
+PARTIES = {CHATTER: OWN, "counselor": ASSIGNED, "supervisor": ASSIGNED}
+# Reading a case: its counselor, and supervisors for every taken conversation.
+CASE_READERS = {"counselor": ASSIGNED, "supervisor": TAKEN}
+CASE_WRITERS = {"counselor": ASSIGNED, "supervisor": ASSIGNED}
+ALL_STAFF: dict[str, Relation] = {role: ANY for role in ROLES}
+AGGREGATES = {"analyst": ANY, "admin": ANY}
+ADMIN = {"admin": ANY}
+
+RULES: dict[str, Rule] = {
+    # Staff sessions and the socket ticket
+    "staff.session": Rule(ALL_STAFF),  # own account: /me, log out
+    "staff.pause": Rule(CHAT_STAFF),  # pausing is about taking chats
+    "users.admin": Rule(ADMIN, "no such user"),
+    "socket.ticket": Rule({CHATTER: ANY, **CHAT_STAFF}),
+    # The chatter's own account
+    "chatter.account": Rule({CHATTER: ANY}),
+    # A conversation, by its parties
+    "conversation.read": Rule(PARTIES, CONVERSATION),
+    "conversation.messages": Rule(PARTIES, CONVERSATION),  # the transcript and resume
+    "conversation.subscribe": Rule(PARTIES, CONVERSATION),  # live over the socket
+    "conversation.send": Rule(PARTIES, CONVERSATION),
+    "conversation.typing": Rule(PARTIES, CONVERSATION),
+    "conversation.read_receipt": Rule(PARTIES, CONVERSATION),
+    "conversation.end": Rule(PARTIES, CONVERSATION),
+    "conversation.feedback": Rule({CHATTER: OWN}, CONVERSATION),
+    # The queue
+    "queue.read": Rule(CHAT_STAFF, CONVERSATION),
+    "conversation.claim": Rule(CHAT_STAFF, CONVERSATION),
+    "alerts.receive": Rule({"supervisor": ANY}),
+    # Registration and case tools
+    "taxonomy.read": Rule({**CHAT_STAFF, **AGGREGATES}),
+    "taxonomy.admin": Rule(ADMIN),
+    "registration.read": Rule(CASE_READERS, CONVERSATION),
+    "registration.write": Rule(CASE_WRITERS, CONVERSATION),
+    "registration.todo": Rule(CHAT_STAFF, "no such list"),
+    "history.read": Rule(CASE_READERS, CONVERSATION),
+    "transcript.earlier": Rule(CASE_READERS, CONVERSATION, audited=True),
+    "duplicates.search": Rule(CASE_READERS, CONVERSATION),
+    "duplicates.mark": Rule(CASE_WRITERS, CONVERSATION),
+    "merges.read": Rule({"supervisor": ANY}, "no such merge"),
+    "merges.undo": Rule({"supervisor": ANY}, "no such merge"),
+    # Handovers and the contact persons they go to
+    "regions.read": Rule({**CHAT_STAFF, "admin": ANY}, "no such region"),
+    "contacts.admin": Rule(ADMIN, "no such contact person"),
+    "handover.propose": Rule(CASE_WRITERS, CONVERSATION),
+    "handover.list": Rule(CHAT_STAFF, "no such handover"),
+    "handover.read": Rule(
+        {"counselor": ASSIGNED, "supervisor": ANY}, "no such handover", audited=True
+    ),
+    "handover.step": Rule({"counselor": ASSIGNED, "supervisor": ANY}, "no such handover"),
+    # Canned replies: counselors use them, admins keep them
+    "canned.read": Rule({**CHAT_STAFF, "admin": ANY}, "no such canned reply"),
+    "canned.admin": Rule(ADMIN, "no such canned reply"),
+    # Aggregates: campaigns, the dashboard and reports
+    "campaigns.read": Rule(AGGREGATES, "no such campaign"),
+    "campaigns.write": Rule(AGGREGATES, "no such campaign"),
+    "reports.read": Rule(AGGREGATES, "no such report"),
+    # The access log: admins search it, and every search is itself an entry
+    "audit.search": Rule(ADMIN, "no such page"),
+}
+
+
+def holders(principal: Principal) -> frozenset[str]:
+    if isinstance(principal, ChatterPrincipal):
+        return frozenset({CHATTER})
+    return principal.roles
+
+
+def _related(principal: Principal, relation: Relation, subject: Subject | None) -> bool:
+    if relation is ANY:
+        return True
+    if subject is None:
+        return False
+    if relation is OWN:
+        return (
+            isinstance(principal, ChatterPrincipal) and subject.chatter_id == principal.chatter_id
+        )
+    if relation is ASSIGNED:
+        return isinstance(principal, StaffPrincipal) and subject.counselor_id == principal.user_id
+    return subject.counselor_id is not None  # TAKEN
+
+
+def may(principal: Principal, operation: str, subject: Subject | None = None) -> bool:
+    """Whether the principal may perform the operation on the subject."""
+    grants = RULES[operation].grants
+    return any(
+        _related(principal, grants[who], subject) for who in holders(principal) if who in grants
+    )
+
+
+def may_try(principal: Principal, operation: str) -> bool:
+    """Whether any of the principal's roles has the operation at all: the gate before the
+    subject is read (a route answers 404 without touching the database)."""
+    return bool(holders(principal) & RULES[operation].grants.keys())
+
+
+def require(principal: Principal, operation: str, subject: Subject | None = None) -> None:
+    if not may(principal, operation, subject):
+        raise Refused(RULES[operation].missing)
+
+
+def require_try(principal: Principal, operation: str) -> None:
+    """The gate before the subject is read. An audited operation passes on to its action,
+    which refuses and logs the refusal."""
+    if not RULES[operation].audited and not may_try(principal, operation):
+        raise Refused(RULES[operation].missing)
