@@ -150,6 +150,7 @@ _call("POST", "/api/v1/auth/logout")
 _call("GET", "/api/v1/me")
 _call("POST", "/api/v1/me/pause", json={"paused": False})
 _call("POST", "/api/v1/ws-ticket")
+_call("GET", "/api/v1/audit")
 _call("GET", "/api/v1/users")
 _call(
     "PUT",
