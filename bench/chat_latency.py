@@ -61,6 +61,7 @@ import httpx
 from sqlalchemy.engine import make_url
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
+from websockets.typing import Origin
 
 from keerpunt.accounts import actions as accounts
 from keerpunt.config import ConfigError, Settings, load_settings
@@ -317,7 +318,10 @@ async def open_peer(
     ws_url: str, ticket: str, role: Role, conversation: str, tally: Tally, timings: Timings
 ) -> Peer:
     async def handshake() -> ClientConnection:
-        ws = await connect(ws_url, open_timeout=STEP_TIMEOUT_S, ping_interval=None)
+        # Our own pages' Origin: the server refuses a socket from any other (S14).
+        scheme, _, rest = ws_url.partition("://")
+        origin = Origin(f"{'https' if scheme == 'wss' else 'http'}://{rest.split('/', 1)[0]}")
+        ws = await connect(ws_url, open_timeout=STEP_TIMEOUT_S, ping_interval=None, origin=origin)
         await ws.send(json.dumps({"type": "hello", "ticket": ticket}))
         frame = json.loads(await ws.recv())
         if frame.get("type") != "ready":

@@ -18,6 +18,7 @@ import httpx
 import uvicorn
 from sqlalchemy import select
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Origin
 
 from keerpunt.accounts import actions as accounts
 from keerpunt.accounts.models import User
@@ -257,6 +258,14 @@ def session_cookie(response: httpx.Response) -> str:
     raise AssertionError("no session cookie set")
 
 
+def own_origin(url: str) -> Origin:
+    """The Origin our own pages send for a server at `url` (http(s) or ws(s)), as the
+    socket handshake requires (S14)."""
+    scheme, rest = url.split("://", 1)
+    web = {"ws": "http", "wss": "https"}.get(scheme, scheme)
+    return Origin(f"{web}://{rest.split('/', 1)[0]}")
+
+
 class Socket:
     """A socket client: frames are dicts; `expect` skips frames of other types."""
 
@@ -266,7 +275,7 @@ class Socket:
 
     @classmethod
     async def open(cls, ws_url: str, ticket: str) -> Socket:
-        connection = await connect(ws_url, open_timeout=10)
+        connection = await connect(ws_url, open_timeout=10, origin=own_origin(ws_url))
         sock = cls(connection)
         await sock.send({"type": "hello", "ticket": ticket})
         await sock.expect("ready")

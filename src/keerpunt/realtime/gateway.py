@@ -31,6 +31,7 @@ from keerpunt.chat import reads
 from keerpunt.chat.access import takes_chats
 from keerpunt.context import Context
 from keerpunt.core.errors import DomainError
+from keerpunt.core.origin import own_origin_matches
 from keerpunt.realtime.actions import redeem_ticket
 from keerpunt.realtime.bus import Lagged, Subscription
 from keerpunt.realtime.delivery import Decision, Stream
@@ -80,6 +81,14 @@ class Closing(Exception):
 
 async def socket_endpoint(websocket: WebSocket) -> None:
     ctx: Context = websocket.app.state.ctx
+    # A page on another site may open a socket to us in its visitor's browser (cookies
+    # and all): only our own pages get one. Refused before the upgrade, so the browser
+    # sees HTTP 403 and the foreign page learns nothing more.
+    if not own_origin_matches(
+        websocket.headers.get("origin"), websocket.headers.get("host"), ctx.settings.public_origin
+    ):
+        await websocket.close(CLOSE_POLICY)
+        return
     await websocket.accept()
     try:
         principal = await _handshake(ctx, websocket)
