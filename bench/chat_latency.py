@@ -748,6 +748,12 @@ async def spawned_server(args: argparse.Namespace) -> AsyncIterator[Target]:
         KEERPUNT_ALWAYS_OPEN="true",
         KEERPUNT_DATA_DIR=str(data),
         KEERPUNT_SECRETS_DIR=str(data / "secrets"),
+        # Every simulated chatter comes from this one loopback address at machine speed:
+        # the abuse limits (S18) would refuse them, and they are not what is measured. A
+        # server under test elsewhere (--url) needs them raised the same way.
+        KEERPUNT_LIMIT_NEW_CHATS_PER_SOURCE="",
+        KEERPUNT_LIMIT_MESSAGES_PER_CHATTER="",
+        KEERPUNT_LIMIT_MESSAGES_PER_SOURCE="",
     )
     if args.database_url:
         env["KEERPUNT_DATABASE_URL"] = args.database_url

@@ -86,6 +86,10 @@ class ServerProcess:
             "KEERPUNT_ENCRYPTION_KEYS": settings.encryption_keys.get_secret_value(),  # type: ignore[union-attr]
             "KEERPUNT_SESSION_SECRET": settings.session_secret.get_secret_value(),  # type: ignore[union-attr]
             "KEERPUNT_SECRETS_DIR": str(log.parent),
+            # A test that raises or lifts the abuse limits (S18) does so in its settings.
+            "KEERPUNT_LIMIT_NEW_CHATS_PER_SOURCE": settings.limit_new_chats_per_source,
+            "KEERPUNT_LIMIT_MESSAGES_PER_CHATTER": settings.limit_messages_per_chatter,
+            "KEERPUNT_LIMIT_MESSAGES_PER_SOURCE": settings.limit_messages_per_source,
             **env,
         }
         self.log = log

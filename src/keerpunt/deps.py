@@ -4,6 +4,7 @@ marked public."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -15,6 +16,7 @@ from keerpunt.core.errors import Unauthorized
 
 BEARER = "bearer "
 VISITOR_SCOPE_KEY = "keerpunt.visitor"
+SOURCE_SCOPE_KEY = "keerpunt.source"
 
 
 def get_ctx(request: Request) -> Context:
@@ -32,6 +34,19 @@ def get_visitor(request: Request) -> str | None:
 
 
 Visitor = Annotated[str | None, Depends(get_visitor)]
+
+
+def get_source(request: Request) -> str | None:
+    """Today's keyed hash of the caller's address alone, for the abuse limits."""
+    return source_of(request.scope)
+
+
+def source_of(scope: Mapping[str, object]) -> str | None:
+    source = scope.get(SOURCE_SCOPE_KEY)
+    return source if isinstance(source, str) else None
+
+
+Source = Annotated[str | None, Depends(get_source)]
 
 
 def session_cookie_name(ctx: Context) -> str:

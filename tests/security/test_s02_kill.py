@@ -149,11 +149,11 @@ async def _killer(server: ServerProcess, run: Run, clients: list[Client]) -> Non
 
 @pytest.fixture
 def kill_settings(backend: str, tmp_path: Path) -> Iterator[Settings]:
-    from tests.conftest import make_settings
+    from tests.conftest import NO_ABUSE_LIMITS, make_settings
 
     with database(backend, tmp_path) as url:
         migrate.upgrade(url)
-        yield make_settings(url)
+        yield make_settings(url, **NO_ABUSE_LIMITS)
 
 
 async def test_s02_sigkill_loses_and_doubles_nothing(

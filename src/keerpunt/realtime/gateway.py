@@ -32,6 +32,7 @@ from keerpunt.chat.access import takes_chats
 from keerpunt.context import Context
 from keerpunt.core.errors import DomainError
 from keerpunt.core.origin import own_origin_matches
+from keerpunt.deps import source_of
 from keerpunt.realtime.actions import redeem_ticket
 from keerpunt.realtime.bus import Lagged, Subscription
 from keerpunt.realtime.delivery import Decision, Stream
@@ -153,6 +154,8 @@ class Connection:
         # interleave.
         self._deliver_lock = asyncio.Lock()
         self.role = "chatter" if isinstance(principal, ChatterPrincipal) else "counselor"
+        # Today's keyed hash of the address the socket came from, for the abuse limits.
+        self.source = source_of(websocket.scope)
 
     async def send(self, frame: Frame) -> None:
         async with self._send_lock:
@@ -225,7 +228,12 @@ class Connection:
                 await self._unsubscribe(frame.conversation)
             elif isinstance(frame, Send):
                 sent = await chat.send_message(
-                    self.ctx, self.principal, frame.conversation, str(frame.client_id), frame.body
+                    self.ctx,
+                    self.principal,
+                    frame.conversation,
+                    str(frame.client_id),
+                    frame.body,
+                    source=self.source,
                 )
                 await self.send(
                     Ack(
@@ -244,12 +252,15 @@ class Connection:
             elif isinstance(frame, Hello):
                 await self.send(ErrorOut(code="already_ready", reason="hello was already accepted"))
         except DomainError as error:
+            # Over a limit or blocked, the send was not stored: the client keeps it and
+            # sends it again after `retry_after`, with the same client_id. The socket stays.
             await self.send(
                 ErrorOut(
                     code=error.code,
                     reason=error.reason,
                     conversation=conversation,
                     client_id=client_id,
+                    retry_after=getattr(error, "retry_after", None),
                 )
             )
 
