@@ -278,8 +278,10 @@ class Socket:
         self.seen: list[dict[str, Any]] = []
 
     @classmethod
-    async def open(cls, ws_url: str, ticket: str) -> Socket:
-        connection = await connect(ws_url, open_timeout=10, origin=own_origin(ws_url))
+    async def open(cls, ws_url: str, ticket: str, headers: dict[str, str] | None = None) -> Socket:
+        connection = await connect(
+            ws_url, open_timeout=10, origin=own_origin(ws_url), additional_headers=headers
+        )
         sock = cls(connection)
         await sock.send({"type": "hello", "ticket": ticket})
         await sock.expect("ready")

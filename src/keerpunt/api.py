@@ -8,6 +8,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from keerpunt import health
+from keerpunt.abuse.views import router as abuse_router
 from keerpunt.accounts.views import router as accounts_router
 from keerpunt.admin.pages import router as admin_pages
 from keerpunt.analyst.pages import router as analyst_pages
@@ -25,6 +26,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     health.router,
     accounts_router,
     chat_router,
+    abuse_router,
     realtime_router,
     registration_router,
     handover_router,

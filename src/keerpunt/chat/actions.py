@@ -35,7 +35,7 @@ from keerpunt.chat.models import (
 )
 from keerpunt.chat.queue import estimate_wait
 from keerpunt.context import Context, Tx
-from keerpunt.core.errors import Conflict, Invalid, NotFound
+from keerpunt.core.errors import Conflict, Invalid, NotFound, TooMany
 from keerpunt.realtime.events import (
     STAFF_CHANNEL,
     ConversationOut,
@@ -146,7 +146,14 @@ async def send_message(
         )
     client_id = str(uuid.UUID(client_id))
     if isinstance(principal, ChatterPrincipal):
-        await guard.before_send(ctx, principal.chatter_id, source)
+        try:
+            await guard.before_send(ctx, principal.chatter_id, source)
+        except TooMany:
+            # A retry of a message already stored is acknowledged, whatever the limits say.
+            async with ctx.read() as session:
+                conv = await visible_conversation(session, principal, conversation_id)
+                if await store.message_by_client_id(session, conv.id, client_id) is None:
+                    raise
     async with ctx.write() as tx:
         conv = await visible_conversation(tx.session, principal, conversation_id, lock=True)
         existing = await store.message_by_client_id(tx.session, conv.id, client_id)
@@ -272,18 +279,29 @@ async def end(
         if conv.status not in OPEN_STATUSES:
             return conv
         by_chatter = isinstance(principal, ChatterPrincipal)
-        was_queued = conv.status == "queued"
-        conv.status = "abandoned" if was_queued else "ended"
-        conv.ended_at = ctx.clock.now()
-        conv.ended_by = "chatter" if by_chatter else "counselor"
         code = reason or ("ended_by_chatter" if by_chatter else "ended_by_counselor")
-        _append(ctx, tx, conv, "system", SYSTEM_TEXT[code], code=code)
-        _status(tx, conv)
-        if was_queued:
-            await tx.session.flush()
-            await _publish_queue(ctx, tx)
+        await _close(ctx, tx, conv, by_chatter=by_chatter, code=code)
     log.info("conversation ended", extra={"conversation": conv.id, "status": conv.status})
     return conv
+
+
+async def end_locked(ctx: Context, tx: Tx, conv: Conversation) -> None:
+    """End an open chat on staff's behalf inside the caller's transaction (which holds the
+    conversation's row lock): a block ends the chat it was decided in."""
+    if conv.status in OPEN_STATUSES:
+        await _close(ctx, tx, conv, by_chatter=False, code="ended_by_counselor")
+
+
+async def _close(ctx: Context, tx: Tx, conv: Conversation, *, by_chatter: bool, code: str) -> None:
+    was_queued = conv.status == "queued"
+    conv.status = "abandoned" if was_queued else "ended"
+    conv.ended_at = ctx.clock.now()
+    conv.ended_by = "chatter" if by_chatter else "counselor"
+    _append(ctx, tx, conv, "system", SYSTEM_TEXT[code], code=code)
+    _status(tx, conv)
+    if was_queued:
+        await tx.session.flush()
+        await _publish_queue(ctx, tx)
 
 
 @dataclass(frozen=True)

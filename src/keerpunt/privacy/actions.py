@@ -6,6 +6,7 @@ import logging
 
 from sqlalchemy import delete, or_, select, update
 
+from keerpunt.abuse.models import ChatterBlock
 from keerpunt.accounts.models import Chatter, ChatterToken
 from keerpunt.accounts.passwords import verify_password
 from keerpunt.accounts.principals import ChatterPrincipal
@@ -57,6 +58,7 @@ async def erase_chatter(tx: Tx, chatter_id: str) -> int:
     )
     ids = list(result.all())
     await session.execute(delete(SocketTicket).where(SocketTicket.chatter_id == chatter_id))
+    await session.execute(delete(ChatterBlock).where(ChatterBlock.chatter_id == chatter_id))
     await session.execute(delete(ChatterToken).where(ChatterToken.chatter_id == chatter_id))
     await session.execute(
         update(Chatter).where(Chatter.merged_into == chatter_id).values(merged_into=None)
