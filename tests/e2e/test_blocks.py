@@ -14,13 +14,14 @@ from keerpunt.privacy.models import AuditEntry
 from tests.e2e.conftest import (
     NeutralSite,
     Site,
+    StaffApi,
     add_counselor,
     chatter,
     counselor,
     e2e_settings,
     run_async,
 )
-from tests.e2e.test_case_tools import open_tab
+from tests.e2e.test_case_tools import add_staff, open_tab
 from tests.e2e.test_conversation import accept_first, lines, panel, say, start
 from tests.live import LiveServer, audit_entries
 
@@ -112,3 +113,44 @@ def test_s18_a_message_held_by_the_limit_waits_and_goes_by_itself(
     expect(panel(anna.page)).to_have_count(4)
     assert lines(anna.page, "chatter") == ["snel 1", "snel 2", "snel 3"]
     assert youth.watch.problems == []
+
+
+def test_s18_a_supervisor_lifts_a_block_from_the_console(
+    browser: Browser, site: Site, contexts: list[BrowserContext]
+) -> None:
+    add_staff(site, "sanne", ["supervisor"])
+    youth = chatter(browser, site, contexts)
+    start(youth.page)
+    anna = StaffApi(site)
+    conversation = anna.accept_next()
+    made = anna.http.post(
+        f"/api/v1/conversations/{conversation}/block",
+        json={"period": "7d", "reason": "<b>spam</b> in elk bericht"},
+        headers=anna.headers,
+    )
+    assert made.status_code == 201, made.text
+    anna.close()
+
+    sanne = counselor(browser, site, contexts, username="sanne")
+    console = sanne.page
+    console.on("dialog", lambda dialog: dialog.accept())
+    console.keyboard.press("Alt+o")
+    blocks = console.locator("#blocks")
+    expect(blocks.locator("#blocks-count")).to_have_text("1 blokkade")
+    row = blocks.locator("tbody tr")
+    expect(row).to_contain_text("anna")
+    # The reason is staff text: shown as text, never as markup.
+    expect(row.locator("td").nth(3)).to_have_text("<b>spam</b> in elk bericht")
+    expect(row.locator("b")).to_have_count(0)
+    row.get_by_role("button", name="Opheffen").click()
+    expect(blocks.locator("#blocks-count")).to_have_text("Er is geen chatter geblokkeerd.")
+    assert sanne.watch.problems == []
+
+    # The chatter may chat again.
+    youth.page.locator("#again").click()
+    start(youth.page)
+    expect(youth.page.locator("#start-error")).to_be_hidden()
+    lifted: list[AuditEntry] = run_async(
+        lambda ctx: audit_entries(ctx, "chatter_block_lifted"), site.settings
+    )
+    assert len(lifted) == 1

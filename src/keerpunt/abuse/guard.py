@@ -28,9 +28,9 @@ def _seconds_until(ctx: Context, until: datetime) -> int:
 
 
 async def check_blocked(ctx: Context, session: AsyncSession, chatter_id: str) -> None:
-    block = await store.active_block(session, chatter_id, ctx.clock.now())
-    if block is not None:
-        raise Blocked(BLOCKED, retry_after=_seconds_until(ctx, block.until))
+    until = await store.blocked_until(session, chatter_id, ctx.clock.now())
+    if until is not None:
+        raise Blocked(BLOCKED, retry_after=_seconds_until(ctx, until))
 
 
 async def before_new_chat(ctx: Context, source: str | None) -> None:

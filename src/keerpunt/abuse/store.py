@@ -12,12 +12,11 @@ from keerpunt.abuse.models import ChatterBlock
 from keerpunt.chat.models import Conversation
 
 
-async def active_block(
-    session: AsyncSession, chatter_id: str, now: datetime
-) -> ChatterBlock | None:
-    """The block of this chatter that ends last, if one is in force now."""
-    result = await session.scalars(
-        select(ChatterBlock)
+async def blocked_until(session: AsyncSession, chatter_id: str, now: datetime) -> datetime | None:
+    """When this chatter's last block in force ends; None when none is. One indexed
+    scalar read: it runs for every message a chatter sends."""
+    until: datetime | None = await session.scalar(
+        select(ChatterBlock.until)
         .where(
             ChatterBlock.chatter_id == chatter_id,
             ChatterBlock.until > now,
@@ -26,7 +25,7 @@ async def active_block(
         .order_by(ChatterBlock.until.desc())
         .limit(1)
     )
-    return result.first()
+    return until
 
 
 async def block(session: AsyncSession, block_id: str, *, lock: bool = False) -> ChatterBlock | None:

@@ -188,4 +188,20 @@ CASE: dict[str, str] = {
     "case_undo_done": N_("Merge undone: chat {code} is back on the list to register."),
     "case_undo_already": N_("This merge was undone already."),
     "case_undo_failed": N_("Undoing the merge did not work. Try again."),
+    # Blocks in force (supervisors).
+    "case_blocks": N_("Blocked chatters"),
+    "case_blocks_intro": N_(
+        "A block ends by itself. Lift one early when it was a mistake, or when the chatter"
+        " needs help after all."
+    ),
+    "case_blocks_count": N_("{count} blocks"),
+    "case_blocks_one": N_("1 block"),
+    "case_blocks_none": N_("No chatter is blocked."),
+    "case_col_blocked_by": N_("Blocked by"),
+    "case_col_until": N_("Until"),
+    "case_col_reason": N_("Reason"),
+    "case_lift": N_("Lift"),
+    "case_lift_confirm": N_("Lift the block of the chatter of chat {code}?"),
+    "case_lift_done": N_("The block of the chatter of chat {code} is lifted."),
+    "case_lift_failed": N_("Lifting the block did not work. Try again."),
 }
