@@ -19,7 +19,7 @@ import pytest
 
 from keerpunt.config import Settings
 from keerpunt.context import Context
-from tests.conftest import make_settings
+from tests.conftest import SHIPPED_LIMITS, make_settings
 from tests.live import Chatter, ServerProcess, Socket, StaffMember, make_staff
 
 PHONE = "198.51.100.7"
@@ -29,7 +29,7 @@ OTHER_PHONE = "203.0.113.9"
 @pytest.fixture
 def settings(db_url: str) -> Settings:
     # The shipped numbers, except a per-source message limit the test can reach quickly.
-    return make_settings(db_url, limit_messages_per_source="25/minute")
+    return make_settings(db_url, **{**SHIPPED_LIMITS, "limit_messages_per_source": "25/minute"})
 
 
 @pytest.fixture
@@ -136,7 +136,9 @@ async def test_s18_a_message_flood_is_refused_and_every_acked_message_stays(
 async def test_s18_a_refused_message_goes_through_when_resent_after_retry_after(
     db_url: str, tmp_path: Path
 ) -> None:
-    settings = make_settings(db_url, limit_messages_per_chatter="2/2 seconds")
+    settings = make_settings(
+        db_url, **{**SHIPPED_LIMITS, "limit_messages_per_chatter": "2/2 seconds"}
+    )
     server = ServerProcess(settings, tmp_path / "server.log")
     await server.start()
     try:

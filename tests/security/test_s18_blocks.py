@@ -19,6 +19,7 @@ from keerpunt.config import Settings
 from keerpunt.context import Context
 from keerpunt.core.clock import FrozenClock
 from keerpunt.core.errors import Blocked, NotFound
+from tests.conftest import SHIPPED_LIMITS, make_settings
 from tests.live import (
     Chatter,
     ServerProcess,
@@ -31,6 +32,11 @@ from tests.live import (
 PHONE = "198.51.100.7"
 OTHER_PHONE = "203.0.113.9"
 REASON = "dreigende berichten, herhaaldelijk"
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return make_settings(db_url, **SHIPPED_LIMITS)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from keerpunt.context import Context
 from keerpunt.db.base import Base, import_models
 from keerpunt.db.engine import sqlite_path
 from keerpunt.privacy.models import AuditEntry
+from tests.conftest import SHIPPED_LIMITS, make_settings
 from tests.live import Chatter, ServerProcess, Socket, StaffMember, make_staff
 
 CANARY_IP = "203.0.113.197"
@@ -51,6 +52,11 @@ def _needles() -> dict[str, bytes]:
 def _found(haystack: bytes) -> list[str]:
     lowered = haystack.lower()
     return [name for name, needle in _needles().items() if needle.lower() in lowered]
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return make_settings(db_url, **SHIPPED_LIMITS)
 
 
 @pytest.fixture
