@@ -13,6 +13,7 @@ from websockets.typing import Origin
 
 from keerpunt.context import Context
 from keerpunt.core.clock import FrozenClock
+from tests.conftest import make_settings
 from tests.live import Chatter, LiveServer, Socket, own_origin
 
 
@@ -108,3 +109,22 @@ async def test_s14_a_ticket_in_the_url_is_not_accepted(server: LiveServer) -> No
         # Nor was it spent: the same ticket still opens a socket the proper way.
         sock2 = await Socket.open(server.ws_url, ticket)
         await sock2.close()
+
+
+async def test_s14_with_a_public_origin_only_that_origin_opens_a_socket(db_url: str) -> None:
+    live = LiveServer(make_settings(db_url, public_origin="https://chat.example.nl"))
+    live.start()
+    try:
+        async with httpx.AsyncClient(base_url=live.url) as http:
+            youth = await Chatter.start(http)
+            # The server's own address is no longer enough: only the public origin is ours.
+            with pytest.raises(InvalidStatus) as refused:
+                async with connect(live.ws_url, origin=own_origin(live.url)):
+                    pass
+            assert refused.value.response.status_code == 403
+            public = Origin("https://chat.example.nl")
+            async with connect(live.ws_url, origin=public) as sock:
+                await sock.send(json.dumps({"type": "hello", "ticket": await youth.ticket()}))
+                assert json.loads(await sock.recv())["type"] == "ready"
+    finally:
+        live.stop()

@@ -30,7 +30,7 @@ from keerpunt.chat import actions as chat
 from keerpunt.chat import reads
 from keerpunt.chat.access import takes_chats
 from keerpunt.context import Context
-from keerpunt.core.errors import DomainError
+from keerpunt.core.errors import Blocked, DomainError, TooMany
 from keerpunt.core.origin import own_origin_matches
 from keerpunt.deps import source_of
 from keerpunt.realtime.actions import redeem_ticket
@@ -260,7 +260,7 @@ class Connection:
                     reason=error.reason,
                     conversation=conversation,
                     client_id=client_id,
-                    retry_after=getattr(error, "retry_after", None),
+                    retry_after=error.retry_after if isinstance(error, TooMany | Blocked) else None,
                 )
             )
 
