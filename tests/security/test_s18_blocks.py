@@ -19,6 +19,7 @@ from keerpunt.config import Settings
 from keerpunt.context import Context
 from keerpunt.core.clock import FrozenClock
 from keerpunt.core.errors import Blocked, NotFound
+from keerpunt.db.engine import sqlite_path
 from tests.conftest import SHIPPED_LIMITS, make_settings
 from tests.live import (
     Chatter,
@@ -108,6 +109,13 @@ async def test_s18_a_blocked_chatter_cannot_chat_until_a_supervisor_lifts_it(
         f"block:{block['id']}"
     ]
     assert REASON not in " ".join(str(e.purpose) for e in blocked)
+    # The supervisor's read of the reasons is on the record too.
+    assert [e.count for e in await audit_entries(setup_ctx, "blocks_read")] == [1]
+    # The reason is staff text about a chatter: sealed at rest, like registration notes.
+    path = sqlite_path(setup_ctx.settings.resolved_database_url())
+    if path is not None:
+        for file in path.parent.glob(f"{path.name}*"):
+            assert REASON.encode() not in file.read_bytes(), file
 
 
 async def test_s18_only_the_conversations_counselor_or_a_supervisor_blocks(
