@@ -61,6 +61,7 @@ import httpx
 from sqlalchemy.engine import make_url
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
+from websockets.typing import Origin
 
 from keerpunt.accounts import actions as accounts
 from keerpunt.config import ConfigError, Settings, load_settings
@@ -317,7 +318,10 @@ async def open_peer(
     ws_url: str, ticket: str, role: Role, conversation: str, tally: Tally, timings: Timings
 ) -> Peer:
     async def handshake() -> ClientConnection:
-        ws = await connect(ws_url, open_timeout=STEP_TIMEOUT_S, ping_interval=None)
+        # Our own pages' Origin: the server refuses a socket from any other (S14).
+        scheme, _, rest = ws_url.partition("://")
+        origin = Origin(f"{'https' if scheme == 'wss' else 'http'}://{rest.split('/', 1)[0]}")
+        ws = await connect(ws_url, open_timeout=STEP_TIMEOUT_S, ping_interval=None, origin=origin)
         await ws.send(json.dumps({"type": "hello", "ticket": ticket}))
         frame = json.loads(await ws.recv())
         if frame.get("type") != "ready":
@@ -744,6 +748,12 @@ async def spawned_server(args: argparse.Namespace) -> AsyncIterator[Target]:
         KEERPUNT_ALWAYS_OPEN="true",
         KEERPUNT_DATA_DIR=str(data),
         KEERPUNT_SECRETS_DIR=str(data / "secrets"),
+        # Every simulated chatter comes from this one loopback address at machine speed:
+        # the abuse limits (S18) would refuse them, and they are not what is measured. A
+        # server under test elsewhere (--url) needs them raised the same way.
+        KEERPUNT_LIMIT_NEW_CHATS_PER_SOURCE="",
+        KEERPUNT_LIMIT_MESSAGES_PER_CHATTER="",
+        KEERPUNT_LIMIT_MESSAGES_PER_SOURCE="",
     )
     if args.database_url:
         env["KEERPUNT_DATABASE_URL"] = args.database_url

@@ -18,6 +18,7 @@ import httpx
 import uvicorn
 from sqlalchemy import select
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Origin
 
 from keerpunt.accounts import actions as accounts
 from keerpunt.accounts.models import User
@@ -86,6 +87,10 @@ class ServerProcess:
             "KEERPUNT_ENCRYPTION_KEYS": settings.encryption_keys.get_secret_value(),  # type: ignore[union-attr]
             "KEERPUNT_SESSION_SECRET": settings.session_secret.get_secret_value(),  # type: ignore[union-attr]
             "KEERPUNT_SECRETS_DIR": str(log.parent),
+            # A test that raises or lifts the abuse limits (S18) does so in its settings.
+            "KEERPUNT_LIMIT_NEW_CHATS_PER_SOURCE": settings.limit_new_chats_per_source,
+            "KEERPUNT_LIMIT_MESSAGES_PER_CHATTER": settings.limit_messages_per_chatter,
+            "KEERPUNT_LIMIT_MESSAGES_PER_SOURCE": settings.limit_messages_per_source,
             **env,
         }
         self.log = log
@@ -258,6 +263,14 @@ def session_cookie(response: httpx.Response) -> str:
     raise AssertionError("no session cookie set")
 
 
+def own_origin(url: str) -> Origin:
+    """The Origin our own pages send for a server at `url` (http(s) or ws(s)), as the
+    socket handshake requires (S14)."""
+    scheme, rest = url.split("://", 1)
+    web = {"ws": "http", "wss": "https"}.get(scheme, scheme)
+    return Origin(f"{web}://{rest.split('/', 1)[0]}")
+
+
 class Socket:
     """A socket client: frames are dicts; `expect` skips frames of other types."""
 
@@ -266,8 +279,10 @@ class Socket:
         self.seen: list[dict[str, Any]] = []
 
     @classmethod
-    async def open(cls, ws_url: str, ticket: str) -> Socket:
-        connection = await connect(ws_url, open_timeout=10)
+    async def open(cls, ws_url: str, ticket: str, headers: dict[str, str] | None = None) -> Socket:
+        connection = await connect(
+            ws_url, open_timeout=10, origin=own_origin(ws_url), additional_headers=headers
+        )
         sock = cls(connection)
         await sock.send({"type": "hello", "ticket": ticket})
         await sock.expect("ready")

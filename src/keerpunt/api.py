@@ -12,6 +12,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from keerpunt import health
+from keerpunt.abuse.views import router as abuse_router
 from keerpunt.accounts.access import RULES
 from keerpunt.accounts.views import router as accounts_router
 from keerpunt.admin.pages import router as admin_pages
@@ -39,6 +40,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     health.router,
     accounts_router,
     chat_router,
+    abuse_router,
     realtime_router,
     registration_router,
     handover_router,
@@ -74,6 +76,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/me/pause"): "staff.pause",
     ("POST", "/api/v1/ws-ticket"): "socket.ticket",
     ("GET", "/api/v1/audit"): "audit.search",
+    ("POST", "/api/v1/conversations/{conversation_id}/block"): "conversation.block",
+    ("GET", "/api/v1/blocks"): "blocks.admin",
+    ("POST", "/api/v1/blocks/{block_id}/lift"): "blocks.admin",
     ("GET", "/api/v1/users"): "users.admin",
     ("PUT", "/api/v1/users/{user_id}/roles"): "users.admin",
     # A chatter's own account

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
+from limits import parse_many
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -37,7 +38,8 @@ class Settings(BaseSettings):
     port: int = 8000
     cookie_secure: bool = True
     # Addresses of the reverse proxies whose X-Forwarded-For to believe ("127.0.0.1",
-    # comma-separated, or "*"); empty: none. Only used to count distinct visitors.
+    # comma-separated, or "*"); empty: none. The address is only turned into today's keyed
+    # hashes (to count distinct visitors and for the abuse limits) and then dropped.
     trusted_proxies: str = ""
     # The address people open, e.g. "https://chat.example.nl". When set, only pages from
     # exactly this origin may open a socket or write with a staff cookie; when empty, the
@@ -68,6 +70,13 @@ class Settings(BaseSettings):
     # that counselor is logged in, not paused and has room) before anyone may accept.
     returning_offer_seconds: int = Field(default=60, ge=0, le=600)
     max_message_chars: int = 4000
+    # Abuse limits (S18), in the `limits` notation: "5/10 minutes", several joined by ";".
+    # A source is one address (through its keyed hash); a chatter is one token or account.
+    # Staff are never limited this way. A phone network or a school shares one address,
+    # so the per-source numbers are generous.
+    limit_new_chats_per_source: str = "5/10 minutes"
+    limit_messages_per_chatter: str = "15/10 seconds; 120/10 minutes"
+    limit_messages_per_source: str = "60/minute; 600/hour"
     # Partner editions of reports show counts below this as "< k" (and hide what would
     # reveal them).
     report_threshold: int = Field(default=5, ge=2, le=100)
@@ -90,6 +99,19 @@ class Settings(BaseSettings):
     organisation_file: Path | None = None
     # Demos and tests only: take chats whatever the opening hours say.
     always_open: bool = False
+
+    @field_validator(
+        "limit_new_chats_per_source", "limit_messages_per_chatter", "limit_messages_per_source"
+    )
+    @classmethod
+    def _limits(cls, value: str) -> str:
+        if not value.strip():
+            return value  # no limit: for load tests only
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ValueError(f"not a limit like '5/10 minutes; 100/day': {value!r}") from exc
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from keerpunt.config import Settings
 from keerpunt.core.clock import Clock, SystemClock
+from keerpunt.core.ratelimit import RateLimiter, SourceMemory
 from keerpunt.db.engine import Database
 from keerpunt.organisation import Organisation, load_organisation
 from keerpunt.privacy.crypto import KeyRing
@@ -48,6 +49,9 @@ class Context:
     hasher: TokenHasher
     organisation: Organisation
     visitors: DailyVisitors = field(default_factory=DailyVisitors)
+    # The abuse limits' counters and today's sources, in memory (core/ratelimit.py).
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+    sources: SourceMemory = field(default_factory=SourceMemory)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Tx]:

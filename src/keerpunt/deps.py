@@ -6,6 +6,7 @@ is read."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
@@ -20,6 +21,7 @@ BEARER = "bearer "
 VISITOR_SCOPE_KEY = "keerpunt.visitor"
 # app.state: (method, path) of each authenticated route -> its operation in the table.
 OPERATIONS_STATE = "operations"
+SOURCE_SCOPE_KEY = "keerpunt.source"
 
 
 def get_ctx(request: Request) -> Context:
@@ -37,6 +39,19 @@ def get_visitor(request: Request) -> str | None:
 
 
 Visitor = Annotated[str | None, Depends(get_visitor)]
+
+
+def get_source(request: Request) -> str | None:
+    """Today's keyed hash of the caller's address alone, for the abuse limits."""
+    return source_of(request.scope)
+
+
+def source_of(scope: Mapping[str, object]) -> str | None:
+    source = scope.get(SOURCE_SCOPE_KEY)
+    return source if isinstance(source, str) else None
+
+
+Source = Annotated[str | None, Depends(get_source)]
 
 
 def session_cookie_name(ctx: Context) -> str:

@@ -20,8 +20,8 @@ from keerpunt.api import include_routers
 from keerpunt.bootstrap import ensure_defaults
 from keerpunt.config import Settings
 from keerpunt.context import Context, build_context
-from keerpunt.core.errors import DomainError, Refused, TooMany
-from keerpunt.deps import VISITOR_SCOPE_KEY
+from keerpunt.core.errors import Blocked, DomainError, Refused, TooMany
+from keerpunt.deps import SOURCE_SCOPE_KEY, VISITOR_SCOPE_KEY
 from keerpunt.privacy import actions as privacy
 from keerpunt.privacy import jobs as privacy_jobs
 
@@ -72,7 +72,8 @@ class ForgetClientAddress:
     """No chatter address is ever stored or logged, so the app never learns it: the
     address is removed from the request before anything (uvicorn's own socket log lines
     included, which read it from this same scope) can use it. What stays is today's keyed
-    hash of address and user agent, to count distinct visitors (`privacy/visitors.py`)."""
+    hash of address and user agent, to count distinct visitors, and today's keyed hash of
+    the address alone, for the abuse limits (`privacy/visitors.py`)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -83,9 +84,11 @@ class ForgetClientAddress:
             ctx = getattr(scope["app"].state, "ctx", None) if "app" in scope else None
             if client and isinstance(ctx, Context):
                 agent = dict(scope.get("headers") or ()).get(b"user-agent", b"")
+                today, address = ctx.today(), str(client[0])
                 scope[VISITOR_SCOPE_KEY] = ctx.visitors.digest(
-                    ctx.today(), str(client[0]), agent.decode("latin-1")
+                    today, address, agent.decode("latin-1")
                 )
+                scope[SOURCE_SCOPE_KEY] = ctx.visitors.source(today, address)
             scope["client"] = None
         await self.app(scope, receive, send)
 
@@ -125,7 +128,8 @@ async def domain_error(request: Request, exc: Exception) -> JSONResponse:
         await privacy.record_denied(
             request.app.state.ctx, staff, f"{request.method} {path}", exc.conversation
         )
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooMany) else None
+    retry_after = exc.retry_after if isinstance(exc, TooMany | Blocked) else None
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     content: dict[str, str] = {"code": exc.code, "detail": exc.reason}
     if exc.field is not None:
         content["field"] = exc.field

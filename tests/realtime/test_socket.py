@@ -14,7 +14,7 @@ from websockets.exceptions import ConnectionClosed
 from keerpunt.config import Settings
 from keerpunt.context import Context
 from tests.conftest import make_settings
-from tests.live import Chatter, Counselor, LiveServer, Socket, make_staff, pair
+from tests.live import Chatter, Counselor, LiveServer, Socket, make_staff, own_origin, pair
 
 
 async def test_a_ticket_opens_one_socket_once(server: LiveServer) -> None:
@@ -24,7 +24,7 @@ async def test_a_ticket_opens_one_socket_once(server: LiveServer) -> None:
         sock = await Socket.open(server.ws_url, ticket)
         await sock.close()
         for bad in (ticket, "made-up-ticket"):
-            async with connect(server.ws_url) as raw:
+            async with connect(server.ws_url, origin=own_origin(server.url)) as raw:
                 await raw.send(json.dumps({"type": "hello", "ticket": bad}))
                 error = json.loads(await raw.recv())
                 assert error["type"] == "error"
@@ -37,7 +37,7 @@ async def test_a_ticket_opens_one_socket_once(server: LiveServer) -> None:
 
 
 async def test_the_first_frame_must_be_hello(server: LiveServer) -> None:
-    async with connect(server.ws_url) as raw:
+    async with connect(server.ws_url, origin=own_origin(server.url)) as raw:
         await raw.send(json.dumps({"type": "subscribe", "conversation": "x", "after_seq": 0}))
         assert json.loads(await raw.recv())["type"] == "error"
         with pytest.raises(ConnectionClosed) as closed:

@@ -28,7 +28,7 @@ from websockets.exceptions import ConnectionClosed, WebSocketException
 from keerpunt.config import Settings
 from keerpunt.db import migrate
 from tests.databases import database
-from tests.live import ServerProcess
+from tests.live import ServerProcess, own_origin
 
 pytestmark = pytest.mark.slow
 
@@ -106,7 +106,9 @@ async def _socket_client(url: str, ws_url: str, client: Client, run: Run) -> Non
         while index < MESSAGES:
             try:
                 ticket = (await http.post("/api/v1/ws-ticket", headers=headers)).json()["ticket"]
-                async with connect(ws_url, open_timeout=5, close_timeout=1) as sock:
+                async with connect(
+                    ws_url, open_timeout=5, close_timeout=1, origin=own_origin(url)
+                ) as sock:
                     await sock.send(json.dumps({"type": "hello", "ticket": ticket}))
                     while index < MESSAGES:
                         await _gate(run, index)
@@ -147,11 +149,11 @@ async def _killer(server: ServerProcess, run: Run, clients: list[Client]) -> Non
 
 @pytest.fixture
 def kill_settings(backend: str, tmp_path: Path) -> Iterator[Settings]:
-    from tests.conftest import make_settings
+    from tests.conftest import NO_ABUSE_LIMITS, make_settings
 
     with database(backend, tmp_path) as url:
         migrate.upgrade(url)
-        yield make_settings(url)
+        yield make_settings(url, **NO_ABUSE_LIMITS)
 
 
 async def test_s02_sigkill_loses_and_doubles_nothing(
@@ -211,7 +213,7 @@ async def test_s02_sigterm_closes_sockets_and_clients_resume(
             headers = {"Authorization": f"Bearer {chat['token']}"}
             ws_url = server.url.replace("http", "ws") + "/api/v1/ws"
             ticket = (await http.post("/api/v1/ws-ticket", headers=headers)).json()["ticket"]
-            sock = await connect(ws_url)
+            sock = await connect(ws_url, origin=own_origin(server.url))
             await sock.send(json.dumps({"type": "hello", "ticket": ticket}))
             assert json.loads(await sock.recv())["type"] == "ready"
             await sock.send(
@@ -233,7 +235,7 @@ async def test_s02_sigterm_closes_sockets_and_clients_resume(
             )
             assert sent.status_code == 201
             ticket = (await http.post("/api/v1/ws-ticket", headers=headers)).json()["ticket"]
-            async with connect(ws_url) as again:
+            async with connect(ws_url, origin=own_origin(server.url)) as again:
                 await again.send(json.dumps({"type": "hello", "ticket": ticket}))
                 await again.send(
                     json.dumps({"type": "subscribe", "conversation": chat["id"], "after_seq": 0})

@@ -13,9 +13,16 @@ import pytest
 
 from keerpunt.config import Settings
 from keerpunt.context import Context
+from tests.conftest import NO_ABUSE_LIMITS, make_settings
 from tests.live import Chatter, Counselor, LiveServer, ServerProcess, make_staff
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    # 500 messages at once from one chatter is a flood the abuse limits (S18) refuse.
+    return make_settings(db_url, **NO_ABUSE_LIMITS)
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ from keerpunt.db import migrate
 from keerpunt.realtime.bus import Lagged, Subscription
 from keerpunt.realtime.delivery import Decision, Stream
 from keerpunt.realtime.events import MessageOut, conversation_channel
-from tests.conftest import make_settings
+from tests.conftest import NO_ABUSE_LIMITS, make_settings
 from tests.live import make_staff
 
 _TEMPLATE: Path | None = None
@@ -62,7 +62,9 @@ class DeliveryMachine(RuleBasedStateMachine):
         self.folder = Path(tempfile.mkdtemp(prefix="keerpunt-s07-"))
         database = self.folder / "keerpunt.db"
         shutil.copy(_template_database(), database)
-        self.settings: Settings = make_settings(f"sqlite+aiosqlite:///{database}")
+        self.settings: Settings = make_settings(
+            f"sqlite+aiosqlite:///{database}", **NO_ABUSE_LIMITS
+        )
         self.ctx: Context = build_context(self.settings)
         self.subscription: Subscription | None = None
         self.inbox: list[MessageOut] = []  # bus events not yet handed to the client

@@ -132,6 +132,18 @@ async def _canned(town: Town) -> dict[str, Any]:
     return {"response_id": made.json()["id"]}
 
 
+async def _block(town: Town) -> dict[str, Any]:
+    fresh = await Chatter.start(town.http)
+    made = await town.callers["supervisor"].request(
+        "POST", f"/api/v1/conversations/{fresh.conversation}/block", json=BLOCK
+    )
+    assert made.status_code == 201, made.text
+    return {"block_id": made.json()["id"]}
+
+
+BLOCK = {"period": "1h", "reason": "scheldt en spamt"}
+
+
 def _contact_body(_ids: object = None) -> dict[str, str]:
     return {"role": "zorgcoordinator", "name": f"Zorg {next(unique)}", "reach": "070 123"}
 
@@ -151,6 +163,9 @@ _call("GET", "/api/v1/me")
 _call("POST", "/api/v1/me/pause", json={"paused": False})
 _call("POST", "/api/v1/ws-ticket")
 _call("GET", "/api/v1/audit")
+_call("GET", "/api/v1/blocks")
+_call("POST", f"{C}/block", json=BLOCK, subject="conversation", own_world=True)
+_call("POST", "/api/v1/blocks/{block_id}/lift", fresh=_block)
 _call("GET", "/api/v1/users")
 _call(
     "PUT",

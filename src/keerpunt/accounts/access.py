@@ -125,6 +125,10 @@ RULES: dict[str, Rule] = {
     "reports.read": Rule(AGGREGATES, "no such report"),
     # The access log: admins search it, and every search is itself an entry
     "audit.search": Rule(ADMIN, "no such page"),
+    # Blocking a chatter for abuse: the chat's counselor or any supervisor; supervisors
+    # see the blocks in force and lift them
+    "conversation.block": Rule({"counselor": ASSIGNED, "supervisor": ANY}, CONVERSATION),
+    "blocks.admin": Rule({"supervisor": ANY}, "no such block"),
 }
 
 

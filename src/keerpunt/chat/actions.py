@@ -15,6 +15,7 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from keerpunt.abuse import guard
 from keerpunt.accounts import access
 from keerpunt.accounts import actions as accounts
 from keerpunt.accounts import store as accounts_store
@@ -35,7 +36,7 @@ from keerpunt.chat.models import (
 )
 from keerpunt.chat.queue import estimate_wait
 from keerpunt.context import Context, Tx
-from keerpunt.core.errors import Conflict, Invalid, NotFound
+from keerpunt.core.errors import Conflict, Invalid, NotFound, TooMany
 from keerpunt.realtime.events import (
     STAFF_CHANNEL,
     ConversationOut,
@@ -94,14 +95,19 @@ async def start_conversation(
     visitor: str = "unknown",
     channel_id: int | None = None,
     locale: str = "nl",
+    source: str | None = None,
 ) -> Started:
     """A new conversation in the queue; without a chatter, a new anonymous identity too.
-    Outside opening hours nobody would answer, so the chat does not start."""
+    Outside opening hours nobody would answer, so the chat does not start. `source` is
+    today's keyed hash of the request's address, for the abuse limits."""
     if not opening_now(ctx).open:
         raise Conflict("the chat is closed now; see the opening hours", code="closed")
+    await guard.before_new_chat(ctx, source)
     async with ctx.write() as tx:
         token = None
-        if chatter is None:
+        if chatter is not None:
+            await guard.check_blocked(ctx, tx.session, chatter.chatter_id)
+        else:
             chatter, token = await accounts.new_chatter(tx, ctx)
         conv = Conversation(
             id=str(uuid.uuid4()),
@@ -117,20 +123,40 @@ async def start_conversation(
         await tx.session.flush()
         positions = await _publish_queue(ctx, tx)
         position, wait = positions.get(conv.id, (1, None))
+    guard.started(ctx, conv.chatter_id, source)
     log.info("conversation started", extra={"conversation": conv.id, "visitor": visitor})
     return Started(conv, token, position, wait)
 
 
 async def send_message(
-    ctx: Context, principal: Principal, conversation_id: str, client_id: str, body: str
+    ctx: Context,
+    principal: Principal,
+    conversation_id: str,
+    client_id: str,
+    body: str,
+    *,
+    source: str | None = None,
 ) -> Sent:
     """Store a message once. A repeated client_id returns the stored message, even when the
-    body differs: the first write wins and nothing else changes."""
+    body differs: the first write wins and nothing else changes. A chatter's new message
+    counts toward the abuse limits of the chatter and of `source` (today's keyed hash of
+    the request's address); over a limit, or blocked, nothing is stored."""
     if len(body) > ctx.settings.max_message_chars:
         raise Invalid(
             f"a message is at most {ctx.settings.max_message_chars} characters", code="too_long"
         )
     client_id = str(uuid.UUID(client_id))
+    if isinstance(principal, ChatterPrincipal):
+        try:
+            await guard.before_send(ctx, principal.chatter_id, source)
+        except TooMany:
+            # A retry of a message already stored is acknowledged, whatever the limits say.
+            async with ctx.read() as session:
+                conv = await visible_conversation(
+                    session, principal, conversation_id, "conversation.send"
+                )
+                if await store.message_by_client_id(session, conv.id, client_id) is None:
+                    raise
     async with ctx.write() as tx:
         conv = await visible_conversation(
             tx.session, principal, conversation_id, "conversation.send", lock=True
@@ -140,6 +166,8 @@ async def send_message(
             return Sent(message_out(ctx, existing), created=False)
         if not body.strip():
             raise Invalid("a message needs some text", code="empty_message")
+        if isinstance(principal, ChatterPrincipal) and conv.status in OPEN_STATUSES:
+            await guard.count_send(ctx, tx.session, principal.chatter_id, source)
         if isinstance(principal, StaffPrincipal):
             if conv.status != "active":
                 raise Conflict("this conversation is not active", code="not_active")
@@ -258,18 +286,29 @@ async def end(
         if conv.status not in OPEN_STATUSES:
             return conv
         by_chatter = isinstance(principal, ChatterPrincipal)
-        was_queued = conv.status == "queued"
-        conv.status = "abandoned" if was_queued else "ended"
-        conv.ended_at = ctx.clock.now()
-        conv.ended_by = "chatter" if by_chatter else "counselor"
         code = reason or ("ended_by_chatter" if by_chatter else "ended_by_counselor")
-        _append(ctx, tx, conv, "system", SYSTEM_TEXT[code], code=code)
-        _status(tx, conv)
-        if was_queued:
-            await tx.session.flush()
-            await _publish_queue(ctx, tx)
+        await _close(ctx, tx, conv, by_chatter=by_chatter, code=code)
     log.info("conversation ended", extra={"conversation": conv.id, "status": conv.status})
     return conv
+
+
+async def end_locked(ctx: Context, tx: Tx, conv: Conversation) -> None:
+    """End an open chat on staff's behalf inside the caller's transaction (which holds the
+    conversation's row lock): a block ends the chat it was decided in."""
+    if conv.status in OPEN_STATUSES:
+        await _close(ctx, tx, conv, by_chatter=False, code="ended_by_counselor")
+
+
+async def _close(ctx: Context, tx: Tx, conv: Conversation, *, by_chatter: bool, code: str) -> None:
+    was_queued = conv.status == "queued"
+    conv.status = "abandoned" if was_queued else "ended"
+    conv.ended_at = ctx.clock.now()
+    conv.ended_by = "chatter" if by_chatter else "counselor"
+    _append(ctx, tx, conv, "system", SYSTEM_TEXT[code], code=code)
+    _status(tx, conv)
+    if was_queued:
+        await tx.session.flush()
+        await _publish_queue(ctx, tx)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from keerpunt.deps import (
     CtxDep,
     OptionalChatter,
     SeqQuery,
+    Source,
     Staff,
     Visitor,
     bearer_token,
@@ -43,6 +44,7 @@ async def start(
     ctx: CtxDep,
     chatter: OptionalChatter,
     visitor: Visitor,
+    source: Source,
     body: ConversationCreate | None = None,
 ) -> ConversationCreated:
     body = body or ConversationCreate()
@@ -50,7 +52,7 @@ async def start(
     # A press on "start" is a click to the chat, whether or not the chat is open now.
     await campaigns.count(ctx, campaigns.CLICK, channel, visitor)
     started = await actions.start_conversation(
-        ctx, chatter, visitor=body.visitor, channel_id=channel, locale=body.locale
+        ctx, chatter, visitor=body.visitor, channel_id=channel, locale=body.locale, source=source
     )
     # An existing chatter keeps the token they sent.
     token = started.token or bearer_token(request) or ""
@@ -81,10 +83,11 @@ async def send(
     body: MessageCreate,
     principal: AnyPrincipal,
     ctx: CtxDep,
+    source: Source,
     response: Response,
 ) -> MessageAck:
     sent = await actions.send_message(
-        ctx, principal, conversation_id, str(body.client_id), body.body
+        ctx, principal, conversation_id, str(body.client_id), body.body, source=source
     )
     if not sent.created:
         response.status_code = 200

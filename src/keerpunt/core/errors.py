@@ -74,6 +74,18 @@ class TooMany(DomainError):
         self.retry_after = retry_after
 
 
+class Blocked(DomainError):
+    """A counselor blocked this chatter (or, for new chats, their source) for a while.
+    Not a 404: the chatter knows their own chat exists, and should know to wait."""
+
+    status = 403
+    code = "blocked"
+
+    def __init__(self, reason: str, *, retry_after: int) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
 def first_problem(exc: ValidationError, whole: str = "") -> str:
     """One line for people: where the first rule broke ("ends_on", "region.3.code"; `whole`
     when it was the input as a whole) and what it says."""

@@ -23,6 +23,7 @@ class Base(DeclarativeBase):
 
 def import_models() -> None:
     """Import every domain's models so the metadata is complete (migrations, tests)."""
+    import keerpunt.abuse.models
     import keerpunt.accounts.models
     import keerpunt.campaigns.models
     import keerpunt.canned.models

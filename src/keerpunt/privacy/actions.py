@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from sqlalchemy import Column, CursorResult, Table, bindparam, delete, or_, select, update
 
+from keerpunt.abuse.models import ChatterBlock
 from keerpunt.accounts import access
 from keerpunt.accounts import store as accounts_store
 from keerpunt.accounts.models import Chatter, ChatterToken
@@ -71,6 +72,7 @@ async def erase_chatter(tx: Tx, chatter_id: str) -> int:
     )
     ids = list(result.all())
     await session.execute(delete(SocketTicket).where(SocketTicket.chatter_id == chatter_id))
+    await session.execute(delete(ChatterBlock).where(ChatterBlock.chatter_id == chatter_id))
     await session.execute(delete(ChatterToken).where(ChatterToken.chatter_id == chatter_id))
     await session.execute(
         update(Chatter).where(Chatter.merged_into == chatter_id).values(merged_into=None)

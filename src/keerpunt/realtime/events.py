@@ -194,6 +194,8 @@ class ErrorOut(Frame):
     reason: str
     conversation: str | None = None
     client_id: str | None = None
+    # With `rate_limited` and `blocked`: send that message again after this many seconds.
+    retry_after: int | None = None
 
 
 ServerFrame = (

@@ -34,7 +34,9 @@ from keerpunt.accounts.principals import (
 from keerpunt.chat import actions as chat
 from keerpunt.chat import reads
 from keerpunt.context import Context
-from keerpunt.core.errors import DomainError, Refused
+from keerpunt.core.errors import Blocked, DomainError, Refused, TooMany
+from keerpunt.core.origin import own_origin_matches
+from keerpunt.deps import source_of
 from keerpunt.privacy import actions as privacy
 from keerpunt.realtime.actions import redeem_ticket
 from keerpunt.realtime.bus import Lagged, Subscription
@@ -97,6 +99,14 @@ class Closing(Exception):
 
 async def socket_endpoint(websocket: WebSocket) -> None:
     ctx: Context = websocket.app.state.ctx
+    # A page on another site may open a socket to us in its visitor's browser (cookies
+    # and all): only our own pages get one. Refused before the upgrade, so the browser
+    # sees HTTP 403 and the foreign page learns nothing more.
+    if not own_origin_matches(
+        websocket.headers.get("origin"), websocket.headers.get("host"), ctx.settings.public_origin
+    ):
+        await websocket.close(CLOSE_POLICY)
+        return
     await websocket.accept()
     try:
         principal = await _handshake(ctx, websocket)
@@ -229,6 +239,8 @@ class Connection:
             ctx.settings.socket_frame_burst,
             asyncio.get_running_loop().time,
         )
+        # Today's keyed hash of the address the socket came from, for the abuse limits.
+        self.source = source_of(websocket.scope)
 
     async def send(self, frame: Frame) -> None:
         async with self._send_lock:
@@ -317,7 +329,12 @@ class Connection:
                 await self._unsubscribe(frame.conversation)
             elif isinstance(frame, Send):
                 sent = await chat.send_message(
-                    self.ctx, self.principal, frame.conversation, str(frame.client_id), frame.body
+                    self.ctx,
+                    self.principal,
+                    frame.conversation,
+                    str(frame.client_id),
+                    frame.body,
+                    source=self.source,
                 )
                 await self.send(
                     Ack(
@@ -343,12 +360,15 @@ class Connection:
                     f"socket {getattr(frame, 'type', '')}",
                     error.conversation,
                 )
+            # Over a limit or blocked, the send was not stored: the client keeps it and
+            # sends it again after `retry_after`, with the same client_id. The socket stays.
             await self.send(
                 ErrorOut(
                     code=error.code,
                     reason=error.reason,
                     conversation=conversation,
                     client_id=client_id,
+                    retry_after=error.retry_after if isinstance(error, TooMany | Blocked) else None,
                 )
             )
 

@@ -110,6 +110,26 @@ CASE: dict[str, str] = {
     "case_err_contact": N_("Choose an active contact person."),
     "case_err_consent": N_("Without the chatter's explicit consent there is no handover."),
     "case_err_summary": N_("Write the summary the chatter agreed to share."),
+    # Blocking a chatter.
+    "case_block": N_("Block"),
+    "case_block_intro": N_(
+        "Only for abuse. The chatter can start no chat and send no message for the period,"
+        " and from this phone no new chat for the rest of today. This chat ends. A"
+        " supervisor can lift the block."
+    ),
+    "case_block_period": N_("Period"),
+    "case_block_1h": N_("1 hour"),
+    "case_block_24h": N_("24 hours"),
+    "case_block_7d": N_("7 days"),
+    "case_block_reason": N_("Reason"),
+    "case_block_reason_hint": N_(
+        "For colleagues and the supervisor; the chatter does not see it. Stored encrypted."
+    ),
+    "case_block_submit": N_("Block chatter"),
+    "case_block_confirm": N_("Block this chatter and end the chat?"),
+    "case_block_err_reason": N_("Write why you block this chatter."),
+    "case_block_failed": N_("Blocking did not work. Try again."),
+    "case_block_done": N_("The chatter is blocked until {until}."),
     "case_err_not_agreed": N_(
         "The chatter did not agree to share a summary: leave it empty or tick “A summary”."
     ),
@@ -171,4 +191,20 @@ CASE: dict[str, str] = {
     "case_undo_done": N_("Merge undone: chat {code} is back on the list to register."),
     "case_undo_already": N_("This merge was undone already."),
     "case_undo_failed": N_("Undoing the merge did not work. Try again."),
+    # Blocks in force (supervisors).
+    "case_blocks": N_("Blocked chatters"),
+    "case_blocks_intro": N_(
+        "A block ends by itself. Lift one early when it was a mistake, or when the chatter"
+        " needs help after all."
+    ),
+    "case_blocks_count": N_("{count} blocks"),
+    "case_blocks_one": N_("1 block"),
+    "case_blocks_none": N_("No chatter is blocked."),
+    "case_col_blocked_by": N_("Blocked by"),
+    "case_col_until": N_("Until"),
+    "case_col_reason": N_("Reason"),
+    "case_lift": N_("Lift"),
+    "case_lift_confirm": N_("Lift the block of the chatter of chat {code}?"),
+    "case_lift_done": N_("The block of the chatter of chat {code} is lifted."),
+    "case_lift_failed": N_("Lifting the block did not work. Try again."),
 }

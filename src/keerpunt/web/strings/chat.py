@@ -17,6 +17,13 @@ CHAT = {
     "sent": N_("Sent"),
     "refused": N_("Not sent."),
     "refused_ended": N_("Not sent: the chat has ended."),
+    # Over an abuse limit or blocked: the message waits and goes again by itself.
+    "held": N_("Wait a moment: your message is sent shortly."),
+    "held_blocked": N_("You cannot send messages for a while. Your message stays here."),
+    "start_rate_limited": N_(
+        "Many chats were started from this network just now. Please try again in a few minutes."
+    ),
+    "start_blocked": N_("You cannot start a chat right now. Please try again later."),
     "you": N_("You"),
     "counselor": N_("Counselor"),
     "counselor_typing": N_("The counselor is typing…"),

@@ -1,6 +1,7 @@
 // The case tools in a conversation's side column, under the registration form:
 // a returning chatter's earlier conversations (and, logged, their transcripts), marking
-// this chat a duplicate of an earlier chatter, and proposing a warm handover.
+// this chat a duplicate of an earlier chatter, proposing a warm handover, and blocking a
+// chatter who abuses the chat.
 //
 // Everything loads when its section is opened, except the history, which decides whether
 // its own section shows. Nothing anyone typed (messages, summaries, names of contact
@@ -28,6 +29,7 @@ const SHARE = ["summary", "visitor", "age_band", "crime_forms", "signals", "help
 const SYSTEM_CODES = new Set(["counselor_joined", "ended_by_chatter", "ended_by_counselor", "quick_exit"]);
 // Where a handover error belongs when the server does not name the field.
 const ERROR_FIELDS = { consent_required: "consent", unknown_contact: "contact", missing: "summary", not_agreed: "summary" };
+const BLOCK_PERIODS = ["1h", "24h", "7d"];
 
 function taxonomy(env) {
   return loadTaxonomy(env.call);
@@ -84,12 +86,14 @@ export function caseTools(conv, env) {
   const history = historySection();
   const duplicate = duplicateSection();
   const handover = handoverSection();
+  const block = blockSection();
   const element = el(
     "div",
     { class: "case-tools", id: base, dataset: { conversation: conv.id } },
     history.details,
     duplicate.details,
     handover.details,
+    block.details,
   );
   show(history.details, Boolean(conv.returning));
   history.load();
@@ -731,6 +735,94 @@ export function caseTools(conv, env) {
     });
 
     return { details, refresh: defaults };
+  }
+
+  // Block --------------------------------------------------------------------------------
+
+  // Only for abuse: the chatter can neither start a chat nor send for the period, from
+  // this phone neither for the rest of the day, and this chat ends. The reason is for
+  // colleagues and a supervisor; the chatter never sees it.
+  function blockSection() {
+    const periods = el("div", { class: "case-choices" });
+    for (const period of BLOCK_PERIODS) {
+      const radio = el("input", {
+        type: "radio",
+        id: `${base}-block-${period}`,
+        name: `${base}-block-period`,
+        value: period,
+        checked: period === "1h",
+      });
+      periods.append(el("div", { class: "case-check" }, radio, el("label", { for: radio.id }, t(`case_block_${period}`))));
+    }
+    const periodSet = el("fieldset", { class: "case-fieldset" }, el("legend", {}, t("case_block_period")), periods);
+    const reasonError = el("p", { class: "case-field-error", id: `${base}-block-reason-error`, hidden: true });
+    const reason = el("textarea", {
+      id: `${base}-block-reason`,
+      name: "reason",
+      rows: "3",
+      maxlength: "500",
+      "aria-describedby": `${base}-block-reason-hint ${base}-block-reason-error`,
+    });
+    const submit = el("button", { type: "submit", class: "danger" }, t("case_block_submit"));
+    const status = el("p", { class: "case-status", role: "status", tabindex: "-1" });
+    const form = el(
+      "form",
+      { class: "case-block-form", novalidate: true, "aria-label": t("case_block") },
+      periodSet,
+      el(
+        "div",
+        { class: "case-field" },
+        el("label", { for: reason.id }, t("case_block_reason")),
+        reason,
+        el("p", { class: "case-hint", id: `${base}-block-reason-hint` }, t("case_block_reason_hint")),
+        reasonError,
+      ),
+      el("div", { class: "case-actions" }, submit),
+      status,
+    );
+    const details = section("block", t("case_block"), el("p", { class: "case-intro" }, t("case_block_intro")), form);
+
+    function reasonProblem(text) {
+      reasonError.textContent = text;
+      show(reasonError, Boolean(text));
+      if (text) {
+        reason.setAttribute("aria-invalid", "true");
+        reason.focus();
+      } else {
+        reason.removeAttribute("aria-invalid");
+      }
+    }
+
+    reason.addEventListener("input", () => reasonProblem(""));
+
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      status.textContent = "";
+      const period = form.querySelector("input[type=radio]:checked")?.value || "1h";
+      if (!reason.value.trim()) return reasonProblem(t("case_block_err_reason"));
+      reasonProblem("");
+      if (!window.confirm(t("case_block_confirm"))) return;
+      submit.disabled = true;
+      let read;
+      try {
+        read = await env.call(`${path}/block`, { method: "POST", body: { period, reason: reason.value } });
+      } catch (error) {
+        submit.disabled = false;
+        if (quiet(error)) return;
+        if (error instanceof HttpError && error.status === 422) return reasonProblem(t("case_block_err_reason"));
+        status.textContent = t("case_block_failed");
+        status.focus();
+        return;
+      }
+      const done = t("case_block_done", { until: dateTime(read.until, env.locale) });
+      reason.value = "";
+      for (const control of form.elements) control.disabled = true;
+      env.notice(done);
+      status.textContent = done;
+      status.focus();
+    });
+
+    return { details };
   }
 
   return {

@@ -255,7 +255,7 @@ function setStatus(status) {
 
 function transmit(clientId) {
   const item = state.pending.get(clientId);
-  if (!item) return;
+  if (!item || item.heldUntil > Date.now()) return;
   if (state.polling) {
     postMessage(clientId, item);
     return;
@@ -275,7 +275,14 @@ async function postMessage(clientId, item) {
     acknowledge({ client_id: clientId, seq: ack.seq });
     poke();
   } catch (error) {
-    if (error instanceof HttpError && error.status < 500 && error.status !== 429 && error.status !== 408) {
+    if (error instanceof HttpError && HELD.has(error.code) && error.retryAfter !== null) {
+      hold(clientId, error.code, error.retryAfter);
+    } else if (
+      error instanceof HttpError &&
+      error.status < 500 &&
+      error.status !== 429 &&
+      error.status !== 408
+    ) {
       refuse(clientId, error.code);
     }
     // otherwise it stays pending and goes again on the next round
@@ -300,6 +307,27 @@ function refuse(clientId, code) {
   item.node.classList.add("refused");
   const reason = { too_long: "too_long", conversation_ended: "refused_ended", not_active: "refused_ended" };
   item.node.querySelector(".status").textContent = t(reason[code] || "refused");
+}
+
+// Over an abuse limit (S18) or blocked for a while, a message is not stored. It stays on
+// the screen and in memory, and goes again, with the same client_id, once the server
+// said it may: a calm line instead of a red "not sent".
+const HELD = new Set(["rate_limited", "blocked"]);
+
+function hold(clientId, code, seconds) {
+  const item = state.pending.get(clientId);
+  if (!item) return;
+  const wait = Math.max(1, seconds) * 1000;
+  item.heldUntil = Date.now() + wait;
+  item.node.querySelector(".status").textContent = t(code === "blocked" ? "held_blocked" : "held");
+  clearTimeout(item.heldTimer);
+  // A block can last days; a page open that long retries once it ends.
+  item.heldTimer = setTimeout(() => {
+    item.heldUntil = 0;
+    if (!state.pending.has(clientId)) return;
+    item.node.querySelector(".status").textContent = t("sending");
+    transmit(clientId);
+  }, Math.min(wait, 2 ** 31 - 1));
 }
 
 function resendAll() {
@@ -384,7 +412,9 @@ function onFrame(frame) {
       if ((frame.conversations?.[state.id] ?? 0) > state.lastSeq) subscribe();
       break;
     case "error":
-      if (frame.client_id) refuse(frame.client_id, frame.code);
+      if (frame.client_id && HELD.has(frame.code) && frame.retry_after != null) {
+        hold(frame.client_id, frame.code, frame.retry_after);
+      } else if (frame.client_id) refuse(frame.client_id, frame.code);
       else if (frame.code === "not_found") gone();
       break;
     default:
@@ -513,10 +543,16 @@ async function start(event) {
       show(ui.startError, true);
       return;
     }
-    ui.startError.textContent =
-      error instanceof HttpError && error.code === "closed" ? t("closed_now") : t("start_failed");
+    const code = error instanceof HttpError ? error.code : null;
+    const startText = {
+      closed: "closed_now",
+      rate_limited: "start_rate_limited",
+      blocked: "start_blocked",
+    };
+    ui.startError.textContent = t(startText[code] || "start_failed");
     show(ui.startError, true);
-    if (error instanceof HttpError && error.code === "closed") show(ui.help, true);
+    // Whoever cannot chat now still sees where else to find help.
+    if (code === "closed" || code === "blocked") show(ui.help, true);
   } finally {
     button.disabled = false;
   }

@@ -182,6 +182,8 @@ export function mountHandoverView(container, env) {
 
   const merges = supervisor ? mergesPart(env) : null;
   if (merges) container.append(merges.element);
+  const blocks = supervisor ? blocksPart(env) : null;
+  if (blocks) container.append(blocks.element);
 
   let regionsLoaded = false;
   let generation = 0;
@@ -264,8 +266,88 @@ export function mountHandoverView(container, env) {
       loadRegions();
       load();
       if (merges) merges.load();
+      if (blocks) blocks.load();
     },
   };
+}
+
+// Blocks in force (supervisors): who blocked whom until when and why, and lifting one.
+// Reading the list is in the access log, as the reasons are staff text about chatters.
+function blocksPart(env) {
+  const t = env.t;
+  const title = el("h2", { id: "blocks-title", class: "case-view-title", tabindex: "-1" }, t("case_blocks"));
+  const intro = el("p", { class: "case-intro" }, t("case_blocks_intro"));
+  const listStatus = el("p", { class: "case-status", role: "status", id: "blocks-count" });
+  const body = el("tbody");
+  const table = el(
+    "table",
+    { class: "case-table", "aria-labelledby": "blocks-title", "aria-describedby": "blocks-count" },
+    el(
+      "thead",
+      {},
+      el(
+        "tr",
+        {},
+        ...["case_col_chat", "case_col_blocked_by", "case_col_until", "case_col_reason", "case_col_actions"].map(
+          (key) => el("th", { scope: "col" }, t(key)),
+        ),
+      ),
+    ),
+    body,
+  );
+  const element = el("div", { class: "case-view-part", id: "blocks" }, title, intro, listStatus, table);
+  let generation = 0;
+
+  async function load() {
+    const mine = ++generation;
+    let rows;
+    try {
+      rows = await env.call("/api/v1/blocks");
+    } catch (error) {
+      if (mine !== generation) return;
+      if (!(error instanceof HttpError && error.status === 401)) listStatus.textContent = t("case_load_failed");
+      return;
+    }
+    if (mine !== generation) return;
+    body.replaceChildren(...rows.map(blockRow));
+    listStatus.textContent = counted(rows.length, t, "case_blocks");
+    show(table, rows.length > 0);
+  }
+
+  function blockRow(block) {
+    const codeId = domId("block-code", block.id);
+    const code = block.conversation ? shortCode(block.conversation) : "";
+    const button = el("button", { type: "button", class: "secondary case-lift", "aria-describedby": codeId }, t("case_lift"));
+    button.addEventListener("click", () => lift(block, code, button));
+    return el(
+      "tr",
+      { dataset: { block: block.id } },
+      el("td", { id: codeId, class: "case-code", tabindex: "-1" }, code),
+      el("td", {}, block.by || t("case_unknown_counselor")),
+      el("td", {}, dateTime(block.until, env.locale)),
+      el("td", {}, block.reason),
+      el("td", {}, el("div", { class: "case-row-actions" }, button)),
+    );
+  }
+
+  async function lift(block, code, button) {
+    if (!window.confirm(t("case_lift_confirm", { code }))) return;
+    button.disabled = true;
+    try {
+      await env.call(`/api/v1/blocks/${encodeURIComponent(block.id)}/lift`, { method: "POST" });
+      env.notice(t("case_lift_done", { code }));
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 401) return;
+      env.notice(t("case_lift_failed"));
+      button.disabled = false;
+      button.focus();
+      return;
+    }
+    await load();
+    title.focus();
+  }
+
+  return { element, load: () => load() };
 }
 
 function mergesPart(env) {

@@ -8,12 +8,14 @@
 export class HttpError extends Error {
   // field: the one input at fault, when the server names it; errors: a validation
   // error's [{loc, msg, type}] (docs/protocol.md), so a form can mark the field.
-  constructor(status, code, detail, { field = null, errors = [] } = {}) {
+  // retryAfter: the seconds of a Retry-After header (an abuse limit or a block), or null.
+  constructor(status, code, detail, { field = null, errors = [], retryAfter = null } = {}) {
     super(detail || `HTTP ${status}`);
     this.status = status;
     this.code = code;
     this.field = field;
     this.errors = errors;
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -43,9 +45,15 @@ export async function api(path, { method = "GET", body, token, keepalive = false
     throw new HttpError(response.status, data?.code, typeof detail === "string" ? detail : "", {
       field: typeof data?.field === "string" ? data.field : null,
       errors: Array.isArray(detail) ? detail : [],
+      retryAfter: retryAfterOf(response),
     });
   }
   return data;
+}
+
+function retryAfterOf(response) {
+  const seconds = Number.parseInt(response.headers.get("Retry-After") ?? "", 10);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : null;
 }
 
 // A sender-chosen id for a message (docs/protocol.md): the server stores each one once,
