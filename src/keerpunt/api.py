@@ -15,7 +15,7 @@ from keerpunt.campaigns.views import router as campaigns_router
 from keerpunt.canned.views import router as canned_router
 from keerpunt.chat.pages import router as chat_pages
 from keerpunt.chat.views import router as chat_router
-from keerpunt.deps import optional_chatter, optional_staff
+from keerpunt.deps import optional_chatter, optional_enrolling, optional_staff
 from keerpunt.handover.views import router as handover_router
 from keerpunt.realtime.views import router as realtime_router
 from keerpunt.registration.views import router as registration_router
@@ -51,7 +51,7 @@ PUBLIC = {
     ("GET", "/admin"),  # likewise the admin page
     ("GET", "/analyst"),  # the analyst page shows its login form; its data needs a session
 }
-AUTHENTICATORS = {optional_chatter, optional_staff}
+AUTHENTICATORS = {optional_chatter, optional_staff, optional_enrolling}
 
 
 def _authenticates(dependant: Dependant) -> bool:

@@ -4,6 +4,7 @@ marked public."""
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -11,9 +12,12 @@ from fastapi import Depends, Request
 from keerpunt.accounts import actions as accounts
 from keerpunt.accounts.principals import ChatterPrincipal, Principal, StaffPrincipal
 from keerpunt.context import Context
-from keerpunt.core.errors import Unauthorized
+from keerpunt.core.errors import Forbidden, Unauthorized
+from keerpunt.core.origin import own_origin_matches
 
 BEARER = "bearer "
+CSRF_HEADER = "x-csrf-token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 VISITOR_SCOPE_KEY = "keerpunt.visitor"
 
 
@@ -56,11 +60,53 @@ async def optional_chatter(request: Request, ctx: CtxDep) -> ChatterPrincipal | 
     return chatter
 
 
+def check_same_site(request: Request, ctx: Context) -> None:
+    """S15: a change a browser sends for another site's page is refused. Sec-Fetch-Site
+    says so in every current browser; Origin in older ones. Either, when present, must
+    say the request came from our own pages."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        raise Forbidden("a change must come from this site's own pages", code="csrf")
+    origin = request.headers.get("origin")
+    if origin is not None and not own_origin_matches(
+        origin, request.headers.get("host"), ctx.settings.public_origin
+    ):
+        raise Forbidden("a change must come from this site's own pages", code="csrf")
+
+
+def check_csrf(request: Request, ctx: Context, staff: StaffPrincipal) -> None:
+    """A change on a session cookie also needs the session's token (login and /me answer
+    it), which a page of another site cannot read. Bearer requests carry their
+    credential in a header no other site can set, so they need none."""
+    if request.method not in UNSAFE_METHODS or bearer_token(request) is not None:
+        return
+    check_same_site(request, ctx)
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not hmac.compare_digest(
+        sent.encode(), accounts.csrf_token(ctx, staff.session_hash).encode()
+    ):
+        raise Forbidden("the X-CSRF-Token header is missing or wrong", code="csrf")
+
+
 async def optional_staff(request: Request, ctx: CtxDep) -> StaffPrincipal | None:
     cookie = request.cookies.get(session_cookie_name(ctx))
     if not cookie:
         return None
-    return await accounts.authenticate_staff(ctx, cookie)
+    staff = await accounts.authenticate_staff(ctx, cookie)
+    if staff is not None:
+        check_csrf(request, ctx, staff)
+    return staff
+
+
+async def optional_enrolling(request: Request, ctx: CtxDep) -> StaffPrincipal | None:
+    """A session that may only enrol TOTP (the password was right, no second factor yet)."""
+    cookie = request.cookies.get(session_cookie_name(ctx))
+    if not cookie:
+        return None
+    staff = await accounts.authenticate_enrolling(ctx, cookie)
+    if staff is not None:
+        check_csrf(request, ctx, staff)
+    return staff
 
 
 async def require_principal(
@@ -83,6 +129,14 @@ async def require_staff(
     return staff
 
 
+async def require_enrolling(
+    staff: Annotated[StaffPrincipal | None, Depends(optional_enrolling)],
+) -> StaffPrincipal:
+    if staff is None:
+        raise Unauthorized("log in first", code="login_required")
+    return staff
+
+
 async def require_chatter(
     chatter: Annotated[ChatterPrincipal | None, Depends(optional_chatter)],
 ) -> ChatterPrincipal:
@@ -94,4 +148,5 @@ async def require_chatter(
 OptionalChatter = Annotated[ChatterPrincipal | None, Depends(optional_chatter)]
 AnyPrincipal = Annotated[Principal, Depends(require_principal)]
 Staff = Annotated[StaffPrincipal, Depends(require_staff)]
+Enrolling = Annotated[StaffPrincipal, Depends(require_enrolling)]
 Chatter = Annotated[ChatterPrincipal, Depends(require_chatter)]

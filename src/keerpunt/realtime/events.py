@@ -171,6 +171,15 @@ class AlertOut(Frame):
     at: datetime
 
 
+class SessionsEnded(Frame):
+    """Between server processes only, never sent to a client: these staff sessions ended
+    (a log-out, an admin, a disabled account, a third log-in), so their sockets close."""
+
+    type: Literal["sessions_ended"] = "sessions_ended"
+    user: int
+    sessions: list[str]
+
+
 class ErrorOut(Frame):
     type: Literal["error"] = "error"
     code: str
@@ -191,6 +200,7 @@ ServerFrame = (
     | Heartbeat
     | Pong
     | AlertOut
+    | SessionsEnded
     | ErrorOut
 )
 SERVER_FRAMES: tuple[type[Frame], ...] = (
@@ -205,6 +215,7 @@ SERVER_FRAMES: tuple[type[Frame], ...] = (
     Heartbeat,
     Pong,
     AlertOut,
+    SessionsEnded,
     ErrorOut,
 )
 server_frame: TypeAdapter[ServerFrame] = TypeAdapter(ServerFrame)
@@ -212,6 +223,11 @@ server_frame: TypeAdapter[ServerFrame] = TypeAdapter(ServerFrame)
 
 def conversation_channel(conversation_id: str) -> str:
     return f"conversation:{conversation_id}"
+
+
+def staff_user_channel(user_id: int) -> str:
+    """Where the sockets of one staff member hear that sessions of theirs ended."""
+    return f"staff-user:{user_id}"
 
 
 STAFF_CHANNEL = "staff"

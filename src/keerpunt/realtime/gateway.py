@@ -21,6 +21,7 @@ from starlette.websockets import (
     WebSocketState,
 )
 
+from keerpunt.accounts import actions as accounts
 from keerpunt.accounts.principals import (
     ChatterPrincipal,
     Principal,
@@ -53,12 +54,14 @@ from keerpunt.realtime.events import (
     ReadOut,
     Ready,
     Send,
+    SessionsEnded,
     Subscribe,
     TypingIn,
     TypingOut,
     Unsubscribe,
     client_frame,
     conversation_channel,
+    staff_user_channel,
 )
 
 log = logging.getLogger(__name__)
@@ -69,6 +72,7 @@ MAX_SUBSCRIPTIONS = 50
 CLOSE_POLICY = 1008
 CLOSE_UNSUPPORTED = 1003
 CLOSE_TOO_BIG = 1009
+SESSION_ENDED = "the staff session ended"
 
 
 class Closing(Exception):
@@ -162,6 +166,9 @@ class Connection:
                 heartbeat_seconds=self.ctx.settings.heartbeat_seconds,
             )
         )
+        if isinstance(self.principal, StaffPrincipal):
+            # Log-out, an admin or a disabled account ends the session: the socket closes.
+            await self.subscription.add(staff_user_channel(self.principal.user_id))
         if isinstance(self.principal, StaffPrincipal) and takes_chats(self.principal):
             await self.subscription.add(STAFF_CHANNEL)
         if isinstance(self.principal, StaffPrincipal) and self.principal.has("supervisor"):
@@ -302,7 +309,13 @@ class Connection:
                         await self._catch_up_or_drop(conversation_id)
                 continue
             _, frame = item
-            if isinstance(frame, MessageOut):
+            if isinstance(frame, SessionsEnded):
+                if (
+                    isinstance(self.principal, StaffPrincipal)
+                    and self.principal.session_hash in frame.sessions
+                ):
+                    raise Closing(CLOSE_POLICY, SESSION_ENDED)
+            elif isinstance(frame, MessageOut):
                 await self._deliver(frame)
             elif isinstance(frame, QueueSnapshot | AlertOut):
                 await self.send(frame)
@@ -348,4 +361,13 @@ class Connection:
             await asyncio.sleep(self.ctx.settings.heartbeat_seconds)
             if self.websocket.client_state is not WebSocketState.CONNECTED:
                 return
+            # A session that expired (idle or absolute) closes its socket too; checked
+            # without marking it used, so an open console alone does not keep it alive.
+            if isinstance(self.principal, StaffPrincipal) and (
+                await accounts.staff_by_session_hash(
+                    self.ctx, self.principal.session_hash, touch=False
+                )
+                is None
+            ):
+                raise Closing(CLOSE_POLICY, SESSION_ENDED)
             await self.send(Heartbeat(conversations=await self._last_seqs()))

@@ -50,7 +50,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_login_failures")),
     )
     with op.batch_alter_table("login_failures", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_login_failures_name_hash"), ["name_hash"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_login_failures_name_hash"), ["name_hash"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_login_failures_at"), ["at"], unique=False)
 
 
