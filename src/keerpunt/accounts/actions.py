@@ -158,6 +158,11 @@ async def begin_attempt(ctx: Context, name_hash: str) -> None:
         tx.session.add(LoginFailure(name_hash=name_hash, at=now))
 
 
+async def _forget_failures(tx: Tx, name_hash: str) -> None:
+    """A successful log-in wipes the name's failures (the attempt's own row too)."""
+    await tx.session.execute(delete(LoginFailure).where(LoginFailure.name_hash == name_hash))
+
+
 async def _login_failed(ctx: Context, user: User | None) -> None:
     async with ctx.write() as tx:
         actor = StaffPrincipal(user.id, user.username, user.role_names, "") if user else None
@@ -564,7 +569,7 @@ async def login_chatter(ctx: Context, username: str, password: str) -> ChatterAc
     token = new_token()
     now = ctx.clock.now()
     async with ctx.write() as tx:
-        await tx.session.execute(delete(LoginFailure).where(LoginFailure.name_hash == name_hash))
+        await _forget_failures(tx, name_hash)
         await tx.session.execute(
             delete(ChatterToken).where(
                 ChatterToken.chatter_id == row.id, ChatterToken.expires_at <= now
