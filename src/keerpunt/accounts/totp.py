@@ -3,6 +3,7 @@ the time always given by the caller (`ctx.clock`)."""
 
 from __future__ import annotations
 
+import base64
 import hmac
 import io
 import secrets
@@ -23,6 +24,14 @@ _RECOVERY_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 def new_secret() -> str:
     """160 bits, base32: what RFC 4226 recommends and every authenticator app reads."""
     return pyotp.random_base32(32)
+
+
+def is_base32(secret: str) -> bool:
+    try:
+        base64.b32decode(secret + "=" * (-len(secret) % 8))
+    except ValueError:
+        return False
+    return True
 
 
 def step_of(moment: datetime) -> int:
