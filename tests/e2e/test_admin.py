@@ -16,8 +16,9 @@ from tests.e2e.conftest import (
     axe_violations,
     open_page,
     run_async,
+    staff_login,
 )
-from tests.live import PASSWORD, make_staff
+from tests.live import make_staff
 
 XSS = "<img src=x onerror=alert(1)> Team AVIM"
 
@@ -37,10 +38,7 @@ def admin_page(
 ) -> Browsing:
     browsing = open_page(browser, f"{site.url}/admin?lang={lang}", viewport=DESKTOP)
     contexts.append(browsing.context)
-    page = browsing.page
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.press("#password", "Enter")
+    staff_login(browsing.page, username)
     return browsing
 
 
