@@ -25,6 +25,11 @@ export function setCsrfToken(value) {
   csrfToken = typeof value === "string" ? value : "";
 }
 
+// For the few requests made with fetch() itself (a file download).
+export function currentCsrfToken() {
+  return csrfToken;
+}
+
 // fetch with JSON in and out; a non-2xx answer throws HttpError with the server's code.
 export async function api(path, { method = "GET", body, token, keepalive = false, signal } = {}) {
   const headers = { Accept: "application/json" };
