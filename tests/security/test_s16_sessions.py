@@ -16,7 +16,6 @@ from keerpunt.config import Settings
 from keerpunt.context import Context
 from keerpunt.core.clock import FrozenClock
 from keerpunt.realtime.events import SessionsEnded, staff_user_channel
-from tests.conftest import make_settings
 from tests.live import (
     COOKIE,
     PASSWORD,
@@ -181,8 +180,8 @@ async def test_s16_an_admin_lists_anyones_sessions_and_ends_one(
     await make_staff(setup_ctx, "anna")
     await make_staff(setup_ctx, "beheer", roles=["admin"])
     async with httpx.AsyncClient(base_url=server.url) as http:
-        admin = await Counselor.login(http, "beheer")
-        anna = await Counselor.login(http, "anna")
+        admin = StaffMember(http, (await Counselor.login(http, "beheer")).cookie)
+        anna = StaffMember(http, (await Counselor.login(http, "anna")).cookie)
         sock = await Socket.open(server.ws_url, await anna.ticket())
         listing = await admin.get("/api/v1/sessions")
         assert listing.status_code == 200
@@ -208,8 +207,8 @@ async def test_s16_an_admin_lists_anyones_sessions_and_ends_one(
 
 
 @pytest.fixture
-def quick_heartbeat(db_url: str) -> Settings:
-    return make_settings(db_url, heartbeat_seconds=0.3)
+def quick_heartbeat(settings: Settings) -> Settings:
+    return settings.model_copy(update={"heartbeat_seconds": 0.3})
 
 
 async def test_s16_a_socket_notices_a_session_gone_without_a_message(
