@@ -4,9 +4,11 @@ a missing token are refused and change nothing; no GET changes state."""
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 import httpx
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 
@@ -15,6 +17,7 @@ from keerpunt.accounts import store
 from keerpunt.chat import actions as chat
 from keerpunt.context import Context
 from keerpunt.db.base import Base, import_models
+from keerpunt.deps import optional_enrolling, optional_staff
 from tests.live import (
     COOKIE,
     PASSWORD,
@@ -24,6 +27,7 @@ from tests.live import (
     StaffMember,
     make_staff,
     next_code,
+    session_cookie,
     staff_session,
 )
 
@@ -78,15 +82,29 @@ async def test_s15_every_cookie_change_route_needs_the_token(
     async with httpx.AsyncClient(base_url=server.url) as http:
         admin = await Counselor.login(http, "beheer")
         cookie = {"Cookie": f"{COOKIE}={admin.cookie}"}
+        checked = 0
         for route in _routes():
+            if not _uses(route.dependant, optional_staff):
+                continue  # public, or for chatters (a bearer token): no cookie counts
             for method in sorted((route.methods or set()) - {"GET", "HEAD"}):
-                if route.path == "/api/v1/auth/login":
-                    continue
                 path = _fill(route.path, "00000000-0000-0000-0000-000000000000")
                 response = await http.request(method, path, headers=cookie, json={})
                 assert response.status_code == 403, (method, route.path, response.text)
                 assert response.json()["code"] == "csrf"
+                checked += 1
+        assert checked > 20
         assert (await admin.get("/api/v1/me")).status_code == 200
+        # The enrolment routes, on a session that may only enrol, alike.
+        await make_staff(setup_ctx, "noor", enrol=False)
+        login = await http.post(
+            "/api/v1/auth/login", json={"username": "noor", "password": PASSWORD}
+        )
+        enrolling = {"Cookie": f"{COOKIE}={session_cookie(login)}"}
+        for route in _routes():
+            if _uses(route.dependant, optional_enrolling):
+                response = await http.post(route.path, headers=enrolling, json={"code": "1"})
+                assert response.status_code == 403, route.path
+                assert response.json()["code"] == "csrf"
 
 
 async def test_s15_login_refuses_another_sites_page(server: LiveServer, setup_ctx: Context) -> None:
@@ -120,18 +138,18 @@ async def test_s15_chatters_send_a_bearer_token_and_need_no_csrf_token(
 
 async def test_s15_no_get_changes_state(server: LiveServer, setup_ctx: Context) -> None:
     """Every GET route, as an admin who holds every role, with real ids where the path
-    takes one: every table is the same afterwards. Two kinds of write are the point of a
-    read and left out: the access log's entry for each read (S21), and a session's
-    last-seen time (the idle timeout, S16)."""
+    takes one: every table is the same afterwards. Three kinds of write are the point of
+    a read and left out: the access log's entry for each read (S21), a session's
+    last-seen time (the idle timeout, S16), and the daily count of distinct visitors of
+    the chat page (a count per day and campaign link, no visitor in it; loading the page
+    from anywhere counts, which is what it measures)."""
     await make_staff(setup_ctx, "anna")
     await make_staff(setup_ctx, "beheer", roles=["counselor", "supervisor", "analyst", "admin"])
     anna = await staff_session(setup_ctx, "anna")
     started = await chat.start_conversation(setup_ctx, None, visitor="youth")
     conversation = started.conversation.id
     await chat.accept(setup_ctx, anna, conversation)
-    await chat.send_message(
-        setup_ctx, anna, conversation, "6f1c0e7a-0000-4000-8000-000000000001", "hoi"
-    )
+    await chat.send_message(setup_ctx, anna, conversation, str(uuid.uuid4()), "hoi")
     async with httpx.AsyncClient(base_url=server.url) as http:
         admin = StaffMember(http, (await Counselor.login(http, "beheer")).cookie)
         before = await _tables(setup_ctx)
@@ -147,6 +165,10 @@ async def test_s15_no_get_changes_state(server: LiveServer, setup_ctx: Context) 
     assert len(answered) > 25
     changed = {name for name in before if before[name] != after[name]}
     assert changed == set(), changed
+
+
+def _uses(dependant: Dependant, dependency: object) -> bool:
+    return dependant.call is dependency or any(_uses(d, dependency) for d in dependant.dependencies)
 
 
 def _routes() -> list[APIRoute]:
@@ -170,7 +192,7 @@ async def _tables(ctx: Context) -> dict[str, list[Any]]:
     tables: dict[str, list[Any]] = {}
     async with ctx.read() as session:
         for table in Base.metadata.sorted_tables:
-            if table.name == "audit_entries":
+            if table.name in ("audit_entries", "traffic_days"):
                 continue
             columns = [c for c in table.columns if c.name != "last_seen_at"]
             rows = (await session.execute(select(*columns))).all()
