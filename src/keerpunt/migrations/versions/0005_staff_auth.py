@@ -4,6 +4,8 @@
   step of the last code accepted, so a code works once across processes).
 - recovery_codes: keyed hashes of single-use codes, deleted when used.
 - login_failures: one row per failed log-in, under the keyed hash of the name tried.
+- staff_sessions: emptied. Sessions made before this revision had no second factor;
+  every staff member logs in again and enrols TOTP.
 
 Revision ID: 0005
 Revises: 0004
@@ -22,6 +24,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.execute("DELETE FROM staff_sessions")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("totp_secret", sa.LargeBinary(), nullable=True))
         batch_op.add_column(
