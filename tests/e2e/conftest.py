@@ -307,6 +307,9 @@ class StaffApi:
         self.http.post(f"/api/v1/conversations/{conversation}/end", headers=self.headers)
 
     def close(self) -> None:
+        # Logged out, so the sessions of helpers do not pile up: a third session of the
+        # same person would end the oldest, the console's (S16).
+        self.http.post("/api/v1/auth/logout", headers=self.headers)
         self.http.close()
 
 

@@ -46,7 +46,7 @@ export function bindLogin(form, onUser) {
     show(enrol, false);
     show(recovery, false);
     show(form, true);
-    root.querySelector("#enrol-qr").removeAttribute("src");
+    root.querySelector("#enrol-qr").replaceChildren();
     root.querySelector("#enrol-secret").textContent = "";
     root.querySelector("#recovery-codes").replaceChildren();
     enrolled = null;
@@ -54,7 +54,11 @@ export function bindLogin(form, onUser) {
 
   async function startEnrolment() {
     const begun = await api("/api/v1/auth/totp/begin", { method: "POST" });
-    root.querySelector("#enrol-qr").src = begun.qr;
+    // The image exists only while the QR code is shown (made on the server, a data URI).
+    const slot = root.querySelector("#enrol-qr");
+    slot.replaceChildren(
+      el("img", { src: begun.qr, alt: slot.dataset.alt, width: 240, height: 240 }),
+    );
     // Groups of four are easier to type into an app.
     root.querySelector("#enrol-secret").textContent = begun.secret.match(/.{1,4}/g).join(" ");
     enrolCode.value = "";
