@@ -64,6 +64,7 @@ from websockets.exceptions import ConnectionClosed, WebSocketException
 from websockets.typing import Origin
 
 from keerpunt.accounts import actions as accounts
+from keerpunt.accounts import totp
 from keerpunt.config import ConfigError, Settings, load_settings
 from keerpunt.context import build_context
 
@@ -178,10 +179,11 @@ class Counselor:
     username: str
     cookie: str  # "name=value", sent by hand: httpx keeps no Secure cookie on plain HTTP
     free: int
+    csrf: str = ""  # the session's token, sent with every change
 
     @property
     def headers(self) -> dict[str, str]:
-        return {"Cookie": self.cookie}
+        return {"Cookie": self.cookie, "X-CSRF-Token": self.csrf}
 
 
 class Peer:
@@ -291,13 +293,16 @@ async def login_counselors(
             break
         response = await timings.time(
             "login",
-            http.post("/api/v1/auth/login", json={"username": username, "password": password}),
+            http.post(
+                "/api/v1/auth/login",
+                json={"username": username, "password": password, "totp": current_code()},
+            ),
         )
         if response.status_code == 401:
             log(f"login {username!r} refused (401): no more counselor accounts")
             break
         expect(response, 200, f"login {username!r}")
-        counselor = Counselor(username, session_cookie(response), 0)
+        counselor = Counselor(username, session_cookie(response), 0, response.json()["csrf_token"])
         snapshot = expect(
             await http.get("/api/v1/console/snapshot", headers=counselor.headers),
             200,
@@ -668,14 +673,25 @@ def new_password() -> str:
     return secrets.token_urlsafe(18)  # 24 characters
 
 
+# The TOTP secret of the counselor accounts: the bench's own (it makes them), or
+# --counselor-totp-secret for accounts made beforehand.
+TOTP_SECRET = {"secret": totp.new_secret()}
+
+
+def current_code() -> str:
+    return totp.code_at(TOTP_SECRET["secret"], totp.step_of(datetime.now(UTC)))
+
+
 async def create_counselors(settings: Settings, count: int) -> list[tuple[str, str]]:
-    """Counselor accounts made through the actions, each with a random password."""
+    """Counselor accounts made through the actions, each with a random password, and TOTP
+    on with the bench's secret (each account logs in once, so each code is used once)."""
     run_id = secrets.token_hex(3)
     credentials = [(f"bench-{run_id}-{i + 1}", new_password()) for i in range(count)]
     ctx = build_context(settings)
     try:
         for username, password in credentials:
             await accounts.create_user(ctx, username, password, ["counselor"], max_chats=MAX_CHATS)
+            await accounts.install_totp(ctx, username, TOTP_SECRET["secret"])
     finally:
         await ctx.close()
     log(f"created {count} counselor accounts bench-{run_id}-1..{count}")
@@ -815,6 +831,8 @@ async def spawned_server(args: argparse.Namespace) -> AsyncIterator[Target]:
 async def running_server(args: argparse.Namespace) -> AsyncIterator[Target]:
     if args.counselor_password:
         prefix, password = args.counselor_prefix, args.counselor_password
+        if args.counselor_totp_secret:
+            TOTP_SECRET["secret"] = args.counselor_totp_secret
         # Each account holds at least one chat, so `pairs` accounts are the most it takes.
         credentials: Iterable[tuple[str, str]] = [
             (f"{prefix}{i}", password) for i in range(1, args.pairs + 1)
@@ -936,6 +954,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--counselor-prefix", default="bench-", help="existing accounts PREFIX1, PREFIX2, ..."
     )
     parser.add_argument("--counselor-password", help="the password of those accounts")
+    parser.add_argument(
+        "--counselor-totp-secret", help="the TOTP secret (base32) of those accounts"
+    )
     parser.add_argument(
         "--timeout", type=float, default=180, help="bound on talking and draining, s"
     )

@@ -6,7 +6,8 @@ Playwright only drives it, so `playwright install` is never needed.
 What it does, in a temporary data folder that is removed afterwards:
 
 1. `keerpunt keys init`, `db upgrade` and `user create anna`, then `keerpunt serve` on a
-   free loopback port, open whatever the hour.
+   free loopback port, open whatever the hour. Anna and "beheer" enrol TOTP over the API
+   at their first log-in; every later log-in sends a code not used before.
 2. One chat is picked up and ended over the API first, so the waiting screen has a pace
    to estimate from.
 3. On a phone (360x740, Dutch): the start page, waiting in line with a message typed
@@ -42,6 +43,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from keerpunt.accounts import totp
 from keerpunt.organisation import WEEKDAYS
 
 # One launch configuration for the browser tests and this script.
@@ -59,6 +61,56 @@ PHONE: dict[str, Any] = {
 }
 DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}}
 COOKIE = "__Host-keerpunt_session"
+
+
+class Authenticator:
+    """The staff's authenticator app: each user's secret, and the last step used, since a
+    code works once. When the steps around now are used up, it waits for the next one."""
+
+    def __init__(self) -> None:
+        self.secrets: dict[str, str] = {}
+        self.last: dict[str, int] = {}
+
+    def code(self, username: str) -> str:
+        now = dt.datetime.now(dt.UTC)
+        step = max(self.last.get(username, 0) + 1, totp.step_of(now) - 1)
+        if step > totp.step_of(now) + 1:
+            time.sleep(step * totp.STEP_SECONDS - totp.STEP_SECONDS - now.timestamp() + 0.5)
+        self.last[username] = step
+        return totp.code_at(self.secrets[username], step)
+
+    def enrol(self, url: str, username: str, password: str) -> None:
+        """A new user's first log-in: the password, the secret shown once, a first code."""
+        with httpx.Client(base_url=url, timeout=10) as http:
+            login = http.post(
+                "/api/v1/auth/login", json={"username": username, "password": password}
+            )
+            login.raise_for_status()
+            headers = {
+                "Cookie": login.headers["set-cookie"].split(";", 1)[0],
+                "X-CSRF-Token": login.json()["csrf_token"],
+            }
+            begun = http.post("/api/v1/auth/totp/begin", headers=headers)
+            begun.raise_for_status()
+            self.secrets[username] = begun.json()["secret"]
+            confirmed = http.post(
+                "/api/v1/auth/totp/confirm",
+                json={"code": self.code(username)},
+                headers=headers,
+            )
+            confirmed.raise_for_status()
+
+
+APP = Authenticator()
+
+
+def fill_login(page: Page, username: str, password: str) -> None:
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.fill("#totp", APP.code(username))
+    page.press("#totp", "Enter")
+
+
 TIMEOUT_MS = 15_000
 
 # A fictional chat. The youth typed the first line while waiting.
@@ -169,12 +221,16 @@ class Staff:
     def __init__(self, url: str, password: str, username: str = "anna") -> None:
         self.http = httpx.Client(base_url=url, timeout=10)
         response = self.http.post(
-            "/api/v1/auth/login", json={"username": username, "password": password}
+            "/api/v1/auth/login",
+            json={"username": username, "password": password, "totp": APP.code(username)},
         )
         response.raise_for_status()
         cookies = response.headers.get_list("set-cookie")
         session = next(c for c in cookies if c.startswith(f"{COOKIE}="))
-        self.headers = {"Cookie": session.split(";", 1)[0]}
+        self.headers = {
+            "Cookie": session.split(";", 1)[0],
+            "X-CSRF-Token": response.json()["csrf_token"],
+        }
 
     def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
         response = self.http.post(path, json=body, headers=self.headers)
@@ -217,6 +273,8 @@ def say(page: Page, text: str) -> None:
 
 def open_chat(browser: Browser, url: str, password: str) -> None:
     """Everything but the closed page, against one open server."""
+    for username in ("anna", "beheer"):
+        APP.enrol(url, username, password)
     staff = Staff(url, password)
     try:
         staff.accept_and_end(new_chat(url, "youth"))
@@ -242,9 +300,7 @@ def open_chat(browser: Browser, url: str, password: str) -> None:
 
         console = desk_context.new_page()
         console.goto(f"{url}/console?lang=nl")
-        console.fill("#username", "anna")
-        console.fill("#password", password)
-        console.press("#password", "Enter")
+        fill_login(console, "anna", password)
         expect(console.locator("#connection")).to_have_attribute("data-state", "online")
         waiting = console.locator("#queue li[data-conversation]")
         expect(waiting).to_have_count(2)
@@ -360,9 +416,7 @@ def admin_page(browser: Browser, url: str, password: str) -> None:
     context = new_context(browser, **DESKTOP)
     page = context.new_page()
     page.goto(f"{url}/admin?lang=nl")
-    page.fill("#username", "beheer")
-    page.fill("#password", password)
-    page.press("#password", "Enter")
+    fill_login(page, "beheer", password)
     expect(page.locator("#taxonomy-current")).not_to_be_empty()
     shoot(page, "admin.png")
     context.close()
@@ -374,9 +428,7 @@ def analyst_page(browser: Browser, url: str, password: str) -> None:
     try:
         page = context.new_page()
         page.goto(f"{url}/analyst?lang=nl")
-        page.fill("#username", "demo")
-        page.fill("#password", password)
-        page.press("#password", "Enter")
+        fill_login(page, "demo", password)
         expect(page.locator("#funnel tbody tr")).to_have_count(4)
         campaign = page.locator("#filter-campaign option", has_text="Rake Woorden")
         page.select_option("#filter-campaign", campaign.get_attribute("value") or "")
@@ -392,7 +444,12 @@ def analyst_page(browser: Browser, url: str, password: str) -> None:
 def demo_analyst(browser: Browser, folder: Path) -> None:
     """`keerpunt demo` seeds its campaign before it serves: the analyst page's picture."""
     password = secrets.token_urlsafe(16)
-    env = {**base_env(folder / "demo-data"), "KEERPUNT_DEMO_PASSWORD": password}
+    APP.secrets["demo"] = totp.new_secret()
+    env = {
+        **base_env(folder / "demo-data"),
+        "KEERPUNT_DEMO_PASSWORD": password,
+        "KEERPUNT_DEMO_TOTP_SECRET": APP.secrets["demo"],
+    }
     server = Server(env, folder / "demo.log", command="demo", ready_within=180)
     try:
         server.start()
@@ -406,9 +463,15 @@ def campaign_report(browser: Browser, url: str, password: str) -> None:
     """The demo campaign's report as the analyst page downloads it: the internal edition's
     first page, and the partner edition's visitors and forms of crime."""
     with httpx.Client(base_url=url) as http:
-        login = http.post("/api/v1/auth/login", json={"username": "demo", "password": password})
+        login = http.post(
+            "/api/v1/auth/login",
+            json={"username": "demo", "password": password, "totp": APP.code("demo")},
+        )
         login.raise_for_status()
-        cookie = {"Cookie": login.headers["set-cookie"].split(";", 1)[0]}
+        cookie = {
+            "Cookie": login.headers["set-cookie"].split(";", 1)[0],
+            "X-CSRF-Token": login.json()["csrf_token"],
+        }
         pages = {}
         for edition in ("internal", "partner"):
             answer = http.post(

@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,11 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Origin
 
 from keerpunt.accounts import actions as accounts
+from keerpunt.accounts import totp
 from keerpunt.accounts.models import User
 from keerpunt.config import Settings
 from keerpunt.context import Context
+from keerpunt.core.clock import Clock, FrozenClock
 from keerpunt.main import create_app
 from keerpunt.privacy.models import AuditEntry
 from keerpunt.server import uvicorn_config
@@ -141,16 +144,84 @@ class ServerProcess:
             self.process.wait(10)
 
 
+@dataclass
+class Authenticator:
+    """A test user's authenticator app: the secret, the clock of the server it was enrolled
+    on, and the codes it has used up. A code works once, and a frozen clock knows only
+    three steps (the one before, now, the one after), so it hands out each step once, in
+    order, and then the recovery codes."""
+
+    secret: str
+    clock: Clock
+    last_step: int
+    recovery_codes: list[str] = field(default_factory=list)
+
+    def next_code(self) -> str:
+        current = totp.step_of(self.clock.now())
+        step = max(self.last_step + 1, current - 1)
+        if step <= current + 1:
+            self.last_step = step
+            return totp.code_at(self.secret, step)
+        if self.recovery_codes:
+            return self.recovery_codes.pop(0)
+        if isinstance(self.clock, FrozenClock):
+            raise AssertionError("this test user has no unused code left: move the clock")
+        # On the real clock, as a person would: wait for the app's next code.
+        time.sleep(max(0.0, (current + 1) * totp.STEP_SECONDS - self.clock.now().timestamp()))
+        return self.next_code()
+
+
+# By user name: the authenticators of the users make_staff enrolled.
+AUTHENTICATORS: dict[str, Authenticator] = {}
+# By session cookie: its CSRF token, for a StaffMember made from a Counselor's cookie.
+CSRF_TOKENS: dict[str, str] = {}
+
+
+def next_code(username: str) -> str:
+    """A TOTP code (or recovery code) of this user not used before; "" for a user whose
+    TOTP was not set up here (who is asked to enrol)."""
+    app = AUTHENTICATORS.get(username)
+    return app.next_code() if app is not None else ""
+
+
 async def make_staff(
     ctx: Context,
     username: str = "anna",
     *,
     roles: list[str] | None = None,
     max_chats: int = 3,
+    enrol: bool = True,
+    password: str = PASSWORD,
 ) -> User:
-    return await accounts.create_user(
-        ctx, username, PASSWORD, roles or ["counselor"], max_chats=max_chats
+    """A staff user, with TOTP enrolled through the same steps a person takes (unless
+    `enrol` is False: such a user enrols at the first log-in)."""
+    user = await accounts.create_user(
+        ctx, username, password, roles or ["counselor"], max_chats=max_chats
     )
+    AUTHENTICATORS.pop(username, None)
+    if enrol:
+        await enrol_totp(ctx, username, password)
+    return user
+
+
+async def enrol_totp(ctx: Context, username: str, password: str = PASSWORD) -> list[str]:
+    """Log in with the password, scan the secret, confirm with a code, log out; answers the
+    recovery codes. The code of the step before now is used to confirm, leaving the
+    current step and the next for log-ins with a frozen clock."""
+    first = await accounts.login(ctx, username, password)
+    assert first.enrolling
+    enrolling = await accounts.authenticate_enrolling(ctx, first.token)
+    assert enrolling is not None
+    enrolment = await accounts.begin_enrolment(ctx, enrolling)
+    step = totp.step_of(ctx.clock.now()) - 1
+    done = await accounts.confirm_enrolment(ctx, enrolling, totp.code_at(enrolment.secret, step))
+    staff = await accounts.authenticate_staff(ctx, done.token)
+    assert staff is not None
+    await accounts.logout(ctx, staff)
+    AUTHENTICATORS[username] = Authenticator(
+        enrolment.secret, ctx.clock, step, list(done.recovery_codes)
+    )
+    return done.recovery_codes
 
 
 async def pair(http: httpx.AsyncClient, ctx: Context) -> tuple[Chatter, Counselor]:
@@ -209,25 +280,39 @@ class Chatter:
 
 class Counselor:
     """A staff member over HTTP. httpx keeps no Secure cookie on plain HTTP, so the session
-    cookie is taken from Set-Cookie and sent by hand."""
+    cookie is taken from Set-Cookie and sent by hand, with the session's CSRF token."""
 
-    def __init__(self, http: httpx.AsyncClient, cookie: str) -> None:
+    def __init__(self, http: httpx.AsyncClient, cookie: str, csrf: str = "") -> None:
         self.http = http
         self.cookie = cookie
+        self.csrf = csrf or CSRF_TOKENS.get(cookie, "")
 
     @classmethod
     async def login(
-        cls, http: httpx.AsyncClient, username: str = "anna", password: str = PASSWORD
+        cls,
+        http: httpx.AsyncClient,
+        username: str = "anna",
+        password: str = PASSWORD,
+        code: str | None = None,
     ) -> Counselor:
+        """Logs in with the user's next unused TOTP code (or `code`, when given)."""
         response = await http.post(
-            "/api/v1/auth/login", json={"username": username, "password": password}
+            "/api/v1/auth/login",
+            json={
+                "username": username,
+                "password": password,
+                "totp": next_code(username) if code is None else code,
+            },
         )
         assert response.status_code == 200, response.text
-        return cls(http, session_cookie(response))
+        cookie = session_cookie(response)
+        CSRF_TOKENS[cookie] = response.json()["csrf_token"]
+        return cls(http, cookie)
 
     @property
     def headers(self) -> dict[str, str]:
-        return {"Cookie": f"{COOKIE}={self.cookie}"}
+        # The token goes on every request: GETs ignore it, changes need it (S15).
+        return {"Cookie": f"{COOKIE}={self.cookie}", "X-CSRF-Token": self.csrf}
 
     async def accept(self, conversation: str) -> httpx.Response:
         return await self.http.post(
@@ -354,7 +439,7 @@ def held_form(version: int = 1, **changes: Any) -> dict[str, Any]:
 async def staff_session(ctx: Context, username: str = "anna") -> accounts.StaffPrincipal:
     """A logged-in staff principal, as the session dependency builds it: the session is
     live, so the returning-chatter offer counts this staff member as logged in."""
-    result = await accounts.login(ctx, username, PASSWORD)
+    result = await accounts.login(ctx, username, PASSWORD, next_code(username))
     principal = await accounts.authenticate_staff(ctx, result.token)
     assert principal is not None
     return principal

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from keerpunt.accounts import totp
 from keerpunt.accounts.principals import ChatterPrincipal, StaffPrincipal
 from keerpunt.bootstrap import ensure_defaults
 from keerpunt.campaigns import actions as campaigns
@@ -26,6 +27,8 @@ from keerpunt.config import Settings
 from keerpunt.context import build_context
 from keerpunt.core.clock import FrozenClock
 from tests.live import PASSWORD, make_staff
+
+DEMO_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def keerpunt(
@@ -89,6 +92,16 @@ def test_keys_schema_and_users_from_the_command_line(tmp_path: Path) -> None:
     )  # fmt: skip
     assert bad_role.returncode == 1
     assert "roles must be" in bad_role.stderr
+    common = keerpunt(
+        "user", "create", "bram", "--role", "counselor", "--password-stdin",
+        env=env, stdin="Qwerty123456\n",
+    )  # fmt: skip
+    assert common.returncode == 1
+    assert "list of common passwords" in common.stderr
+    for command in ("disable", "enable", "totp-reset"):
+        done = keerpunt("user", command, "anna", env=env)
+        assert done.returncode == 0, done.stderr
+    assert keerpunt("user", "disable", "nobody", env=env).returncode == 2
     assert "Traceback" not in again.stderr + bad_role.stderr
 
     changed = keerpunt(
@@ -110,7 +123,10 @@ def test_demo_serves_with_the_chosen_password(tmp_path: Path) -> None:
         probe.bind(("127.0.0.1", 0))
         port = str(probe.getsockname()[1])
     env = clean_env(
-        tmp_path, KEERPUNT_ENV="development", KEERPUNT_DEMO_PASSWORD="demo-wachtwoord-42"
+        tmp_path,
+        KEERPUNT_ENV="development",
+        KEERPUNT_DEMO_PASSWORD="demo-wachtwoord-42",
+        KEERPUNT_DEMO_TOTP_SECRET=DEMO_SECRET,
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "keerpunt", "demo", "--port", port],
@@ -132,16 +148,21 @@ def test_demo_serves_with_the_chosen_password(tmp_path: Path) -> None:
             assert process.poll() is None, process.stderr.read() if process.stderr else ""
             assert time.monotonic() < deadline, "demo did not start"
             time.sleep(0.2)
+        # The demo user is enrolled already, with exactly the secret given.
+        code = totp.code_at(DEMO_SECRET, totp.step_of(datetime.now(UTC)))
         login = httpx.post(
             f"{base}/api/v1/auth/login",
-            json={"username": "demo", "password": "demo-wachtwoord-42"},
+            json={"username": "demo", "password": "demo-wachtwoord-42", "totp": code},
         )
-        assert login.status_code == 200
+        assert login.status_code == 200, login.text
         assert set(login.json()["roles"]) >= {"counselor", "analyst"}
+        assert login.json()["enrolling"] is False
         # The demo holds a campaign with its chats, so a real report is there at once.
         cookie = login.headers["set-cookie"].split(";", 1)[0]
         report = httpx.post(
-            f"{base}/api/v1/reports", json={"campaign_id": 1}, headers={"Cookie": cookie}
+            f"{base}/api/v1/reports",
+            json={"campaign_id": 1},
+            headers={"Cookie": cookie, "X-CSRF-Token": login.json()["csrf_token"]},
         )
         assert report.status_code == 200, report.text
         assert report.json()["chats"]["base"]["n"] == 54
@@ -149,6 +170,8 @@ def test_demo_serves_with_the_chosen_password(tmp_path: Path) -> None:
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=20)
     assert "demo-wachtwoord-42" in output
+    assert DEMO_SECRET in output
+    assert f"otpauth://totp/Keerpunt:demo?secret={DEMO_SECRET}" in output
     assert f"http://127.0.0.1:{port}" in output
 
 
@@ -223,11 +246,12 @@ def test_reports_from_the_command_line(tmp_path: Path) -> None:
         assert "Traceback" not in result.stderr
     assert not (tmp_path / "x.html").exists()
 
-    # The campaign and the two reports are in the access log, and the chain holds, until
-    # someone edits a row behind the product's back.
+    # The analyst's enrolment (log-in, TOTP, log-out), the campaign and the two reports are
+    # in the access log, and the chain holds, until someone edits a row behind the
+    # product's back.
     intact = keerpunt("audit", "verify", env=env)
     assert intact.returncode == 0, intact.stderr
-    assert "intact: 3 entries" in intact.stdout
+    assert "intact: 6 entries" in intact.stdout
     with sqlite3.connect(data / "keerpunt.db") as db:
         # The table refuses changes; someone holding the file drops the trigger first.
         db.execute("DROP TRIGGER audit_entries_no_update")

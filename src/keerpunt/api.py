@@ -25,8 +25,10 @@ from keerpunt.core.errors import ErrorRead
 from keerpunt.deps import (
     OPERATIONS_STATE,
     optional_chatter,
+    optional_enrolling,
     optional_staff,
     require_chatter,
+    require_enrolling,
     require_principal,
     require_staff,
 )
@@ -80,6 +82,13 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/blocks"): "blocks.admin",
     ("POST", "/api/v1/blocks/{block_id}/lift"): "blocks.admin",
     ("GET", "/api/v1/users"): "users.admin",
+    ("POST", "/api/v1/users/{user_id}/disable"): "users.admin",
+    ("POST", "/api/v1/users/{user_id}/enable"): "users.admin",
+    ("POST", "/api/v1/users/{user_id}/totp-reset"): "users.admin",
+    ("GET", "/api/v1/sessions"): "users.admin",
+    ("DELETE", "/api/v1/sessions/{handle}"): "users.admin",
+    ("POST", "/api/v1/auth/totp/begin"): "staff.enrol",
+    ("POST", "/api/v1/auth/totp/confirm"): "staff.enrol",
     ("PUT", "/api/v1/users/{user_id}/roles"): "users.admin",
     # A chatter's own account
     ("POST", "/api/v1/chatter/logout"): "chatter.account",
@@ -137,7 +146,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/reports/dashboard"): "reports.read",
 }
 # The dependencies that authenticate and hold the caller to the table (`deps.gate`).
-AUTHENTICATORS = {require_principal, require_staff, require_chatter}
+AUTHENTICATORS = {require_principal, require_staff, require_chatter, require_enrolling}
 
 
 def _authenticates(dependant: Dependant) -> bool:
@@ -180,7 +189,16 @@ INVALID = _error("Input that does not fit: the rules it broke, or the one field 
 UNAVAILABLE = _error("A part the answer needs is missing or down")
 LOGINS = {("POST", "/api/v1/auth/login"), ("POST", "/api/v1/chatter/login")}
 UNAVAILABLE_ROUTES = {("GET", "/healthz"), ("GET", "/api/v1/handovers/{handover_id}/summary.pdf")}
-AUTHENTICATING = {optional_chatter, optional_staff}
+AUTHENTICATING = {optional_chatter, optional_staff, optional_enrolling}
+FORBIDDEN = _error(
+    "A change refused: a staff cookie without the CSRF token or from another site (csrf),"
+    " or a blocked chatter (blocked, with Retry-After)"
+)
+TOO_MANY = _error("Over a limit (log-in failures, new chats, messages): see Retry-After")
+LIMITED_ROUTES = LOGINS | {
+    ("POST", "/api/v1/conversations"),
+    ("POST", "/api/v1/conversations/{conversation_id}/messages"),
+}
 
 
 def _uses(dependant: Dependant, calls: set[Any]) -> bool:
@@ -197,10 +215,14 @@ def declare_errors(route: APIRoute) -> None:
         errors[401] = UNAUTHORIZED
     if key not in PUBLIC or route.dependant.path_params:
         errors[404] = NOT_FOUND
+    if key[0] != "GET":
+        errors[403] = FORBIDDEN
     if key[0] != "GET" or key not in PUBLIC:
         errors[409] = CONFLICT
     if route.body_field is not None or route.dependant.query_params or route.dependant.path_params:
         errors[422] = INVALID
+    if key in LIMITED_ROUTES:
+        errors[429] = TOO_MANY
     if key in UNAVAILABLE_ROUTES:
         errors[503] = UNAVAILABLE
     route.responses = {**errors, **route.responses}

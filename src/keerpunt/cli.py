@@ -18,6 +18,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 
 from keerpunt.accounts import actions as accounts
+from keerpunt.accounts import store as accounts_store
+from keerpunt.accounts import totp
 from keerpunt.bootstrap import ensure_defaults
 from keerpunt.campaigns import actions as campaigns
 from keerpunt.campaigns import store as campaigns_store
@@ -192,7 +194,55 @@ def user_create(
             await ctx.close()
 
     run(create())
-    out.print(f"created {username} ({', '.join(role)})")
+    out.print(
+        f"created {username} ({', '.join(role)}); they set up an authenticator app at the"
+        " first log-in"
+    )
+
+
+def _user_id(settings: Settings, username: str) -> int:
+    async def find(ctx: Context) -> int | None:
+        async with ctx.read() as session:
+            user = await accounts_store.user_by_username(session, username)
+        return user.id if user else None
+
+    user_id = run(_with_context(settings, find))
+    if user_id is None:
+        raise fail(f"no user {username!r}")
+    return user_id
+
+
+def _change_user(username: str, change: Callable[[Context, int], Awaitable[object]]) -> None:
+    settings = settings_or_exit()
+    require_current_schema(settings)
+    user_id = _user_id(settings, username)
+
+    async def work(ctx: Context) -> None:
+        await change(ctx, user_id)
+
+    run(_with_context(settings, work))
+
+
+@user_app.command("disable")
+def user_disable(username: str) -> None:
+    """Disable a staff account: every session of it ends and its sockets close."""
+    _change_user(username, lambda ctx, uid: accounts.set_active(ctx, None, uid, False))
+    out.print(f"disabled {username}; their sessions have ended")
+
+
+@user_app.command("enable")
+def user_enable(username: str) -> None:
+    """Enable a disabled staff account again."""
+    _change_user(username, lambda ctx, uid: accounts.set_active(ctx, None, uid, True))
+    out.print(f"enabled {username}")
+
+
+@user_app.command("totp-reset")
+def user_totp_reset(username: str) -> None:
+    """Remove the account's TOTP and recovery codes (a lost phone): it enrols again at
+    the next log-in."""
+    _change_user(username, lambda ctx, uid: accounts.reset_totp(ctx, None, uid))
+    out.print(f"{username} enrols a new authenticator app at the next log-in")
 
 
 @user_app.command("roles")
@@ -710,17 +760,21 @@ def demo(
     url = settings.resolved_database_url()
     migrate.upgrade(url)
     password = os.environ.get("KEERPUNT_DEMO_PASSWORD") or secrets.token_urlsafe(12)
+    secret = os.environ.get("KEERPUNT_DEMO_TOTP_SECRET") or totp.new_secret()
 
     async def ensure_demo_data() -> None:
         ctx = build_context(settings)
         try:
             await ensure_defaults(ctx)
-            await seed_demo(ctx, password)
+            await seed_demo(ctx, password, secret)
         finally:
             await ctx.close()
 
     run(ensure_demo_data())
     base = f"http://127.0.0.1:{port}"
+    uri = totp.provisioning_uri("".join(secret.split()).upper(), "demo")
+    if sys.stdout.isatty():
+        out.print(totp.qr_terminal(uri), highlight=False, markup=False)
     out.print(
         f"\n[bold]Keerpunt demo[/bold]\n"
         f"  Chat page (open it on a phone-sized window): {base}/\n"
@@ -728,7 +782,9 @@ def demo(
         f"  Admin page: {base}/admin\n"
         f"  Analyst page (campaigns, dashboard, reports): {base}/analyst\n"
         f"  Demo staff (counselor, supervisor, analyst and admin): user name [bold]demo[/bold],"
-        f" password [bold]{password}[/bold]\n"
+        f" password [bold]{password}[/bold],\n"
+        f"  TOTP secret [bold]{secret}[/bold] (scan the QR code above, or add {escape(uri)}\n"
+        f"  to an authenticator app; `oathtool --totp -b SECRET` prints a code too)\n"
         f"  API schema: {base}/api/openapi.json; the protocol: docs/protocol.md\n",
         highlight=False,
         soft_wrap=True,

@@ -40,7 +40,8 @@ CONTACTS = [
 ]
 
 
-async def seed_demo(ctx: Context, password: str) -> None:
+async def seed_demo(ctx: Context, password: str, totp_secret: str) -> None:
+    """The demo user gets exactly this password and TOTP secret, enrolled already."""
     async with ctx.read() as session:
         exists = await accounts_store.user_by_username(session, "demo") is not None
     if exists:
@@ -48,6 +49,7 @@ async def seed_demo(ctx: Context, password: str) -> None:
         user = await accounts.grant_roles(ctx, "demo", DEMO_ROLES)
     else:
         user = await accounts.create_user(ctx, "demo", password, DEMO_ROLES, display_name="Demo")
+    await accounts.install_totp(ctx, "demo", totp_secret)
     admin = StaffPrincipal(user.id, user.username, frozenset(DEMO_ROLES), "demo")
     async with ctx.read() as session:
         have_contacts = bool(await handover_store.contacts(session))

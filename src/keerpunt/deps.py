@@ -6,6 +6,7 @@ is read."""
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Mapping
 from typing import Annotated
 
@@ -15,9 +16,12 @@ from keerpunt.accounts import access
 from keerpunt.accounts import actions as accounts
 from keerpunt.accounts.principals import ChatterPrincipal, Principal, StaffPrincipal
 from keerpunt.context import Context
-from keerpunt.core.errors import MAX_ROW_ID, NotFound, Unauthorized
+from keerpunt.core.errors import MAX_ROW_ID, Forbidden, NotFound, Unauthorized
+from keerpunt.core.origin import own_origin_matches
 
 BEARER = "bearer "
+CSRF_HEADER = "x-csrf-token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 VISITOR_SCOPE_KEY = "keerpunt.visitor"
 # app.state: (method, path) of each authenticated route -> its operation in the table.
 OPERATIONS_STATE = "operations"
@@ -76,6 +80,34 @@ async def optional_chatter(request: Request, ctx: CtxDep) -> ChatterPrincipal | 
     return chatter
 
 
+def check_same_site(request: Request, ctx: Context) -> None:
+    """S15: a change a browser sends for another site's page is refused. Sec-Fetch-Site
+    says so in every current browser; Origin in older ones. Either, when present, must
+    say the request came from our own pages."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        raise Forbidden("a change must come from this site's own pages", code="csrf")
+    origin = request.headers.get("origin")
+    if origin is not None and not own_origin_matches(
+        origin, request.headers.get("host"), ctx.settings.public_origin
+    ):
+        raise Forbidden("a change must come from this site's own pages", code="csrf")
+
+
+def check_csrf(request: Request, ctx: Context, staff: StaffPrincipal) -> None:
+    """A change on a session cookie also needs the session's token (login and /me answer
+    it), which a page of another site cannot read. Bearer requests carry their
+    credential in a header no other site can set, so they need none."""
+    if request.method not in UNSAFE_METHODS or bearer_token(request) is not None:
+        return
+    check_same_site(request, ctx)
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not hmac.compare_digest(
+        sent.encode(), accounts.csrf_token(ctx, staff.session_hash).encode()
+    ):
+        raise Forbidden("the X-CSRF-Token header is missing or wrong", code="csrf")
+
+
 async def optional_staff(request: Request, ctx: CtxDep) -> StaffPrincipal | None:
     cookie = request.cookies.get(session_cookie_name(ctx))
     if not cookie:
@@ -84,6 +116,8 @@ async def optional_staff(request: Request, ctx: CtxDep) -> StaffPrincipal | None
     # Refused access of staff is written to the access log by the error handler
     # (main.py), which finds the caller here.
     request.state.staff = staff
+    if staff is not None:
+        check_csrf(request, ctx, staff)
     return staff
 
 
@@ -99,6 +133,17 @@ def gate(request: Request, principal: Principal) -> None:
         # api.py refuses to mount such a route; should one appear anyway, it stays shut.
         raise NotFound("no such thing")
     access.require_try(principal, operation)
+
+
+async def optional_enrolling(request: Request, ctx: CtxDep) -> StaffPrincipal | None:
+    """A session that may only enrol TOTP (the password was right, no second factor yet)."""
+    cookie = request.cookies.get(session_cookie_name(ctx))
+    if not cookie:
+        return None
+    staff = await accounts.authenticate_enrolling(ctx, cookie)
+    if staff is not None:
+        check_csrf(request, ctx, staff)
+    return staff
 
 
 async def require_principal(
@@ -127,6 +172,16 @@ async def require_staff(
     return staff
 
 
+async def require_enrolling(
+    request: Request,
+    staff: Annotated[StaffPrincipal | None, Depends(optional_enrolling)],
+) -> StaffPrincipal:
+    if staff is None:
+        raise Unauthorized("log in first", code="login_required")
+    gate(request, staff)
+    return staff
+
+
 async def require_chatter(
     request: Request,
     chatter: Annotated[ChatterPrincipal | None, Depends(optional_chatter)],
@@ -140,6 +195,7 @@ async def require_chatter(
 OptionalChatter = Annotated[ChatterPrincipal | None, Depends(optional_chatter)]
 AnyPrincipal = Annotated[Principal, Depends(require_principal)]
 Staff = Annotated[StaffPrincipal, Depends(require_staff)]
+Enrolling = Annotated[StaffPrincipal, Depends(require_enrolling)]
 Chatter = Annotated[ChatterPrincipal, Depends(require_chatter)]
 
 # A row id in a path, and a seq in a query: bounded, so no driver ever sees an overflow.

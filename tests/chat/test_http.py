@@ -7,7 +7,7 @@ import uuid
 import httpx
 
 from keerpunt.context import Context
-from tests.live import COOKIE, PASSWORD, Chatter, Counselor, LiveServer, make_staff
+from tests.live import COOKIE, PASSWORD, Chatter, Counselor, LiveServer, make_staff, next_code
 
 
 async def test_starting_a_chat_needs_nothing_and_returns_a_token(server: LiveServer) -> None:
@@ -115,7 +115,8 @@ async def test_staff_log_in_with_a_strict_host_cookie_and_out_again(
         assert wrong.json() == nobody.json()
 
         response = await http.post(
-            "/api/v1/auth/login", json={"username": "anna", "password": PASSWORD}
+            "/api/v1/auth/login",
+            json={"username": "anna", "password": PASSWORD, "totp": next_code("anna")},
         )
         assert response.status_code == 200
         assert response.json()["roles"] == ["counselor"]

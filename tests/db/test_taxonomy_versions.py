@@ -23,7 +23,7 @@ from keerpunt.handover.schemas import ContactWrite, HandoverCreate
 from keerpunt.registration import actions as registration
 from keerpunt.registration import reads, store
 from keerpunt.registration.schemas import RegistrationFields
-from tests.live import held_form, make_staff, staff_session
+from tests.live import enrol_totp, held_form, make_staff, staff_session
 from tests.registration.taxonomy_edits import add, relabel, retire, with_version
 
 
@@ -176,6 +176,8 @@ async def test_the_issue_4_migration_goes_down_and_up_again_with_data(
     ctx = build_context(settings)
     try:
         await ensure_defaults(ctx)
+        # The way down past 0005 took her second factor with it: she enrols again.
+        await enrol_totp(ctx, "anna")
         anna = await staff_session(ctx, "anna")
         me = await accounts.authenticate_chatter(ctx, token)
         assert me is not None

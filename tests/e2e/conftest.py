@@ -37,7 +37,7 @@ from keerpunt.context import Context, build_context
 from keerpunt.db import migrate
 from keerpunt.organisation import WEEKDAYS, default_file
 from tests.conftest import make_settings
-from tests.live import COOKIE, PASSWORD, LiveServer, make_staff, session_cookie
+from tests.live import COOKIE, PASSWORD, LiveServer, make_staff, next_code, session_cookie
 
 T = TypeVar("T")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -237,6 +237,14 @@ def chatter(
     return browsing
 
 
+def staff_login(page: Page, username: str, password: str = PASSWORD) -> None:
+    """Fills a staff page's log-in form as a person does: name, password, the app's code."""
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.fill("#totp", next_code(username))
+    page.press("#totp", "Enter")
+
+
 def counselor(
     browser: Browser,
     site: Site,
@@ -247,9 +255,7 @@ def counselor(
     browsing = open_page(browser, f"{site.url}/console?lang={lang}", viewport=DESKTOP)
     contexts.append(browsing.context)
     page = browsing.page
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.press("#password", "Enter")
+    staff_login(page, username)
     page.wait_for_selector("#connection[data-state=online]")
     return browsing
 
@@ -260,10 +266,14 @@ class StaffApi:
     def __init__(self, site: Site, username: str = "anna") -> None:
         self.http = httpx.Client(base_url=site.url, timeout=10)
         response = self.http.post(
-            "/api/v1/auth/login", json={"username": username, "password": PASSWORD}
+            "/api/v1/auth/login",
+            json={"username": username, "password": PASSWORD, "totp": next_code(username)},
         )
         assert response.status_code == 200, response.text
-        self.headers = {"Cookie": f"{COOKIE}={session_cookie(response)}"}
+        self.headers = {
+            "Cookie": f"{COOKIE}={session_cookie(response)}",
+            "X-CSRF-Token": response.json()["csrf_token"],
+        }
 
     def queue(self) -> list[dict[str, Any]]:
         waiting: list[dict[str, Any]] = self.http.get("/api/v1/queue", headers=self.headers).json()[
@@ -297,6 +307,9 @@ class StaffApi:
         self.http.post(f"/api/v1/conversations/{conversation}/end", headers=self.headers)
 
     def close(self) -> None:
+        # Logged out, so the sessions of helpers do not pile up: a third session of the
+        # same person would end the oldest, the console's (S16).
+        self.http.post("/api/v1/auth/logout", headers=self.headers)
         self.http.close()
 
 

@@ -14,8 +14,10 @@ from tests.e2e.conftest import (
     Site,
     StaffApi,
     axe_violations,
+    counselor,
     open_page,
     run_async,
+    staff_login,
 )
 from tests.live import PASSWORD, make_staff
 
@@ -37,10 +39,7 @@ def admin_page(
 ) -> Browsing:
     browsing = open_page(browser, f"{site.url}/admin?lang={lang}", viewport=DESKTOP)
     contexts.append(browsing.context)
-    page = browsing.page
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.press("#password", "Enter")
+    staff_login(browsing.page, username)
     return browsing
 
 
@@ -278,4 +277,53 @@ def test_a_counselor_is_told_the_page_is_for_administrators(
     expect(page.locator("#admin-view")).to_be_hidden()
     expect(page.locator("#load-form")).to_be_hidden()
     assert axe_violations(page) == []
+    assert browsing.watch.problems == []
+
+
+def test_an_admin_disables_a_counselor_ends_a_session_and_resets_an_app(
+    browser: Browser, site: Site, contexts: list[BrowserContext], admin: str
+) -> None:
+    """S16 on the admin page: disabling anna closes her open console at once; ending her
+    session does too; a reset app is set up again at her next log-in."""
+    anna = counselor(browser, site, contexts)
+    browsing = admin_page(browser, site, contexts, admin)
+    page = browsing.page
+    seen: list[str] = []
+    confirm_dialogs(page, seen)
+    users = page.locator("#staff-users")
+    expect(users.locator("tr[data-user=anna]")).to_contain_text("actief")
+    sessions = page.locator("#staff-sessions")
+    expect(sessions.locator("tr[data-user=anna]")).to_have_count(1)
+    expect(sessions.locator("tr[data-user=beheer]")).to_contain_text("dit ben jij")
+    assert "127.0.0.1" not in (sessions.text_content() or "")
+    assert axe_violations(page) == []
+
+    users.get_by_role("button", name="anna uitschakelen").click()
+    expect(page.locator("#staff-status")).to_contain_text("anna is uitgeschakeld")
+    assert seen == ["anna uitschakelen? De sessies stoppen meteen."]
+    expect(anna.page.locator("#login")).to_be_visible()
+    expect(anna.page.locator("#login-info")).not_to_be_empty()
+    expect(users.locator("tr[data-user=anna]")).to_contain_text("uitgeschakeld")
+    expect(sessions.locator("tr[data-user=anna]")).to_have_count(0)
+
+    users.get_by_role("button", name="anna inschakelen").click()
+    expect(page.locator("#staff-status")).to_contain_text("anna kan weer inloggen")
+    staff_login(anna.page, "anna")
+    anna.page.wait_for_selector("#connection[data-state=online]")
+    page.reload()  # the session is still there: the page opens without a log-in
+    row = page.locator("#staff-sessions tr[data-user=anna]")
+    expect(row).to_have_count(1)
+    row.get_by_role("button", name="De sessie van anna stoppen").click()
+    expect(page.locator("#staff-status")).to_contain_text("De sessie van anna is gestopt")
+    expect(anna.page.locator("#login")).to_be_visible()
+
+    users = page.locator("#staff-users")
+    users.get_by_role("button", name="De authenticator-app van anna terugzetten").click()
+    expect(page.locator("#staff-status")).to_contain_text("anna stelt bij de volgende keer")
+    expect(users.locator("tr[data-user=anna]")).to_contain_text("bij de volgende keer inloggen")
+    anna.page.fill("#username", "anna")
+    anna.page.fill("#password", PASSWORD)
+    anna.page.fill("#totp", "")
+    anna.page.press("#password", "Enter")
+    expect(anna.page.locator("#enrol-title")).to_be_focused()
     assert browsing.watch.problems == []

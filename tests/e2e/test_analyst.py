@@ -12,12 +12,12 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from keerpunt.context import build_context
-from keerpunt.core.clock import FrozenClock
+from keerpunt.core.clock import FrozenClock, SystemClock
 from keerpunt.demo_campaign import build
 from keerpunt.handover import actions as handover
 from keerpunt.handover.schemas import ContactWrite
-from tests.e2e.conftest import DESKTOP, Browsing, Site, axe_violations, open_page
-from tests.live import PASSWORD
+from tests.e2e.conftest import DESKTOP, Browsing, Site, axe_violations, open_page, staff_login
+from tests.live import AUTHENTICATORS
 from tests.reports.helpers import staff
 
 LINK = re.compile(r"^http://127\.0\.0\.1:\d+/c/[a-z2-9]{7}$")
@@ -42,6 +42,9 @@ def seed_campaign(site: Site) -> int:
             analyst = await staff(ctx, "ada", ["analyst"])
             bram = await staff(ctx, "bram", ["counselor"], max_chats=2)
             campaign = await build(ctx, clock, analyst, bram)
+            # They log in on the live server, whose clock is the real one.
+            for username in ("beheer", "ada", "bram"):
+                AUTHENTICATORS[username].clock = SystemClock()
             return campaign.id
         finally:
             await ctx.close()
@@ -65,10 +68,7 @@ def analyst_page(
 ) -> Browsing:
     browsing = open_page(browser, f"{site.url}/analyst?lang={lang}", viewport=DESKTOP)
     contexts.append(browsing.context)
-    page = browsing.page
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.press("#password", "Enter")
+    staff_login(browsing.page, username)
     return browsing
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 
 from keerpunt.context import Context
-from tests.live import PASSWORD, Chatter, Counselor, LiveServer, make_staff
+from tests.live import PASSWORD, Chatter, Counselor, LiveServer, make_staff, next_code
 
 CSP_PARTS = (
     "default-src 'none'",
@@ -37,7 +37,8 @@ async def test_s19_headers_on_pages_assets_api_errors_and_reports(
     await make_staff(setup_ctx, "ada", roles=["analyst"])
     async with httpx.AsyncClient(base_url=server.url) as http:
         login = await http.post(
-            "/api/v1/auth/login", json={"username": "ada", "password": PASSWORD}
+            "/api/v1/auth/login",
+            json={"username": "ada", "password": PASSWORD, "totp": next_code("ada")},
         )
         ada = await Counselor.login(http, "ada")
         youth = await Chatter.start(http)

@@ -77,6 +77,7 @@ ADMIN = {"admin": ANY}
 RULES: dict[str, Rule] = {
     # Staff sessions and the socket ticket
     "staff.session": Rule(ALL_STAFF),  # own account: /me, log out
+    "staff.enrol": Rule(ALL_STAFF),  # a session with only the password: enrol TOTP
     "staff.pause": Rule(CHAT_STAFF),  # pausing is about taking chats
     "users.admin": Rule(ADMIN, "no such user"),
     "socket.ticket": Rule({CHATTER: ANY, **CHAT_STAFF}),

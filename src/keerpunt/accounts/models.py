@@ -6,7 +6,8 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from keerpunt.db.base import Base
-from keerpunt.db.types import UTCDateTime
+from keerpunt.db.types import EncryptedText, UTCDateTime
+from keerpunt.privacy.crypto import Sealed
 
 
 class User(Base):
@@ -23,6 +24,13 @@ class User(Base):
     max_chats: Mapped[int] = mapped_column(Integer, default=3)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The TOTP secret, sealed with the key ring and bound to this user (`totp:<id>`). Set
+    # at the start of enrolment; only a confirmed secret is a second factor.
+    totp_secret: Mapped[Sealed | None] = mapped_column(EncryptedText(), nullable=True)
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The time step of the last code accepted: a code of that step or an earlier one is
+    # refused, so a code works once, also when two processes see it at the same moment.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     roles: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.role"
@@ -43,8 +51,9 @@ class UserRole(Base):
 class StaffSession(Base):
     """A server-side session. The cookie holds a random id; only its keyed hash is stored.
 
-    `second_factor_at` stays empty until a TOTP step exists; a session is then only
-    complete once it is set, without changing the cookie or this table's shape.
+    `second_factor_at` is set when the session was made with a TOTP code (or a recovery
+    code). A session without it belongs to a user who still has to enrol, and serves only
+    the enrolment routes.
     """
 
     __tablename__ = "staff_sessions"
@@ -55,6 +64,29 @@ class StaffSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     second_factor_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class RecoveryCode(Base):
+    """A single-use code that stands in for a TOTP code (a lost phone). Only its keyed
+    hash is kept; it is deleted when used."""
+
+    __tablename__ = "recovery_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LoginFailure(Base):
+    """A failed log-in, staff or chatter, under the keyed hash of the account name tried
+    (known or not): counted in the database, so a restart or a second process does not
+    forget them."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name_hash: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class Chatter(Base):

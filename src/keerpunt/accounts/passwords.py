@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import cache
+from importlib import resources
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -10,6 +13,26 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("keerpunt-dummy-password")
 
 MIN_PASSWORD_CHARS = 12
+COMMON_PASSWORDS = "data/common_passwords.txt"
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    text = resources.files("keerpunt").joinpath(COMMON_PASSWORDS).read_text(encoding="utf-8")
+    return frozenset(line for line in text.splitlines() if line and not line.startswith("# "))
+
+
+def password_problem(password: str, username: str) -> str | None:
+    """Why a staff password is refused, or None. Length and a list of passwords known to
+    be common, and no composition rules (NIST SP 800-63B 3.1.1.2, ASVS 5.0 6.2)."""
+    if len(password) < MIN_PASSWORD_CHARS:
+        return f"a password has at least {MIN_PASSWORD_CHARS} characters"
+    folded = password.strip().casefold()
+    if folded == username.strip().casefold():
+        return "a password may not be the user name"
+    if folded in common_passwords():
+        return "this password is on a list of common passwords; choose another"
+    return None
 
 
 def hash_password(password: str) -> str:

@@ -1,15 +1,21 @@
-"""What a chatter sees of their own account, and the staff list. Nothing here changes
-state."""
+"""What a chatter sees of their own account, and an admin of staff accounts and
+sessions. Nothing here changes state."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from keerpunt.accounts import access, store
-from keerpunt.accounts.models import User
+from keerpunt.accounts.actions import session_handle
 from keerpunt.accounts.principals import ChatterPrincipal, StaffPrincipal
-from keerpunt.accounts.schemas import ChatterMe, OwnConversation
+from keerpunt.accounts.schemas import (
+    ChatterMe,
+    OwnConversation,
+    StaffSessionRead,
+    StaffUserRead,
+)
 from keerpunt.chat.models import Conversation
 from keerpunt.context import Context
 
@@ -37,6 +43,43 @@ async def chatter_me(ctx: Context, chatter: ChatterPrincipal) -> ChatterMe:
     return ChatterMe(username=row.username if row else None, conversations=conversations)
 
 
-async def users(session: AsyncSession, admin: StaffPrincipal) -> list[User]:
+async def staff_users(ctx: Context, admin: StaffPrincipal) -> list[StaffUserRead]:
     access.require(admin, "users.admin")
-    return await store.users(session)
+    async with ctx.read() as session:
+        users = await store.users(session)
+    return [
+        StaffUserRead(
+            id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            roles=sorted(user.role_names),
+            max_chats=user.max_chats,
+            paused=user.paused,
+            is_active=user.is_active,
+            totp_enrolled=user.totp_confirmed_at is not None,
+            created_at=user.created_at,
+        )
+        for user in users
+    ]
+
+
+async def staff_sessions(ctx: Context, admin: StaffPrincipal) -> list[StaffSessionRead]:
+    """Every live staff session, the admin's own marked."""
+    access.require(admin, "users.admin")
+    now = ctx.clock.now()
+    idle = timedelta(minutes=ctx.settings.session_idle_minutes)
+    async with ctx.read() as session:
+        rows = await store.live_sessions(session, now, idle)
+    return [
+        StaffSessionRead(
+            handle=session_handle(ctx, row.id_hash),
+            user_id=user.id,
+            username=user.username,
+            roles=sorted(user.role_names),
+            created_at=row.created_at,
+            last_seen_at=row.last_seen_at,
+            current=row.id_hash == admin.session_hash,
+        )
+        for row, user in rows
+        if row.second_factor_at is not None
+    ]

@@ -12,6 +12,8 @@ class LoginIn(BaseModel):
 
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=1024)
+    # The app's 6 digits, or a recovery code; empty for a user who has still to enrol.
+    totp: str = Field(default="", max_length=32)
 
 
 class UserRead(BaseModel):
@@ -27,6 +29,52 @@ class RolesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     roles: list[Role] = Field(min_length=1, max_length=len(ROLES))
+
+
+class SessionUserRead(UserRead):
+    """The user, and what a page needs to go on: the token to send with every change
+    (X-CSRF-Token), and whether this session may only enrol TOTP."""
+
+    csrf_token: str
+    enrolling: bool = False
+
+
+class EnrolmentRead(BaseModel):
+    # Shown once: the secret as text to type, the otpauth URI, the QR code as SVG data URI.
+    secret: str
+    uri: str
+    qr: str
+
+
+class ConfirmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=32)
+
+
+class EnrolledRead(SessionUserRead):
+    # Shown once; only keyed hashes are kept.
+    recovery_codes: list[str]
+
+
+class StaffUserRead(UserRead):
+    """A staff account as an admin sees it."""
+
+    is_active: bool
+    totp_enrolled: bool
+    created_at: datetime
+
+
+class StaffSessionRead(BaseModel):
+    """A session as an admin sees it: never its id, nor any address."""
+
+    handle: str
+    user_id: int
+    username: str
+    roles: list[str]
+    created_at: datetime
+    last_seen_at: datetime
+    current: bool
 
 
 class PauseIn(BaseModel):

@@ -7,7 +7,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from keerpunt.accounts.models import Chatter, ChatterToken, StaffSession, User
+from keerpunt.accounts.models import (
+    Chatter,
+    ChatterToken,
+    LoginFailure,
+    StaffSession,
+    User,
+)
 
 
 async def user_by_username(session: AsyncSession, username: str) -> User | None:
@@ -40,6 +46,39 @@ async def has_live_session(
 
 async def staff_session(session: AsyncSession, id_hash: str) -> StaffSession | None:
     return await session.get(StaffSession, id_hash)
+
+
+async def user_sessions(session: AsyncSession, user_id: int) -> list[StaffSession]:
+    """Every session row of a user, newest first (expired ones too, until swept)."""
+    result = await session.scalars(
+        select(StaffSession)
+        .where(StaffSession.user_id == user_id)
+        .order_by(StaffSession.created_at.desc(), StaffSession.id_hash)
+    )
+    return list(result.all())
+
+
+async def live_sessions(
+    session: AsyncSession, now: datetime, idle: timedelta
+) -> list[tuple[StaffSession, User]]:
+    """Every staff session in use now, with its user, oldest first."""
+    result = await session.execute(
+        select(StaffSession, User)
+        .join(User, User.id == StaffSession.user_id)
+        .where(StaffSession.expires_at > now, StaffSession.last_seen_at > now - idle)
+        .order_by(StaffSession.created_at, StaffSession.id_hash)
+    )
+    return [(row[0], row[1]) for row in result.all()]
+
+
+async def failures_since(session: AsyncSession, name_hash: str, since: datetime) -> list[datetime]:
+    """When log-ins under this name failed since then, oldest first."""
+    result = await session.scalars(
+        select(LoginFailure.at)
+        .where(LoginFailure.name_hash == name_hash, LoginFailure.at > since)
+        .order_by(LoginFailure.at)
+    )
+    return list(result.all())
 
 
 async def chatter_by_token_hash(session: AsyncSession, token_hash: str) -> Chatter | None:

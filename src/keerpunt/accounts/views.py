@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
 
 from keerpunt.accounts import actions, reads, store
 from keerpunt.accounts.models import User
@@ -10,20 +12,29 @@ from keerpunt.accounts.schemas import (
     ChatterAccountIn,
     ChatterAccountRead,
     ChatterMe,
+    ConfirmIn,
+    EnrolledRead,
+    EnrolmentRead,
     LoginIn,
     PasswordIn,
     PauseIn,
     RolesIn,
+    SessionUserRead,
+    StaffSessionRead,
+    StaffUserRead,
     UserRead,
 )
+from keerpunt.context import Context
 from keerpunt.core.errors import NotFound
 from keerpunt.deps import (
     Chatter,
     CtxDep,
+    Enrolling,
     IdPath,
     OptionalChatter,
     Staff,
     bearer_token,
+    check_same_site,
     session_cookie_name,
 )
 from keerpunt.privacy import actions as erasure
@@ -42,19 +53,58 @@ def user_read(user: User) -> UserRead:
     )
 
 
-@router.post("/auth/login", summary="Log in as staff; sets the session cookie")
-async def login(body: LoginIn, response: Response, ctx: CtxDep) -> UserRead:
-    result = await actions.login(ctx, body.username, body.password)
+def session_user(ctx: Context, user: User, session_hash: str, enrolling: bool) -> SessionUserRead:
+    return SessionUserRead(
+        **user_read(user).model_dump(),
+        csrf_token=actions.csrf_token(ctx, session_hash),
+        enrolling=enrolling,
+    )
+
+
+def set_session_cookie(response: Response, ctx: Context, token: str) -> None:
     response.set_cookie(
         session_cookie_name(ctx),
-        result.token,
+        token,
         max_age=ctx.settings.session_absolute_hours * 3600,
         path="/",
         secure=ctx.settings.cookie_secure,
         httponly=True,
         samesite="strict",
     )
-    return user_read(result.user)
+
+
+@router.post(
+    "/auth/login",
+    summary="Log in as staff with a TOTP or recovery code; sets a new session cookie",
+)
+async def login(
+    body: LoginIn, request: Request, response: Response, ctx: CtxDep
+) -> SessionUserRead:
+    check_same_site(request, ctx)
+    result = await actions.login(ctx, body.username, body.password, body.totp)
+    set_session_cookie(response, ctx, result.token)
+    return session_user(ctx, result.user, result.session_hash, result.enrolling)
+
+
+@router.post("/auth/totp/begin", summary="Start TOTP enrolment: a new secret, shown once")
+async def totp_begin(staff: Enrolling, ctx: CtxDep) -> EnrolmentRead:
+    enrolment = await actions.begin_enrolment(ctx, staff)
+    return EnrolmentRead(secret=enrolment.secret, uri=enrolment.uri, qr=enrolment.qr)
+
+
+@router.post(
+    "/auth/totp/confirm",
+    summary="Finish TOTP enrolment with a first code; answers ten recovery codes, once",
+)
+async def totp_confirm(
+    body: ConfirmIn, staff: Enrolling, response: Response, ctx: CtxDep
+) -> EnrolledRead:
+    done = await actions.confirm_enrolment(ctx, staff, body.code)
+    set_session_cookie(response, ctx, done.token)
+    return EnrolledRead(
+        **session_user(ctx, done.user, done.session_hash, False).model_dump(),
+        recovery_codes=done.recovery_codes,
+    )
 
 
 @router.post("/auth/logout", status_code=204, summary="End this staff session")
@@ -69,24 +119,53 @@ async def logout(staff: Staff, response: Response, ctx: CtxDep) -> None:
     )
 
 
-@router.get("/me", summary="The logged-in staff member")
-async def me(staff: Staff, ctx: CtxDep) -> UserRead:
+@router.get("/me", summary="The logged-in staff member, with the session's CSRF token")
+async def me(staff: Staff, ctx: CtxDep) -> SessionUserRead:
     async with ctx.read() as session:
         user = await store.user_by_id(session, staff.user_id)
     if user is None:
         raise NotFound("no such user")
-    return user_read(user)
+    return session_user(ctx, user, staff.session_hash, False)
+
+
+@router.get("/users", summary="Every staff account (admin)")
+async def users(staff: Staff, ctx: CtxDep) -> list[StaffUserRead]:
+    return await reads.staff_users(ctx, staff)
+
+
+@router.post("/users/{user_id}/disable", summary="Disable an account; its sessions end (admin)")
+async def disable_user(user_id: IdPath, staff: Staff, ctx: CtxDep) -> UserRead:
+    return user_read(await actions.set_active(ctx, staff, user_id, False))
+
+
+@router.post("/users/{user_id}/enable", summary="Enable a disabled account again (admin)")
+async def enable_user(user_id: IdPath, staff: Staff, ctx: CtxDep) -> UserRead:
+    return user_read(await actions.set_active(ctx, staff, user_id, True))
+
+
+@router.post(
+    "/users/{user_id}/totp-reset",
+    summary="Remove an account's TOTP and recovery codes: it enrols again (admin)",
+)
+async def reset_totp(user_id: IdPath, staff: Staff, ctx: CtxDep) -> UserRead:
+    return user_read(await actions.reset_totp(ctx, staff, user_id))
+
+
+@router.get("/sessions", summary="Every live staff session (admin)")
+async def sessions(staff: Staff, ctx: CtxDep) -> list[StaffSessionRead]:
+    return await reads.staff_sessions(ctx, staff)
+
+
+@router.delete("/sessions/{handle}", status_code=204, summary="End a staff session (admin)")
+async def end_session(
+    handle: Annotated[str, Path(min_length=1, max_length=64)], staff: Staff, ctx: CtxDep
+) -> None:
+    await actions.end_session(ctx, staff, handle)
 
 
 @router.post("/me/pause", summary="Pause or resume taking new chats")
 async def pause(body: PauseIn, staff: Staff, ctx: CtxDep) -> UserRead:
     return user_read(await actions.set_paused(ctx, staff, body.paused))
-
-
-@router.get("/users", summary="Every staff member with their roles (admin)")
-async def users(staff: Staff, ctx: CtxDep) -> list[UserRead]:
-    async with ctx.read() as session:
-        return [user_read(user) for user in await reads.users(session, staff)]
 
 
 @router.put("/users/{user_id}/roles", summary="Give a staff member exactly these roles (admin)")

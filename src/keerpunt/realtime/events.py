@@ -188,6 +188,15 @@ class AccessChanged(Frame):
     user: int
 
 
+class SessionsEnded(Frame):
+    """Between server processes only, never sent to a client: these staff sessions ended
+    (a log-out, an admin, a disabled account, a third log-in), so their sockets close."""
+
+    type: Literal["sessions_ended"] = "sessions_ended"
+    user: int
+    sessions: list[str]
+
+
 class ErrorOut(Frame):
     type: Literal["error"] = "error"
     code: str
@@ -211,6 +220,7 @@ ServerFrame = (
     | Pong
     | AlertOut
     | AccessChanged
+    | SessionsEnded
     | ErrorOut
 )
 SERVER_FRAMES: tuple[type[Frame], ...] = (
@@ -226,6 +236,7 @@ SERVER_FRAMES: tuple[type[Frame], ...] = (
     Pong,
     AlertOut,
     AccessChanged,
+    SessionsEnded,
     ErrorOut,
 )
 server_frame: TypeAdapter[ServerFrame] = TypeAdapter(ServerFrame)
@@ -236,6 +247,8 @@ def conversation_channel(conversation_id: str) -> str:
 
 
 def user_channel(user_id: int) -> str:
+    """Where the sockets of one staff member hear that their roles changed or that
+    sessions of theirs ended."""
     return f"user:{user_id}"
 
 

@@ -61,6 +61,7 @@ from keerpunt.realtime.events import (
     ReadOut,
     Ready,
     Send,
+    SessionsEnded,
     Subscribe,
     TypingIn,
     TypingOut,
@@ -77,6 +78,7 @@ MAX_SUBSCRIPTIONS = 50
 # Close codes (RFC 6455).
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
+SESSION_ENDED = "the staff session ended"
 
 # The access table's operation for each client frame that acts on a conversation (the
 # chat actions check the same ones); `hello` and `ping` act on nothing.
@@ -443,7 +445,13 @@ class Connection:
                         await self._catch_up_or_drop(conversation_id)
                 continue
             _, frame = item
-            if isinstance(frame, MessageOut):
+            if isinstance(frame, SessionsEnded):
+                if (
+                    isinstance(self.principal, StaffPrincipal)
+                    and self.principal.session_hash in frame.sessions
+                ):
+                    raise Closing(CLOSE_POLICY, SESSION_ENDED)
+            elif isinstance(frame, MessageOut):
                 await self._deliver(frame)
             elif isinstance(frame, AccessChanged):
                 await self._recheck_all()
@@ -530,4 +538,13 @@ class Connection:
             await asyncio.sleep(self.ctx.settings.heartbeat_seconds)
             if self.websocket.client_state is not WebSocketState.CONNECTED:
                 return
+            # A session that expired (idle or absolute) closes its socket too; checked
+            # without marking it used, so an open console alone does not keep it alive.
+            if isinstance(self.principal, StaffPrincipal) and (
+                await accounts.staff_by_session_hash(
+                    self.ctx, self.principal.session_hash, touch=False
+                )
+                is None
+            ):
+                raise Closing(CLOSE_POLICY, SESSION_ENDED)
             await self.send(Heartbeat(conversations=await self._last_seqs()))

@@ -11,4 +11,5 @@ LOGIN = {
     "session_ended": N_("Your session has ended. Log in again to go on."),
     "logged_out": N_("You are logged out."),
     "logged_in_as": N_("Logged in as {name}"),
+    "enrol_code_missing": N_("Type the 6 digits the app shows now."),
 }

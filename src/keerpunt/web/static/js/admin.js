@@ -24,6 +24,7 @@ import {
   placeForm,
   closeForms,
 } from "./staffpage.js";
+import { staffPart } from "./adminstaff.js";
 
 const LISTS = [
   "outcome",
@@ -88,6 +89,7 @@ const { call, start } = staffPage({
   load: () => call("/api/v1/taxonomy/versions"),
   open: openAdmin,
 });
+const staff = staffPart((path, options) => call(path, options));
 
 // Helpers ------------------------------------------------------------------------------
 
@@ -149,7 +151,7 @@ async function openAdmin(versions, { focus }) {
   renderVersions(versions);
   // Focus moves off the log-in form, which is gone now: to the top of the page.
   if (focus) $("#taxonomy-title").focus();
-  await Promise.all([loadTaxonomy(), loadRegions(), loadCanned()]);
+  await Promise.all([loadTaxonomy(), loadRegions(), loadCanned(), staff.load()]);
 }
 
 // The taxonomy ----------------------------------------------------------------------------

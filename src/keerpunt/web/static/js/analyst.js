@@ -6,7 +6,7 @@
 // page as text (dom.js el()). Bars get their size from element.style or SVG attributes,
 // both allowed by the CSP, never from a style attribute in markup.
 
-import { HttpError } from "./socket.js";
+import { HttpError, currentCsrfToken as csrfToken } from "./socket.js";
 import { t, config } from "./strings.js";
 import { el, $, show } from "./dom.js";
 import {
@@ -599,7 +599,7 @@ async function download(format) {
   try {
     const response = await fetch("/api/v1/reports", {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "*/*" },
+      headers: { "Content-Type": "application/json", Accept: "*/*", "X-CSRF-Token": csrfToken() },
       body: JSON.stringify(body),
       credentials: "same-origin",
       cache: "no-store",

@@ -16,7 +16,7 @@ import { api, HttpError, newClientId, placeOf, Socket } from "./socket.js";
 import { t, config } from "./strings.js";
 import { el, $, show, clockTime } from "./dom.js";
 import { registrationForm } from "./registration.js";
-import { bindLogin, logOut } from "./stafflogin.js";
+import { bindLogin, fetchMe, logOut } from "./stafflogin.js";
 import { staffElements } from "./staffpage.js";
 // Whole modules, so a module without the expected export cannot break the console.
 import * as casetools from "./casetools.js";
@@ -1726,7 +1726,7 @@ setInterval(() => {
 
 async function boot() {
   try {
-    const user = await api("/api/v1/me");
+    const user = await fetchMe();
     startConsole(user);
   } catch (error) {
     if (error instanceof HttpError && error.status === 401) showLogin();

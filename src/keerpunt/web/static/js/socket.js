@@ -19,11 +19,25 @@ export class HttpError extends Error {
   }
 }
 
+// The staff session's CSRF token (log-in and /api/v1/me answer it): every change made
+// on the session cookie sends it, and a page of another site cannot know it.
+let csrfToken = "";
+
+export function setCsrfToken(value) {
+  csrfToken = typeof value === "string" ? value : "";
+}
+
+// For the few requests made with fetch() itself (a file download).
+export function currentCsrfToken() {
+  return csrfToken;
+}
+
 // fetch with JSON in and out; a non-2xx answer throws HttpError with the server's code.
 export async function api(path, { method = "GET", body, token, keepalive = false, signal } = {}) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (token) headers.Authorization = `Bearer ${token}`;
+  else if (csrfToken && method !== "GET" && method !== "HEAD") headers["X-CSRF-Token"] = csrfToken;
   const response = await fetch(path, {
     method,
     headers,

@@ -5,7 +5,7 @@
 import { api, HttpError } from "./socket.js";
 import { t } from "./strings.js";
 import { el, $, show } from "./dom.js";
-import { bindLogin, logOut } from "./stafflogin.js";
+import { bindLogin, fetchMe, logOut } from "./stafflogin.js";
 
 // The bar's controls and the log-in form, the same on every staff page (the console too).
 export function staffElements() {
@@ -114,7 +114,7 @@ export function staffPage({ ui, view, denied, deniedTitle, allowed = () => true,
   async function start() {
     let who;
     try {
-      who = await api("/api/v1/me");
+      who = await fetchMe();
     } catch (error) {
       showLogin(error instanceof HttpError && error.status === 401 ? "" : t("server_unreachable"));
       return;
