@@ -146,6 +146,16 @@ async def _block(town: Town) -> dict[str, Any]:
 BLOCK = {"period": "1h", "reason": "scheldt en spamt"}
 
 
+async def _no_session(_town: Town) -> dict[str, Any]:
+    return {"handle": "no-such-session"}
+
+
+async def _enable_target(town: Town) -> None:
+    target = town.user_ids["target"]
+    enabled = await town.callers["admin"].request("POST", f"/api/v1/users/{target}/enable")
+    assert enabled.status_code == 200, enabled.text
+
+
 async def _unblock(town: Town) -> None:
     """Every test chatter comes from 127.0.0.1, and a block covers its source for the day:
     lift what a cell blocked, so the next cells can start chats."""
@@ -174,6 +184,12 @@ _call("GET", "/api/v1/me")
 _call("POST", "/api/v1/me/pause", json={"paused": False})
 _call("POST", "/api/v1/ws-ticket")
 _call("GET", "/api/v1/audit")
+_call("GET", "/api/v1/sessions")
+# No such session: the admin passes the gate and learns it is gone (S16 ends real ones).
+_call("DELETE", "/api/v1/sessions/{handle}", fresh=_no_session, ok=frozenset({404}))
+_call("POST", "/api/v1/users/{user_id}/enable")
+_call("POST", "/api/v1/users/{user_id}/disable", after=_enable_target)
+_call("POST", "/api/v1/users/{user_id}/totp-reset")
 _call("GET", "/api/v1/blocks")
 _call("POST", f"{C}/block", json=BLOCK, subject="conversation", own_world=True, after=_unblock)
 _call("POST", "/api/v1/blocks/{block_id}/lift", fresh=_block, after=_unblock)
@@ -264,6 +280,7 @@ _call("POST", "/api/v1/reports", json=PERIOD)
 _call("GET", "/api/v1/reports/dashboard", params=PERIOD)
 
 # Log-outs end what the other cells use: walked last.
+ENROLMENT = {("POST", "/api/v1/auth/totp/begin"), ("POST", "/api/v1/auth/totp/confirm")}
 LAST = [("POST", "/api/v1/chatter/logout"), ("POST", "/api/v1/auth/logout")]
 
 
@@ -566,6 +583,9 @@ def test_s12_the_table_names_every_route_and_every_operation_is_walked() -> None
         if (method, route.path) not in api.PUBLIC
     }
     assert set(api.ROUTES) == mounted
+    # Only a session with the password alone reaches these; every caller here has logged
+    # in fully. tests/security/test_s16_sessions.py and tests/e2e/test_enrolment.py walk them.
+    mounted -= ENROLMENT
     assert set(CALLS) == mounted, "a new route needs a line in CALLS too"
     channels = {operation for operation, _ in CHANNELS.values()}
     assert set(STAFF_CHANNELS.values()) == channels
@@ -583,7 +603,7 @@ def test_s12_the_table_keeps_its_promises() -> None:
         assert "outreach" not in grants, op
         assert access.ANY not in [grants.get("chatter")], op
     for op, rule in access.RULES.items():
-        assert "outreach" not in rule.grants or op == "staff.session", op
+        assert "outreach" not in rule.grants or op in {"staff.session", "staff.enrol"}, op
     b = ChatterPrincipal("b")
     theirs = access.Subject(chatter_id="a", counselor_id=1)
     # A chatter's own account and socket aside, chatter B reaches nothing of A's.
