@@ -25,6 +25,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import select, update
 
+from keerpunt.abuse.models import reason_aad
 from keerpunt.chat.models import Conversation, Message, message_aad
 from keerpunt.config import Settings
 from keerpunt.context import Context, build_context
@@ -149,22 +150,31 @@ async def bodies(chatter: Chatter) -> list[str]:
 
 def test_s22_every_sealed_column_is_found_and_bound_as_its_domain_binds_it() -> None:
     found = {f"{table.name}.{column.name}" for table, column in privacy.bound_columns()}
-    assert found >= {"messages.body", "registrations.notes", "handovers.summary"}
+    assert found == {
+        "messages.body",
+        "registrations.notes",
+        "handovers.summary",
+        "chatter_blocks.reason",
+        "users.totp_secret",
+    }
     # The template a rotation uses gives the same binding the domain seals with.
     rows: dict[str, dict[str, Any]] = {
         "messages.body": {"conversation_id": "c-1", "seq": 7, "id": 3},
         "registrations.notes": {"conversation_id": "c-1"},
         "handovers.summary": {"id": 12, "conversation_id": "c-1"},
+        "chatter_blocks.reason": {"id": "b-1"},
+        "users.totp_secret": {"id": 5},
     }
     expected = {
         "messages.body": message_aad("c-1", 7),
         "registrations.notes": notes_aad("c-1"),
         "handovers.summary": summary_aad(12),
+        "chatter_blocks.reason": reason_aad("b-1"),
+        "users.totp_secret": b"totp:5",
     }
     for table, column in privacy.bound_columns():
         name = f"{table.name}.{column.name}"
-        if name in expected:
-            assert privacy.binding(column, rows[name]) == expected[name]
+        assert privacy.binding(column, rows[name]) == expected[name]
 
 
 async def test_s22_a_ciphertext_moved_to_another_row_does_not_open(

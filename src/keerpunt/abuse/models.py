@@ -11,6 +11,9 @@ from keerpunt.db.base import Base
 from keerpunt.db.types import EncryptedText, UTCDateTime
 from keerpunt.privacy.crypto import Sealed
 
+# What a reason is bound to: its own block, so it opens in no other row.
+REASON_AAD = "chatter-block:{id}"
+
 
 class ChatterBlock(Base):
     """Kept after it ends (or is lifted), so a supervisor sees what happened; it goes with
@@ -27,7 +30,7 @@ class ChatterBlock(Base):
     )
     by_user: Mapped[int] = mapped_column(ForeignKey("users.id"))
     # Staff text about a chatter: sealed like registration notes, bound to this row.
-    reason: Mapped[Sealed] = mapped_column(EncryptedText())
+    reason: Mapped[Sealed] = mapped_column(EncryptedText(aad=REASON_AAD))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     until: Mapped[datetime] = mapped_column(UTCDateTime())
     lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -35,4 +38,4 @@ class ChatterBlock(Base):
 
 
 def reason_aad(block_id: str) -> bytes:
-    return f"chatter-block:{block_id}".encode()
+    return REASON_AAD.format(id=block_id).encode()

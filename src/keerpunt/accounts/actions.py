@@ -15,6 +15,7 @@ from sqlalchemy import delete, or_, update
 
 from keerpunt.accounts import access, store, totp
 from keerpunt.accounts.models import (
+    TOTP_AAD,
     Chatter,
     ChatterToken,
     LoginFailure,
@@ -170,7 +171,7 @@ async def _login_failed(ctx: Context, user: User | None) -> None:
 
 
 def _totp_aad(user_id: int) -> bytes:
-    return f"totp:{user_id}".encode()
+    return TOTP_AAD.format(id=user_id).encode()
 
 
 def _recovery_hash(ctx: Context, user_id: int, code: str) -> str:

@@ -9,6 +9,9 @@ from keerpunt.db.base import Base
 from keerpunt.db.types import EncryptedText, UTCDateTime
 from keerpunt.privacy.crypto import Sealed
 
+# What a TOTP secret is bound to: its own user, so it opens in no other row.
+TOTP_AAD = "totp:{id}"
+
 
 class User(Base):
     """A staff member. Chatters are never users: they have no name, e-mail or phone."""
@@ -26,7 +29,7 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # The TOTP secret, sealed with the key ring and bound to this user (`totp:<id>`). Set
     # at the start of enrolment; only a confirmed secret is a second factor.
-    totp_secret: Mapped[Sealed | None] = mapped_column(EncryptedText(), nullable=True)
+    totp_secret: Mapped[Sealed | None] = mapped_column(EncryptedText(aad=TOTP_AAD), nullable=True)
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # The time step of the last code accepted: a code of that step or an earlier one is
     # refused, so a code works once, also when two processes see it at the same moment.
