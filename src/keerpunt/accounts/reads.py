@@ -9,12 +9,14 @@ from sqlalchemy import select
 
 from keerpunt.accounts import access, store
 from keerpunt.accounts.actions import session_handle
+from keerpunt.accounts.models import User
 from keerpunt.accounts.principals import ChatterPrincipal, StaffPrincipal
 from keerpunt.accounts.schemas import (
     ChatterMe,
     OwnConversation,
     StaffSessionRead,
     StaffUserRead,
+    UserRead,
 )
 from keerpunt.chat.models import Conversation
 from keerpunt.context import Context
@@ -43,18 +45,24 @@ async def chatter_me(ctx: Context, chatter: ChatterPrincipal) -> ChatterMe:
     return ChatterMe(username=row.username if row else None, conversations=conversations)
 
 
+def user_read(user: User) -> UserRead:
+    return UserRead(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        roles=sorted(user.role_names),
+        max_chats=user.max_chats,
+        paused=user.paused,
+    )
+
+
 async def staff_users(ctx: Context, admin: StaffPrincipal) -> list[StaffUserRead]:
     access.require(admin, "users.admin")
     async with ctx.read() as session:
         users = await store.users(session)
     return [
         StaffUserRead(
-            id=user.id,
-            username=user.username,
-            display_name=user.display_name,
-            roles=sorted(user.role_names),
-            max_chats=user.max_chats,
-            paused=user.paused,
+            **user_read(user).model_dump(),
             is_active=user.is_active,
             totp_enrolled=user.totp_confirmed_at is not None,
             created_at=user.created_at,

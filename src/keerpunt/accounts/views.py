@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Request, Response
 
 from keerpunt.accounts import actions, reads, store
 from keerpunt.accounts.models import User
+from keerpunt.accounts.reads import user_read
 from keerpunt.accounts.schemas import (
     ChatterAccountIn,
     ChatterAccountRead,
@@ -40,17 +41,6 @@ from keerpunt.deps import (
 from keerpunt.privacy import actions as erasure
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
-
-
-def user_read(user: User) -> UserRead:
-    return UserRead(
-        id=user.id,
-        username=user.username,
-        display_name=user.display_name,
-        roles=sorted(user.role_names),
-        max_chats=user.max_chats,
-        paused=user.paused,
-    )
 
 
 def session_user(ctx: Context, user: User, session_hash: str, enrolling: bool) -> SessionUserRead:

@@ -219,12 +219,7 @@ async def reseal_all(
     values = resealed = skipped = 0
     for table, column in bound_columns():
         key = store.row_key(table)
-        after: Any = None
-        while True:
-            async with ctx.read() as session:
-                rows = await store.sealed_batch(session, table, column, after, batch)
-            if not rows:
-                break
+        async for rows in store.sealed_batches(ctx, table, column, batch):
             changes = []
             for row in rows:
                 fields = row._mapping
@@ -258,7 +253,6 @@ async def reseal_all(
                 resealed += done
                 skipped += len(changes) - done
             values += len(rows)
-            after = rows[-1]._mapping[key.name]
             if advance is not None:
                 advance(len(rows))
     async with ctx.write() as tx:

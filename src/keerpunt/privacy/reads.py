@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
 
 from keerpunt.context import Context
 from keerpunt.privacy import store
@@ -25,15 +24,8 @@ async def key_usage(
     """How many stored values each key id seals."""
     usage: Counter[str] = Counter()
     for table, column in bound_columns():
-        key = store.row_key(table)
-        after: Any = None
-        while True:
-            async with ctx.read() as session:
-                rows = await store.sealed_batch(session, table, column, after, batch)
-            if not rows:
-                break
+        async for rows in store.sealed_batches(ctx, table, column, batch):
             usage.update(row._mapping[column.name].key_id for row in rows)
-            after = rows[-1]._mapping[key.name]
             if advance is not None:
                 advance(len(rows))
     return usage

@@ -3,7 +3,7 @@ for retention."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from keerpunt.accounts.models import User
 from keerpunt.chat.models import Conversation, Message
+from keerpunt.context import Context
 from keerpunt.db.types import EncryptedText, aad_fields
 from keerpunt.handover.models import OPEN_HANDOVERS, Handover
 from keerpunt.privacy.models import AuditEntry, JobRun, RetentionHold
@@ -50,6 +51,22 @@ def row_key(table: Table) -> Column[Any]:
 async def count_sealed(session: AsyncSession, table: Table, column: Column[Any]) -> int:
     query = select(func.count()).select_from(table).where(column.is_not(None))
     return int(await session.scalar(query) or 0)
+
+
+async def sealed_batches(
+    ctx: Context, table: Table, column: Column[Any], batch: int
+) -> AsyncIterator[Sequence[Row[Any]]]:
+    """Every row holding a value in `column`, a batch at a time, each read in a session of
+    its own (so a long walk holds no transaction open)."""
+    key = row_key(table)
+    after: Any = None
+    while True:
+        async with ctx.read() as session:
+            rows = await sealed_batch(session, table, column, after, batch)
+        if not rows:
+            return
+        yield rows
+        after = rows[-1]._mapping[key.name]
 
 
 async def sealed_batch(
