@@ -440,8 +440,10 @@ async def end_session(ctx: Context, admin: StaffPrincipal, handle: str) -> None:
     async with ctx.write() as tx:
         now = ctx.clock.now()
         idle = timedelta(minutes=ctx.settings.session_idle_minutes)
+        # As bytes: compare_digest refuses str with non-ASCII characters (a 500).
+        wanted = handle.encode()
         for row, user in await store.live_sessions(tx.session, now, idle):
-            if hmac.compare_digest(session_handle(ctx, row.id_hash), handle):
+            if hmac.compare_digest(session_handle(ctx, row.id_hash).encode(), wanted):
                 await _end_sessions(tx, user.id, [row.id_hash])
                 await audit.record(ctx, tx, admin, "auth.session_end", subject=f"user:{user.id}")
                 return
