@@ -192,11 +192,17 @@ async def make_staff(
     max_chats: int = 3,
     enrol: bool = True,
     password: str = PASSWORD,
+    display_name: str | None = None,
 ) -> User:
     """A staff user, with TOTP enrolled through the same steps a person takes (unless
     `enrol` is False: such a user enrols at the first log-in)."""
     user = await accounts.create_user(
-        ctx, username, password, roles or ["counselor"], max_chats=max_chats
+        ctx,
+        username,
+        password,
+        roles or ["counselor"],
+        max_chats=max_chats,
+        display_name=display_name,
     )
     AUTHENTICATORS.pop(username, None)
     if enrol:

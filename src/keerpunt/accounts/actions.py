@@ -33,6 +33,7 @@ from keerpunt.accounts.passwords import (
 from keerpunt.accounts.principals import ROLES, ChatterPrincipal, StaffPrincipal
 from keerpunt.context import Context, Tx
 from keerpunt.core.errors import Conflict, Invalid, NotFound, TooMany, Unauthorized
+from keerpunt.core.text import plain_name
 from keerpunt.privacy import audit
 from keerpunt.privacy.tokens import new_token
 from keerpunt.realtime.events import AccessChanged, SessionsEnded, user_channel
@@ -74,6 +75,13 @@ async def create_user(
     username = username.strip()
     if not username or len(username) > 64 or not username.isprintable():
         raise Invalid("a user name is 1 to 64 printable characters")
+    if display_name is not None:
+        try:
+            display_name = plain_name(display_name)
+        except ValueError as exc:
+            raise Invalid(str(exc), field="display_name") from None
+        if len(display_name) > 100:
+            raise Invalid("a display name is at most 100 characters", field="display_name")
     check_staff_password(password, username)
     unknown = sorted(set(roles) - set(ROLES))
     if unknown or not roles:
@@ -432,8 +440,10 @@ async def end_session(ctx: Context, admin: StaffPrincipal, handle: str) -> None:
     async with ctx.write() as tx:
         now = ctx.clock.now()
         idle = timedelta(minutes=ctx.settings.session_idle_minutes)
+        # As bytes: compare_digest refuses str with non-ASCII characters (a 500).
+        wanted = handle.encode()
         for row, user in await store.live_sessions(tx.session, now, idle):
-            if hmac.compare_digest(session_handle(ctx, row.id_hash), handle):
+            if hmac.compare_digest(session_handle(ctx, row.id_hash).encode(), wanted):
                 await _end_sessions(tx, user.id, [row.id_hash])
                 await audit.record(ctx, tx, admin, "auth.session_end", subject=f"user:{user.id}")
                 return

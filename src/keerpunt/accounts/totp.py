@@ -45,7 +45,8 @@ def code_at(secret: str, step: int) -> str:
 def matching_step(secret: str, code: str, now: datetime, after: int | None) -> int | None:
     """The step within the window whose code this is, later than `after` (the last step
     used), or None. A code is compared in constant time."""
-    if len(code) != 6 or not code.isdigit():
+    # isascii too: "١٢٣٤٥٦" is digits to Python, and compare_digest refuses non-ASCII str.
+    if len(code) != 6 or not (code.isascii() and code.isdigit()):
         return None
     current = step_of(now)
     for step in range(current - WINDOW, current + WINDOW + 1):

@@ -3,9 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from keerpunt.core.errors import MAX_ROW_ID
+from keerpunt.core.text import plain_name
 from keerpunt.organisation import Text
 
 ContactRole = Literal["zorgcoordinator", "avim", "municipality", "youth_care", "other"]
@@ -24,6 +25,12 @@ class ContactWrite(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     # How to reach them: a phone number, an e-mail address, a secure mail box.
     reach: str = Field(min_length=1, max_length=200)
+
+    # Both are shown inside sentences on the admin page and the console (S10).
+    @field_validator("name", "reach")
+    @classmethod
+    def _plain(cls, value: str) -> str:
+        return plain_name(value)
 
 
 class ContactUpdate(ContactWrite):

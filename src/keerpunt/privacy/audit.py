@@ -189,7 +189,7 @@ def anchor_from_log(ctx: Context, lines: Iterable[str]) -> Anchor | None:
         if not (isinstance(entries, int) and isinstance(head, str) and isinstance(mac, str)):
             continue
         anchor = Anchor(entries, head)
-        if hmac.compare_digest(seal(ctx, anchor), mac) and (
+        if hmac.compare_digest(seal(ctx, anchor).encode(), mac.encode()) and (
             best is None or anchor.count >= best.count
         ):
             best = anchor
