@@ -27,7 +27,7 @@ from tests.live import Chatter, Counselor, LiveServer, Socket, make_staff, pair
 CANARY = "CANARY-7f3a"
 # What would betray the server's insides in a frame or a close reason.
 INTERNALS = ("Traceback", "Error", "Exception", "pydantic", "sqlalchemy", "keerpunt", ".py")
-ERROR_KEYS = {"type", "code", "reason", "conversation", "client_id"}
+ERROR_KEYS = {"type", "code", "reason", "conversation", "client_id", "retry_after"}
 
 
 @pytest.fixture

@@ -21,12 +21,11 @@ import pytest
 from sqlalchemy import text
 from websockets.asyncio.client import connect
 
-from keerpunt.accounts import actions as accounts
 from keerpunt.config import Settings
 from keerpunt.context import Context
 from keerpunt.core.logging import MAX_RECORD_CHARS, configure_logging
 from keerpunt.privacy.tokens import new_token
-from tests.live import Chatter, Counselor, ServerProcess, Socket
+from tests.live import Chatter, Counselor, ServerProcess, Socket, make_staff, own_origin
 
 CANARY_TEXT = "Kanarie-S11-tekst: mijn neef wil dat ik pakketjes bezorg"
 CANARY_PASSWORD = "Kanarie-S11-wachtwoord paardenstaart batterij"
@@ -118,7 +117,8 @@ def test_s11_secrets_are_scrubbed_from_messages_fields_and_exceptions(log_file: 
 
 
 async def _refused_hello(server: ServerProcess, ticket: str) -> None:
-    async with connect(f"ws://127.0.0.1:{server.port}/api/v1/ws") as raw:
+    url = f"ws://127.0.0.1:{server.port}/api/v1/ws"
+    async with connect(url, origin=own_origin(url)) as raw:
         await raw.send(json.dumps({"type": "hello", "ticket": ticket}))
         assert json.loads(await raw.recv())["type"] == "error"
 
@@ -151,7 +151,7 @@ async def _make_messages_fail(ctx: Context) -> None:
 async def test_s11_no_canary_or_token_reaches_any_log_file(
     settings: Settings, setup_ctx: Context, tmp_path: Path
 ) -> None:
-    await accounts.create_user(setup_ctx, "anna", CANARY_PASSWORD, ["counselor"], max_chats=3)
+    await make_staff(setup_ctx, "anna", password=CANARY_PASSWORD)
     log_file = tmp_path / "logs" / "keerpunt.log"
     output = tmp_path / "server-output.log"
     server = ServerProcess(
@@ -168,7 +168,7 @@ async def test_s11_no_canary_or_token_reaches_any_log_file(
             wrong = {"username": "anna", "password": CANARY_PASSWORD + " fout"}
             assert (await http.post("/api/v1/auth/login", json=wrong)).status_code == 401
             with_code = {"username": "anna", "password": CANARY_PASSWORD, "totp": CANARY_TOTP}
-            await http.post("/api/v1/auth/login", json=with_code)
+            assert (await http.post("/api/v1/auth/login", json=with_code)).status_code == 401
             anna = await Counselor.login(http, "anna", CANARY_PASSWORD)
             assert (await anna.accept(youth.conversation)).status_code == 200
             assert (await anna.send(youth.conversation, CANARY_TEXT[::-1])).status_code == 201

@@ -97,6 +97,7 @@ async def test_s16_logout_kills_the_session_and_closes_its_sockets(
             "reason": "the staff session ended",
             "conversation": None,
             "client_id": None,
+            "retry_after": None,
         }
         # Gone on the server, not only in the browser; the other session goes on.
         assert (await anna.get("/api/v1/me")).status_code == 401
