@@ -6,7 +6,6 @@ is read."""
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Mapping
 from typing import Annotated
 
@@ -18,6 +17,7 @@ from keerpunt.accounts.principals import ChatterPrincipal, Principal, StaffPrinc
 from keerpunt.context import Context
 from keerpunt.core.errors import MAX_ROW_ID, Forbidden, NotFound, Unauthorized
 from keerpunt.core.origin import own_origin_matches
+from keerpunt.privacy.tokens import same_secret
 
 BEARER = "bearer "
 CSRF_HEADER = "x-csrf-token"
@@ -102,9 +102,7 @@ def check_csrf(request: Request, ctx: Context, staff: StaffPrincipal) -> None:
         return
     check_same_site(request, ctx)
     sent = request.headers.get(CSRF_HEADER, "")
-    if not hmac.compare_digest(
-        sent.encode(), accounts.csrf_token(ctx, staff.session_hash).encode()
-    ):
+    if not same_secret(sent, accounts.csrf_token(ctx, staff.session_hash)):
         raise Forbidden("the X-CSRF-Token header is missing or wrong", code="csrf")
 
 

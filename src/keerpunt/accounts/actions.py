@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 import math
 import re
@@ -35,7 +34,7 @@ from keerpunt.context import Context, Tx
 from keerpunt.core.errors import Conflict, Invalid, NotFound, TooMany, Unauthorized
 from keerpunt.core.text import plain_name
 from keerpunt.privacy import audit
-from keerpunt.privacy.tokens import new_token
+from keerpunt.privacy.tokens import new_token, same_secret
 from keerpunt.realtime.events import AccessChanged, SessionsEnded, user_channel
 
 log = logging.getLogger(__name__)
@@ -440,10 +439,8 @@ async def end_session(ctx: Context, admin: StaffPrincipal, handle: str) -> None:
     async with ctx.write() as tx:
         now = ctx.clock.now()
         idle = timedelta(minutes=ctx.settings.session_idle_minutes)
-        # As bytes: compare_digest refuses str with non-ASCII characters (a 500).
-        wanted = handle.encode()
         for row, user in await store.live_sessions(tx.session, now, idle):
-            if hmac.compare_digest(session_handle(ctx, row.id_hash).encode(), wanted):
+            if same_secret(handle, session_handle(ctx, row.id_hash)):
                 await _end_sessions(tx, user.id, [row.id_hash])
                 await audit.record(ctx, tx, admin, "auth.session_end", subject=f"user:{user.id}")
                 return

@@ -11,7 +11,6 @@ PostgreSQL a transaction-scoped advisory lock does it.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from sqlalchemy import func, select, text
 from keerpunt.accounts.principals import ChatterPrincipal, Principal, StaffPrincipal
 from keerpunt.context import Context, Tx
 from keerpunt.privacy.models import AuditEntry
+from keerpunt.privacy.tokens import same_secret
 
 GENESIS = "0" * 64
 # Any fixed number: the key of PostgreSQL's advisory lock for the chain.
@@ -189,8 +189,6 @@ def anchor_from_log(ctx: Context, lines: Iterable[str]) -> Anchor | None:
         if not (isinstance(entries, int) and isinstance(head, str) and isinstance(mac, str)):
             continue
         anchor = Anchor(entries, head)
-        if hmac.compare_digest(seal(ctx, anchor).encode(), mac.encode()) and (
-            best is None or anchor.count >= best.count
-        ):
+        if same_secret(mac, seal(ctx, anchor)) and (best is None or anchor.count >= best.count):
             best = anchor
     return best

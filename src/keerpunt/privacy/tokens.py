@@ -16,6 +16,12 @@ def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
+def same_secret(sent: str, expected: str) -> bool:
+    """Compared in constant time, as bytes: `hmac.compare_digest` refuses a str with
+    non-ASCII characters (a 500 for whoever sends one), and a wrong value is no match."""
+    return hmac.compare_digest(sent.encode(), expected.encode())
+
+
 class TokenHasher:
     def __init__(self, secret: bytes) -> None:
         self._secret = secret

@@ -500,15 +500,26 @@ class Connection:
             else:
                 await self.subscription.remove(channel)
 
-    async def _recheck_all(self) -> None:
-        """The staff member's roles changed: act as the session now allows."""
+    async def _reload_session(self) -> bool:
+        """The staff session as it is now, read without marking it used (an open console
+        alone does not keep a session alive). Closes the socket when the session ended
+        (logged out, expired, the account disabled); answers whether the roles changed."""
         assert isinstance(self.principal, StaffPrincipal)
         principal = await accounts.staff_by_session_hash(
             self.ctx, self.principal.session_hash, touch=False
         )
         if principal is None:
-            raise Closing(CLOSE_POLICY, "the session has ended")
+            raise Closing(CLOSE_POLICY, SESSION_ENDED)
+        changed = principal.roles != self.principal.roles
         self.principal = principal
+        return changed
+
+    async def _recheck_all(self) -> None:
+        """The staff member's roles changed: act as the session now allows."""
+        await self._reload_session()
+        await self._apply_roles()
+
+    async def _apply_roles(self) -> None:
         await self._follow_roles()
         for conversation_id in list(self.streams):
             await self._still_allowed(conversation_id)
@@ -538,13 +549,8 @@ class Connection:
             await asyncio.sleep(self.ctx.settings.heartbeat_seconds)
             if self.websocket.client_state is not WebSocketState.CONNECTED:
                 return
-            # A session that expired (idle or absolute) closes its socket too; checked
-            # without marking it used, so an open console alone does not keep it alive.
-            if isinstance(self.principal, StaffPrincipal) and (
-                await accounts.staff_by_session_hash(
-                    self.ctx, self.principal.session_hash, touch=False
-                )
-                is None
-            ):
-                raise Closing(CLOSE_POLICY, SESSION_ENDED)
+            # The fallback for a bus event that never came: an ended session closes the
+            # socket, and changed roles take effect, at the next heartbeat at the latest.
+            if isinstance(self.principal, StaffPrincipal) and await self._reload_session():
+                await self._apply_roles()
             await self.send(Heartbeat(conversations=await self._last_seqs()))
