@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -30,14 +29,6 @@ OTHER_PHONE = "203.0.113.9"
 def settings(db_url: str) -> Settings:
     # The shipped numbers, except a per-source message limit the test can reach quickly.
     return make_settings(db_url, **{**SHIPPED_LIMITS, "limit_messages_per_source": "25/minute"})
-
-
-@pytest.fixture
-async def proxied(settings: Settings, tmp_path: Path) -> AsyncIterator[ServerProcess]:
-    process = ServerProcess(settings, tmp_path / "server.log", KEERPUNT_TRUSTED_PROXIES="127.0.0.1")
-    await process.start()
-    yield process
-    process.stop()
 
 
 def _client(server: ServerProcess, address: str) -> httpx.AsyncClient:

@@ -5,8 +5,6 @@ themselves, or a supervisor lifts them; both are in the access log."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -38,14 +36,6 @@ REASON = "dreigende berichten, herhaaldelijk"
 @pytest.fixture
 def settings(db_url: str) -> Settings:
     return make_settings(db_url, **SHIPPED_LIMITS)
-
-
-@pytest.fixture
-async def proxied(settings: Settings, tmp_path: Path) -> AsyncIterator[ServerProcess]:
-    process = ServerProcess(settings, tmp_path / "server.log", KEERPUNT_TRUSTED_PROXIES="127.0.0.1")
-    await process.start()
-    yield process
-    process.stop()
 
 
 def _client(server: ServerProcess, address: str) -> httpx.AsyncClient:

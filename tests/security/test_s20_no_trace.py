@@ -8,8 +8,6 @@ from __future__ import annotations
 import base64
 import ipaddress
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -57,14 +55,6 @@ def _found(haystack: bytes) -> list[str]:
 @pytest.fixture
 def settings(db_url: str) -> Settings:
     return make_settings(db_url, **SHIPPED_LIMITS)
-
-
-@pytest.fixture
-async def proxied(settings: Settings, tmp_path: Path) -> AsyncIterator[ServerProcess]:
-    process = ServerProcess(settings, tmp_path / "server.log", KEERPUNT_TRUSTED_PROXIES="127.0.0.1")
-    await process.start()
-    yield process
-    process.stop()
 
 
 async def _database_bytes(ctx: Context) -> bytes:
