@@ -32,6 +32,7 @@ from telethon.sessions import StringSession
 from telethon.tl import types
 
 from keerpunt.core.clock import Clock
+from keerpunt.core.errors import Invalid
 from keerpunt.outreach.posts import Post
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
     errors.UsernameNotOccupiedError,
     errors.UsernameInvalidError,
 )
+_NEVER = datetime.min.replace(tzinfo=UTC)
 # A Telegram error on one source not listed above: that source waits this long.
 ERROR_BACKOFF_SECONDS = 300
 
@@ -108,6 +110,8 @@ class RunReport:
     # A flood wait above the cap paused everything until then.
     paused_until: datetime | None = None
     pause_reason: str | None = None
+    # When the next source is due, when all due ones caught up.
+    next_at: datetime | None = None
 
 
 class _Window:
@@ -133,8 +137,13 @@ class _Window:
 
 def client_from_settings(session: str, api_id: int, api_hash: str) -> TelegramClient:
     """A client on a session string kept as a secret (it is as good as a password)."""
+    try:
+        stored = StringSession(session)
+    except ValueError:
+        # Never echo the value: it is a secret.
+        raise Invalid("the Telegram session string is not valid; log in again") from None
     return TelegramClient(
-        StringSession(session),
+        stored,
         api_id,
         api_hash,
         # Telethon sleeps through short flood waits by itself; anything longer than this
@@ -243,11 +252,13 @@ class Collector:
         self._batch = max(1, min(batch, MAX_BATCH))
         self._poll = poll_seconds
         self.paused_until: datetime | None = None
+        self._asked_at: dict[int, datetime] = {}
+        self._caught_up_at: dict[int, datetime] = {}
 
     async def run_once(self) -> RunReport:
-        """One pass: every due source in turn, one request each per round, until each
-        has caught up, the cap on requests per minute is reached, or a long flood wait
-        pauses the collector."""
+        """One pass: the due sources take turns, one request each per round, the least
+        recently asked first, until each has caught up, the cap on requests per minute
+        is reached, or a long flood wait pauses the collector."""
         report = RunReport()
         now = self._clock.now()
         if self.paused_until is not None:
@@ -255,9 +266,11 @@ class Collector:
                 report.paused_until = self.paused_until
                 return report
             self.paused_until = None
-        due = [
-            s for s in await self._store.sources() if s.next_run_at is None or s.next_run_at <= now
-        ]
+        active = await self._store.sources()
+        due = sorted(
+            (s for s in active if self._due_at(s) <= now),
+            key=lambda s: self._asked_at.get(s.source_id, _NEVER),
+        )
         report.sources = len(due)
         states = {s.source_id: s for s in due}
         turn = list(states)
@@ -269,6 +282,7 @@ class Collector:
                     if free_at is not None:
                         report.throttled_until = free_at
                         return report
+                    self._asked_at[source_id] = self._clock.now()
                     state = await self._step(states[source_id], report)
                     if state is not None:
                         states[source_id] = state
@@ -283,7 +297,23 @@ class Collector:
                 self.paused_until.isoformat(),
                 pause.reason,
             )
+            return report
+        ahead = [self._due_at(s) for s in active if s.source_id not in report.unavailable]
+        ahead = [at for at in ahead if at > self._clock.now()]
+        for source_id, until in report.backoffs.items():
+            ahead.append(until)
+            self._caught_up_at.pop(source_id, None)
+        report.next_at = min(ahead, default=None)
         return report
+
+    def _due_at(self, state: SourceState) -> datetime:
+        """When a source is next read: after its backoff, and a poll interval after it
+        last caught up (in this process; a restart reads every source once)."""
+        due = state.next_run_at or _NEVER
+        caught_up = self._caught_up_at.get(state.source_id)
+        if caught_up is not None:
+            due = max(due, caught_up + timedelta(seconds=self._poll))
+        return due
 
     async def _step(self, state: SourceState, report: RunReport) -> SourceState | None:
         """One request for one source. The source's new state when it has more to read,
@@ -291,13 +321,9 @@ class Collector:
         source_id = state.source_id
         try:
             if state.peer_id is None or state.access_hash is None:
+                # The resolution is this source's request for this round.
                 state = await self._resolve(state, report)
-                if state.peer_id is None:
-                    return None
-                free_at = self._window.free_at()
-                if free_at is not None:
-                    # The resolution used the last free request: read on a later turn.
-                    return state
+                return None if state.peer_id is None else state
             assert state.peer_id is not None
             assert state.access_hash is not None
             channel_id, _ = utils.resolve_id(state.peer_id)
@@ -320,6 +346,7 @@ class Collector:
                 await self._store.ingest(source_id, posts, last_seen)
                 report.posts += len(posts)
             if fetched < self._batch:
+                self._caught_up_at[source_id] = self._clock.now()
                 return None
             return SourceState(
                 source_id=source_id,
@@ -404,7 +431,10 @@ class Collector:
                 report = RunReport(throttled_until=self._clock.now() + timedelta(seconds=60))
             now = self._clock.now()
             wake = (
-                report.paused_until or report.throttled_until or now + timedelta(seconds=self._poll)
+                report.paused_until
+                or report.throttled_until
+                or report.next_at
+                or now + timedelta(seconds=self._poll)
             )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=max(1.0, (wake - now).total_seconds()))
