@@ -414,9 +414,9 @@ async def test_private_or_missing_sources_are_marked_unavailable(clock: FrozenCl
     report = await Collector(fake, store, clock).run_once()
 
     assert store.gone == {
-        1: "UsernameNotOccupiedError",
-        2: "ChannelPrivateError",
-        3: "not a public channel or group",
+        1: "username_not_found",
+        2: "private",
+        3: "not_a_channel",
     }
     assert report.unavailable == store.gone
     assert store.message_ids(ok.channel_id) == expected(1, 5)

@@ -39,17 +39,19 @@ log = logging.getLogger(__name__)
 
 # Telegram hands out at most this many messages per history request.
 MAX_BATCH = 100
-# What makes a source unreadable for good (until someone looks at it): gone, renamed,
-# private now, or banned. Not retried on every pass.
-UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
-    errors.ChannelPrivateError,
-    errors.ChannelInvalidError,
-    errors.ChannelBannedError,
-    errors.ChannelPublicGroupNaError,
-    errors.ChatForbiddenError,
-    errors.UsernameNotOccupiedError,
-    errors.UsernameInvalidError,
-)
+# What makes a source unreadable for good (until someone looks at it), as the stable
+# reason handed to `CollectorStore.unavailable` (the pages word it in Dutch). Such a
+# source is not retried on every pass.
+UNAVAILABLE_REASONS: dict[type[Exception], str] = {
+    errors.ChannelPrivateError: "private",  # or this account was banned from it
+    errors.ChannelInvalidError: "invalid",
+    errors.ChannelBannedError: "banned",
+    errors.ChannelPublicGroupNaError: "invalid",
+    errors.ChatForbiddenError: "private",
+    errors.UsernameNotOccupiedError: "username_not_found",
+    errors.UsernameInvalidError: "username_not_found",
+}
+NOT_A_CHANNEL = "not_a_channel"
 _NEVER = datetime.min.replace(tzinfo=UTC)
 # A Telegram error on one source not listed above: that source waits this long.
 ERROR_BACKOFF_SECONDS = 300
@@ -366,8 +368,9 @@ class Collector:
                 raise _Pause(seconds, reason) from None
             log.info("outreach source %s: %s", source_id, reason)
             return None
-        except UNAVAILABLE_ERRORS as exc:
-            await self._mark_unavailable(state, type(exc).__name__, report)
+        except tuple(UNAVAILABLE_REASONS) as exc:
+            reason = next(r for t, r in UNAVAILABLE_REASONS.items() if isinstance(exc, t))
+            await self._mark_unavailable(state, reason, report)
             return None
         except (errors.UnauthorizedError, errors.AuthKeyError):
             # The session is dead or revoked: nothing to retry, someone has to log in.
@@ -394,10 +397,12 @@ class Collector:
             entity = await self._client.get_input_entity(state.username)
         except ValueError:
             # Telethon's answer when the name resolves to nothing it can use.
-            await self._mark_unavailable(state, "username not found", report)
+            await self._mark_unavailable(state, "username_not_found", report)
             return state
         if not isinstance(entity, types.InputPeerChannel):
-            await self._mark_unavailable(state, "not a public channel or group", report)
+            # A person or a basic group: never a source (the sources page refuses them,
+            # but a username can change hands).
+            await self._mark_unavailable(state, NOT_A_CHANNEL, report)
             return state
         peer_id = utils.get_peer_id(entity)
         await self._store.resolved(state.source_id, peer_id, entity.access_hash)
