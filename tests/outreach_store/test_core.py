@@ -15,9 +15,10 @@ from keerpunt.context import Context
 from keerpunt.core.clock import FrozenClock
 from keerpunt.core.errors import Conflict, Invalid, NotFound
 from keerpunt.outreach import actions, reads
-from keerpunt.outreach.models import Hit, Item
+from keerpunt.outreach.models import Hit, Item, action_aad, post_aad
 from keerpunt.outreach.models import Post as Stored
 from keerpunt.outreach.schemas import ActionIn, SourceIn, SourceUpdate, TermIn, TermUpdate
+from keerpunt.privacy import actions as privacy
 from keerpunt.reports import actions as reports
 from keerpunt.reports.schemas import ReportRequest
 from tests.outreach_store.helpers import (
@@ -290,6 +291,11 @@ async def test_an_action_with_a_tracking_link_counts_its_chat_for_the_campaign(
     )
     shown = await reads.action(ctx, action.id)
     assert "0612345678" not in shown.note
+    assert shown.note.startswith("DM gestuurd, hij belde terug op ")
+    # Sealed at rest, like the posts.
+    async with ctx.read() as session:
+        raw = (await session.execute(text("SELECT note FROM outreach_actions"))).scalar_one()
+    assert b"gestuurd" not in bytes(raw)
     assert shown.channel is not None
     assert shown.channel.link == picks[0].link
     with pytest.raises(Invalid):
@@ -302,3 +308,11 @@ async def test_an_action_with_a_tracking_link_counts_its_chat_for_the_campaign(
     figures = {f.key: f.n for f in report.figures()}
     assert figures["chats.direct"] == 1
     assert (await reads.items(ctx, olga)).items[0].actions == 1
+
+
+def test_key_rotation_finds_the_sealed_outreach_columns_with_their_binding() -> None:
+    bound = {f"{t.name}.{c.name}": c for t, c in privacy.bound_columns()}
+    post_text = bound["outreach_posts.text"]
+    note = bound["outreach_actions.note"]
+    assert privacy.binding(post_text, {"peer_id": PEER, "message_id": 5}) == post_aad(PEER, 5)
+    assert privacy.binding(note, {"item_id": 7, "id": 1}) == action_aad(7)

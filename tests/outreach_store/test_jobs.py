@@ -20,7 +20,7 @@ from keerpunt.core.clock import FrozenClock
 from keerpunt.core.errors import NotFound
 from keerpunt.outreach import actions, jobs, reads, trends
 from keerpunt.outreach.collector import Collector
-from keerpunt.outreach.models import Item, Source
+from keerpunt.outreach.models import Item, Source, Suggestion
 from keerpunt.outreach.models import Post as Stored
 from keerpunt.outreach.schemas import ApproveIn
 from tests.outreach_collect.test_collector import Channel, FakeTelegram
@@ -47,8 +47,14 @@ async def test_the_purge_deletes_old_text_unless_an_open_item_holds_it(
     clock.advance(timedelta(days=29).total_seconds())
     assert (await jobs.purge(ctx)).posts == 0
     clock.advance(timedelta(days=2).total_seconds())
+    async with ctx.read() as session:
+        once = (await session.scalars(select(Suggestion).where(Suggestion.count < 2))).all()
+    assert once
     purged = await jobs.purge(ctx)
     assert purged.posts == 1
+    # Words seen beside terms once, long ago, are forgotten with the text.
+    async with ctx.read() as session:
+        assert (await session.scalars(select(Suggestion).where(Suggestion.count < 2))).all() == []
     assert purged.cutoff == clock.now() - timedelta(days=30)
     gone = await reads.item(ctx, olga, done.id)
     assert (gone.text, gone.highlights, gone.count) == (None, [], 1)

@@ -48,6 +48,7 @@ from keerpunt.outreach.models import (
     Source,
     Suggestion,
     Term,
+    action_aad,
     post_aad,
 )
 from keerpunt.outreach.posts import Post as Incoming
@@ -663,7 +664,7 @@ async def add_action(ctx: Context, staff: StaffPrincipal, item_id: int, data: Ac
         action = Action(
             item_id=item.id,
             kind=data.kind,
-            note=note,
+            note=ctx.keyring.seal(note, action_aad(item.id)),
             channel_id=data.channel_id,
             by=staff.user_id,
             at=ctx.clock.now(),

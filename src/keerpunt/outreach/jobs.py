@@ -15,13 +15,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from keerpunt.context import Context
 from keerpunt.outreach import actions, store
 from keerpunt.outreach.collector import SourceState
-from keerpunt.outreach.models import BACKOFF, OPEN_STATES, UNAVAILABLE, Item, Post
+from keerpunt.outreach.models import (
+    BACKOFF,
+    OPEN_STATES,
+    UNAVAILABLE,
+    Item,
+    Post,
+    Suggestion,
+)
 from keerpunt.outreach.posts import Post as Incoming
+from keerpunt.outreach.reads import SUGGESTION_MINIMUM
 from keerpunt.privacy import actions as privacy
 from keerpunt.privacy import audit
 
@@ -55,6 +63,14 @@ async def purge(ctx: Context) -> Purged:
             .execution_options(synchronize_session=False)
         )
         count = int(getattr(result, "rowcount", 0) or 0)
+        # Words seen beside terms only once, long ago, were never shown: forgotten.
+        await tx.session.execute(
+            delete(Suggestion).where(
+                Suggestion.state == "open",
+                Suggestion.count < SUGGESTION_MINIMUM,
+                Suggestion.first_seen < cutoff,
+            )
+        )
         await audit.record(ctx, tx, None, "outreach.purge", count=count)
     log.info("outreach text purged", extra={"posts": count, "cutoff": cutoff.isoformat()})
     return Purged(cutoff, count)

@@ -29,6 +29,7 @@ from keerpunt.db.types import EncryptedText, UTCDateTime
 from keerpunt.privacy.crypto import Sealed
 
 POST_AAD = "outreach-post:{peer_id}:{message_id}"
+ACTION_AAD = "outreach-action:{item_id}"
 
 # Source states: resolved by the collector, or an export's peer id given at creation.
 WAITING, OK, BACKOFF, UNAVAILABLE = "waiting", "ok", "backoff", "unavailable"
@@ -214,8 +215,8 @@ class Action(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("outreach_items.id"), index=True)
     kind: Mapped[str] = mapped_column(String(12))
-    # Redacted on save.
-    note: Mapped[str] = mapped_column(Text, default="")
+    # Redacted on save, and sealed: what staff write about a contact with a youth.
+    note: Mapped[Sealed] = mapped_column(EncryptedText(aad=ACTION_AAD))
     channel_id: Mapped[int | None] = mapped_column(
         ForeignKey("campaign_channels.id"), nullable=True
     )
@@ -239,3 +240,7 @@ class Suggestion(Base):
     state: Mapped[str] = mapped_column(String(10), default="open")
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+def action_aad(item_id: int) -> bytes:
+    return ACTION_AAD.format(item_id=item_id).encode()

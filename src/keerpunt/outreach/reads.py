@@ -17,7 +17,7 @@ from keerpunt.context import Context
 from keerpunt.core.errors import Invalid, NotFound
 from keerpunt.outreach import actions, store, trends
 from keerpunt.outreach.matching import CATEGORIES
-from keerpunt.outreach.models import OPEN_STATES, Action, Item, Post, Source, Term
+from keerpunt.outreach.models import OPEN_STATES, Action, Item, Post, Source, Term, action_aad
 from keerpunt.outreach.schemas import (
     ActionRead,
     CategorySeries,
@@ -259,7 +259,7 @@ async def item_read(ctx: Context, item_id: int) -> ItemRead:
     base = _row(row, by_source.get(row.source_id), names, len(logged), text)
     return ItemRead(
         **base.model_dump(exclude={"actions"}),
-        actions=[action_read(a, names, channels) for a in logged],
+        actions=[action_read(ctx, a, names, channels) for a in logged],
         text=text,
         highlights=[
             Highlight(
@@ -289,12 +289,12 @@ async def item_read(ctx: Context, item_id: int) -> ItemRead:
 
 
 def action_read(
-    action: Action, names: dict[int, str], channels: dict[int, ChannelPick]
+    ctx: Context, action: Action, names: dict[int, str], channels: dict[int, ChannelPick]
 ) -> ActionRead:
     return ActionRead(
         id=action.id,
         kind=action.kind,
-        note=action.note,
+        note=ctx.keyring.open(action.note, action_aad(action.item_id)),
         channel=channels.get(action.channel_id) if action.channel_id else None,
         by=names.get(action.by) if action.by else None,
         at=action.at,
@@ -308,7 +308,7 @@ async def action(ctx: Context, action_id: int) -> ActionRead:
             raise NotFound("no such action")
         names = await store.names(session, [row.by])
         channels = await _channels(session, [row.channel_id] if row.channel_id else [])
-    return action_read(row, names, channels)
+    return action_read(ctx, row, names, channels)
 
 
 async def _channels(session: AsyncSession, ids: list[int]) -> dict[int, ChannelPick]:

@@ -139,7 +139,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("item_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=12), nullable=False),
-        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("note", sa.LargeBinary(), nullable=False),
         sa.Column("channel_id", sa.Integer(), nullable=True),
         sa.Column("by", sa.Integer(), nullable=True),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
