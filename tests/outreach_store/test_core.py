@@ -3,6 +3,7 @@ on both databases, through the same actions the pages and the collector use."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -316,3 +317,23 @@ def test_key_rotation_finds_the_sealed_outreach_columns_with_their_binding() -> 
     note = bound["outreach_actions.note"]
     assert privacy.binding(post_text, {"peer_id": PEER, "message_id": 5}) == post_aad(PEER, 5)
     assert privacy.binding(note, {"item_id": 7, "id": 1}) == action_aad(7)
+
+
+async def test_an_import_and_the_collector_storing_one_post_at_once_store_it_once(
+    ctx: Context,
+) -> None:
+    olga = await outreach_staff(ctx)
+    src = await source(ctx, olga)
+    await watchlist(ctx, olga)
+    batch = [post(n, f"{AD} ({n})") for n in range(1, 6)]
+    results = await asyncio.gather(
+        actions.ingest(ctx, src.id, batch, "export"),
+        actions.ingest(ctx, src.id, batch, "live", last_seen_id=5),
+    )
+    assert sorted(r.stored for r in results) == [0, 5]
+    async with ctx.read() as session:
+        stored = (await session.scalars(select(Stored))).all()
+        item = (await session.scalars(select(Item))).one()
+    assert sorted(p.message_id for p in stored) == [1, 2, 3, 4, 5]
+    assert {p.provenance for p in stored} == {"export,live"}
+    assert item.count == 5

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from keerpunt.accounts import access
@@ -199,7 +200,8 @@ async def describe_source(
 
 
 async def bump(ctx: Context, tx: Tx, staff: StaffPrincipal | None, what: str) -> int:
-    """A new list version: every process rebuilds its matcher when it sees it."""
+    """A new list version: every process rebuilds its matcher when it sees it. Two
+    changes at once would take the same number: the second is refused (try again)."""
     version = await store.list_version(tx.session) + 1
     tx.session.add(
         ListVersion(
@@ -209,7 +211,12 @@ async def bump(ctx: Context, tx: Tx, staff: StaffPrincipal | None, what: str) ->
             what=what[:300],
         )
     )
-    await tx.session.flush()
+    try:
+        await tx.session.flush()
+    except IntegrityError:
+        raise Conflict(
+            "the watchlist was changed at the same moment; try again", code="list_changed"
+        ) from None
     return version
 
 
@@ -378,6 +385,11 @@ class _Counts:
             await session.execute(statement)
 
 
+# A batch that lost a race (another process stored the same post, item band or word
+# first) is read again and retried this often.
+INGEST_ATTEMPTS = 3
+
+
 async def ingest(
     ctx: Context,
     source_id: int,
@@ -387,9 +399,27 @@ async def ingest(
 ) -> IngestResult:
     """Store a batch of one source's posts in one transaction; with `last_seen_id`, the
     source's checkpoint moves in the same transaction (a crash loses or repeats
-    nothing)."""
+    nothing). An import and the live collector may store the same post at once: the
+    batch that loses is retried, and then finds the post stored."""
     if provenance not in ("export", "live"):
         raise ValueError(f"unknown provenance {provenance!r}")
+    for attempt in range(1, INGEST_ATTEMPTS + 1):
+        try:
+            return await _ingest(ctx, source_id, posts, provenance, last_seen_id)
+        except IntegrityError:
+            if attempt == INGEST_ATTEMPTS:
+                raise
+            log.info("outreach batch raced another writer; retrying", extra={"source": source_id})
+    raise AssertionError("unreachable")
+
+
+async def _ingest(
+    ctx: Context,
+    source_id: int,
+    posts: Sequence[Incoming],
+    provenance: str,
+    last_seen_id: int | None,
+) -> IngestResult:
     result = IngestResult(read=len(posts))
     zone = ctx.organisation.zone
     now = ctx.clock.now()
