@@ -95,9 +95,9 @@ def score(hits: Sequence[Hit], text: str) -> Score:
     # Per category, each term's strength: its weight, times less for a looser form.
     by_category: dict[str, dict[str, float]] = {}
     for hit in hits:
-        strength = FORM_FACTOR[hit.form] * hit.weight
+        factor = FORM_FACTOR[hit.form] * hit.weight
         found = by_category.setdefault(hit.category, {})
-        found[hit.term] = max(found.get(hit.term, 0.0), strength)
+        found[hit.term] = max(found.get(hit.term, 0.0), factor)
     strength = {c: min(1.0, max(found.values())) for c, found in by_category.items()}
 
     contributions: list[Contribution] = []
