@@ -102,10 +102,10 @@ def score(hits: Sequence[Hit], text: str) -> Score:
 
     contributions: list[Contribution] = []
     for category, base in CATEGORY_POINTS.items():
-        found = by_category.get(category)
-        if not found or category == "contact":
+        terms = by_category.get(category)
+        if not terms or category == "contact":
             continue
-        ranked = sorted(found, key=lambda t: (-found[t], t))
+        ranked = sorted(terms, key=lambda t: (-terms[t], t))
         extra = min(len(ranked) - 1, MAX_EXTRA_TERMS) * EXTRA_TERM_POINTS
         points = _quarter(base * strength[category] + extra)
         if points > 0:
