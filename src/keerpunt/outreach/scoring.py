@@ -12,8 +12,12 @@ itself a signal, but a looser match is a weaker one.
 The scorer also reads the text itself for two things a watchlist need not list: contact
 routes (the redaction placeholders of `keerpunt.outreach.redact.PLACEHOLDERS`, @handles,
 t.me links), and the voice of news and prevention ("politie", "rechtbank",
-"campagne"), which takes points off: those posts use the same words to warn about
-recruitment.
+"campagne"), which takes points off a post that would otherwise alert: those posts use
+the same words to warn about recruitment.
+
+Each contribution's detail lists what was found the way staff read it: the term, what
+was actually written when that differs (`"snel geld" (als "sn3l g€ld")`), and for a
+pattern the text it matched.
 
 All points are multiples of 1/4, which floats add exactly, so the total is exactly the
 sum of the contributions as shown.
@@ -87,25 +91,39 @@ def _quarter(points: float) -> float:
     return math.floor(points * 4 + 1e-9) / 4
 
 
-def _describe(terms: Sequence[str]) -> str:
-    return ", ".join(f'"{t}"' for t in terms)
+def _describe(labels: Sequence[str]) -> str:
+    return ", ".join(labels)
+
+
+def _label(hit: Hit, text: str) -> str:
+    """How a hit reads to staff: the term, and what was written when that differs."""
+    written = text[hit.start : hit.end]
+    if hit.form == "pattern":
+        return f'"{written}"'
+    if hit.form == "light" or written.lower() == hit.term.lower():
+        return f'"{hit.term}"'
+    return f'"{hit.term}" (als "{written}")'
 
 
 def score(hits: Sequence[Hit], text: str) -> Score:
-    # Per category, each term's strength: its weight, times less for a looser form.
+    # Per category, each hit's strength: its term's weight, less for a looser form.
     by_category: dict[str, dict[str, float]] = {}
     for hit in hits:
         factor = FORM_FACTOR[hit.form] * hit.weight
-        found = by_category.setdefault(hit.category, {})
-        found[hit.term] = max(found.get(hit.term, 0.0), factor)
+        label = _label(hit, text)
+        found = by_category.get(hit.category)
+        if found is None:
+            by_category[hit.category] = {label: factor}
+        elif found.get(label, 0.0) < factor:
+            found[label] = factor
     strength = {c: min(1.0, max(found.values())) for c, found in by_category.items()}
 
     contributions: list[Contribution] = []
     for category, base in CATEGORY_POINTS.items():
-        terms = by_category.get(category)
-        if not terms or category == "contact":
+        labels = by_category.get(category)
+        if not labels or category == "contact":
             continue
-        ranked = sorted(terms, key=lambda t: (-terms[t], t))
+        ranked = sorted(labels, key=lambda t: (-labels[t], t))
         extra = min(len(ranked) - 1, MAX_EXTRA_TERMS) * EXTRA_TERM_POINTS
         points = _quarter(base * strength[category] + extra)
         if points > 0:
@@ -121,15 +139,15 @@ def score(hits: Sequence[Hit], text: str) -> Score:
             )
 
     routes = [p for p in PLACEHOLDERS.values() if p in text]
-    routes += sorted({m.group().lower() for m in _HANDLE.finditer(text)})
-    contact_terms = by_category.get("contact", {})
-    if contact_terms or routes:
+    if "@" in text or "t.me" in text:
+        routes += sorted({m.group().lower() for m in _HANDLE.finditer(text)})
+    contact = by_category.get("contact", {})
+    if contact or routes:
         listed = CATEGORY_POINTS["contact"] * strength.get("contact", 0.0)
         points = _quarter(max(listed, TEXT_CONTACT_POINTS if routes else 0.0))
-        detail = _describe(sorted(contact_terms, key=lambda t: (-contact_terms[t], t)))
-        if routes:
-            detail = ", ".join(filter(None, [detail, *routes]))
-        contributions.append(Contribution("contact", points, detail))
+        shown = sorted(contact, key=lambda t: (-contact[t], t))
+        shown += [f'"{r}"' for r in routes if f'"{r}"' not in contact]
+        contributions.append(Contribution("contact", points, _describe(shown)))
         if offers:
             contributions.append(
                 Contribution(
@@ -139,17 +157,21 @@ def score(hits: Sequence[Hit], text: str) -> Score:
                 )
             )
 
-    news = sorted({m.group().lower() for m in _NEWS.finditer(text)})
-    if news and contributions:
-        contributions.append(
-            Contribution(
-                "news-or-prevention",
-                NEWS_POINTS,
-                "klinkt als nieuws, voorlichting of een gewone vacature: " + _describe(news),
-            )
-        )
-
     total = 0.0
     for c in contributions:
         total += c.points
+    # The voice of news and prevention only matters where it decides whether the post is
+    # kept at all: below the threshold it is dropped anyway, and the check is not free.
+    if total >= ALERT_THRESHOLD:
+        news = sorted({m.group().lower() for m in _NEWS.finditer(text)})
+        if news:
+            contributions.append(
+                Contribution(
+                    "news-or-prevention",
+                    NEWS_POINTS,
+                    "klinkt als nieuws, voorlichting of een gewone vacature: "
+                    + _describe([f'"{w}"' for w in news]),
+                )
+            )
+            total += NEWS_POINTS
     return Score(total=total, contributions=tuple(contributions), version=SCORER_VERSION)
