@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from typing import Literal
 
@@ -81,16 +82,65 @@ class Hit:
 
 # --- the word view -----------------------------------------------------------------------
 
-_NOT_WORD = re.compile(r"[^\w ]|_")
+# ASCII that is not a letter or digit (control characters, punctuation, "_", the NUL
+# between posts) and, among the rest, anything that is not a letter or digit (emoji,
+# symbols, other punctuation).
+_ASCII_NOT_WORD = re.compile(r"[\x00-\x1f!-/:-@\[-`{-\x7f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_VIEW_CHARS: dict[str, str] = {}
+
+
+def _view_char(match: re.Match[str]) -> str:
+    c = match.group()
+    v = _VIEW_CHARS.get(c)
+    if v is None:
+        v = _VIEW_CHARS[c] = c if c.isalnum() else " "
+    return v
 
 
 def _view(text: str) -> str:
     """Same length as `text`; every character that is not a letter or digit is a space."""
-    return _NOT_WORD.sub(" ", text)
+    view = _ASCII_NOT_WORD.sub(" ", text)
+    return view if view.isascii() else _NON_ASCII.sub(_view_char, view)
 
 
 def _key(text: str) -> str:
     return " ".join(_view(text).split())
+
+
+def _lowercase_pattern(pattern: str) -> str:
+    """The pattern for lowercased text: letters lowered, except right after a backslash
+    (so \\D, \\S, \\W and \\B keep their meaning)."""
+    out: list[str] = []
+    escaped = False
+    for c in pattern:
+        out.append(c if escaped else c.lower())
+        escaped = c == "\\" and not escaped
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    index: int
+    regex: re.Pattern[str]
+    # A leading \\b is checked by hand after the search: without it the search can skip
+    # ahead to the pattern's first character, many times faster.
+    boundary: bool
+
+
+def _compile_pattern(index: int, pattern: str) -> _Pattern:
+    lowered = _lowercase_pattern(pattern)
+    if lowered.startswith(r"\b") and not re.match(r"\\b[*+?{]", lowered):
+        rest = lowered[2:]
+        try:
+            return _Pattern(index, re.compile(rest, re.MULTILINE), True)
+        except re.error:
+            pass
+    return _Pattern(index, re.compile(lowered, re.MULTILINE), False)
+
+
+def _is_word(c: str) -> bool:
+    return c.isalnum() or c == "_"
 
 
 # --- checking a term ---------------------------------------------------------------------
@@ -183,7 +233,8 @@ def check_term(text: str, kind: Kind, category: str) -> str:
     if len(cleaned) > MAX_TERM_LENGTH:
         raise Invalid(f"Een term mag hoogstens {MAX_TERM_LENGTH} tekens lang zijn.", field="text")
     light, agg = both(cleaned)
-    if not light.text.strip():
+    # Punctuation alone ("...") would match everywhere without meaning anything.
+    if not any(c.isalnum() or unicodedata.category(c)[0] == "S" for c in light.text):
         raise Invalid("Een term heeft minstens een letter, cijfer of emoji nodig.", field="text")
     if kind == "fuzzy":
         key = _key(agg.text)
@@ -208,16 +259,10 @@ def check_term(text: str, kind: Kind, category: str) -> str:
 class _Compiled:
     term: Term
     light_key: str  # the word-view key of the light form, to tell light from aggressive
+    plain: bool  # the light and aggressive keys are the same
 
 
-@dataclass
-class _Batch:
-    original_starts: list[int]
-    light: Form
-    aggressive: Form
-    # The aggressive form's own steps, mapping its offsets onto the light form's.
-    to_light: Form
-    hits: list[list[Hit]] = field(default_factory=list)
+_Form = Literal["light", "aggressive", "fuzzy", "pattern"]
 
 
 class Matcher:
@@ -225,8 +270,8 @@ class Matcher:
         self.version = version
         self._terms: list[_Compiled] = []
         self._words = ahocorasick.Automaton()
-        self._symbols = ahocorasick.Automaton()
-        self._patterns: list[tuple[int, re.Pattern[str]]] = []
+        self._patterns: list[_Pattern] = []
+        self._symbols: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
         self._fuzzy_index: dict[str, set[int]] = {}
         self._fuzzy_keys: dict[int, str] = {}
         self._exact_words: set[str] = set()
@@ -237,22 +282,23 @@ class Matcher:
         for term in terms:
             index = len(self._terms)
             if term.kind == "pattern":
-                self._terms.append(_Compiled(term, ""))
-                self._patterns.append((index, re.compile(term.text, re.IGNORECASE | re.MULTILINE)))
+                self._terms.append(_Compiled(term, "", False))
+                self._patterns.append(_compile_pattern(index, term.text))
                 continue
             light, agg = both(term.text)
             light_key = _key(light.text)
-            self._terms.append(_Compiled(term, light_key))
             agg_key = _key(agg.text)
+            self._terms.append(_Compiled(term, light_key, light_key == agg_key))
             if not agg_key:
                 # Only emoji or symbols: matched as they are, without word boundaries.
-                symbol = light.text.strip()
-                symbol_keys.setdefault(symbol, []).append(index)
+                symbol_keys.setdefault(light.text.strip(), []).append(index)
                 continue
-            for key in {light_key, agg_key, squeeze_doubles(agg_key)}:
-                if key:
-                    word_keys.setdefault(f" {key} ", []).append(index)
-                    self._exact_words.add(key)
+            keys = {light_key, agg_key, squeeze_doubles(agg_key)}
+            # "s n e l g e l d" joins into "snelgeld": a phrase also matches run together.
+            keys |= {k.replace(" ", "") for k in keys if " " in k}
+            for key in keys:
+                word_keys.setdefault(f" {key} ", []).append(index)
+                self._exact_words.add(key)
             if term.kind == "fuzzy" and " " not in agg_key and len(agg_key) >= MIN_FUZZY_LENGTH:
                 self._fuzzy_keys[index] = agg_key
                 self._max_fuzzy = max(self._max_fuzzy, len(agg_key))
@@ -260,14 +306,16 @@ class Matcher:
                     self._fuzzy_index.setdefault(variant, set()).add(index)
         for key, indexes in word_keys.items():
             self._words.add_word(key, (len(key), tuple(indexes)))
-        for key, indexes in symbol_keys.items():
-            self._symbols.add_word(key, (len(key), tuple(indexes)))
         self._has_words = bool(word_keys)
-        self._has_symbols = bool(symbol_keys)
         if self._has_words:
             self._words.make_automaton()
-        if self._has_symbols:
-            self._symbols.make_automaton()
+        for symbol, indexes in symbol_keys.items():
+            self._symbols.setdefault(symbol[0], []).append((symbol, tuple(indexes)))
+        self._symbol_start = (
+            re.compile("[" + "".join(re.escape(c) for c in self._symbols) + "]")
+            if self._symbols
+            else None
+        )
 
     def scan(self, text: str) -> list[Hit]:
         return self.scan_many([text])[0]
@@ -281,90 +329,89 @@ class Matcher:
     # -- one batch --------------------------------------------------------------------
 
     def _scan_batch(self, texts: Sequence[str]) -> list[list[Hit]]:
-        starts: list[int] = []
+        starts = [0] * len(texts)
         position = 0
-        for text in texts:
-            starts.append(position)
+        for i, text in enumerate(texts):
+            starts[i] = position
             position += len(text) + 1
         # NUL between posts reads as a space in the word view and is in no pattern a
         # person writes, so no match runs from one post into the next.
-        joined = "\x00".join(t.replace("\x00", " ") for t in texts)
+        joined = "\x00".join(texts)
+        if joined.count("\x00") != len(texts) - 1:
+            joined = "\x00".join(t.replace("\x00", " ") for t in texts)
         light, agg = both(joined)
-        batch = _Batch(starts, light, agg, Form(agg.text, agg.steps[len(light.steps) :]), hits=[])
-        batch.hits = [[] for _ in texts]
-        seen: set[tuple[int, int, int, int]] = set()
-        for hit_index, a_start, a_end, form, similarity in self._raw_hits(batch, agg):
-            self._add(batch, seen, hit_index, a_start, a_end, form, similarity)
-        for hits in batch.hits:
-            hits.sort(key=lambda h: (h.start, h.end, h.term_id))
-        return batch.hits
-
-    def _add(
-        self,
-        batch: _Batch,
-        seen: set[tuple[int, int, int, int]],
-        index: int,
-        start: int,
-        end: int,
-        form: Literal["light", "aggressive", "fuzzy", "pattern"],
-        similarity: float,
-    ) -> None:
-        message = bisect_right(batch.original_starts, start) - 1
-        if message < 0 or bisect_right(batch.original_starts, max(end - 1, start)) - 1 != message:
-            return
-        offset = batch.original_starts[message]
-        key = (message, index, start, end)
-        if key in seen:
-            return
-        seen.add(key)
-        term = self._terms[index].term
-        batch.hits[message].append(
-            Hit(
-                term_id=term.id,
-                term=term.text,
-                category=term.category,
-                form=form,
-                start=start - offset,
-                end=end - offset,
-                similarity=similarity,
-                weight=term.weight,
+        to_light = Form(agg.text, agg.steps[len(light.steps) :])
+        hits: list[list[Hit]] = [[] for _ in texts]
+        terms = self._terms
+        for index, start, end, form, similarity in self._raw_hits(light, agg, to_light):
+            message = bisect_right(starts, start) - 1
+            offset = starts[message]
+            # A hit that runs into the next post (only a pattern can) is no hit.
+            if message + 1 < len(starts) and end > starts[message + 1] - 1:
+                continue
+            term = terms[index].term
+            hits[message].append(
+                Hit(
+                    term.id,
+                    term.text,
+                    term.category,
+                    form,
+                    start - offset,
+                    end - offset,
+                    similarity,
+                    term.weight,
+                )
             )
-        )
+        for found in hits:
+            if len(found) > 1:
+                found.sort(key=_hit_order)
+        return hits
 
     def _raw_hits(
-        self, batch: _Batch, agg: Form
-    ) -> Iterator[tuple[int, int, int, Literal["light", "aggressive", "fuzzy", "pattern"], float]]:
+        self, light: Form, agg: Form, to_light: Form
+    ) -> Iterator[tuple[int, int, int, _Form, float]]:
         """(term index, start, end, form, similarity), spans in the joined original."""
-        agg_text = batch.aggressive.text
+        agg_text = agg.text
+        light_text = light.text
         view = f" {_view(agg_text)} "
-        light_text = batch.light.text
+        terms = self._terms
+        same_offsets = not to_light.steps
         if self._has_words:
             for end, (length, indexes) in self._words.iter(view):
                 # Key " word " ends at `end` in the padded view: the word itself is
                 # [end - length + 2, end) there, one less in the aggressive form.
                 a_start = end - length + 1
                 a_end = end - 1
-                l_start, l_end = batch.to_light.span(a_start, a_end)
-                light_word = _key(light_text[l_start:l_end])
+                l_start, l_end = (a_start, a_end) if same_offsets else to_light.span(a_start, a_end)
+                light_word = light_text[l_start:l_end]
+                unchanged = light_word == agg_text[a_start:a_end]
+                o_start, o_end = agg.span(a_start, a_end)
                 for index in indexes:
-                    form: Literal["light", "aggressive"] = (
-                        "light" if light_word == self._terms[index].light_key else "aggressive"
-                    )
-                    yield index, *agg.span(a_start, a_end), form, 100.0
+                    compiled = terms[index]
+                    if (unchanged and compiled.plain) or _key(light_word) == compiled.light_key:
+                        yield index, o_start, o_end, "light", 100.0
+                    else:
+                        yield index, o_start, o_end, "aggressive", 100.0
         if self._fuzzy_keys:
             for index, a_start, a_end, similarity in self._fuzzy_hits(view):
                 yield index, *agg.span(a_start, a_end), "fuzzy", similarity
-        if self._has_symbols:
-            for end, (length, indexes) in self._symbols.iter(light_text):
-                o_start, o_end = batch.light.span(end - length + 1, end + 1)
-                for index in indexes:
-                    yield index, o_start, o_end, "light", 100.0
-        for index, pattern in self._patterns:
-            for match in pattern.finditer(light_text):
-                if match.end() - match.start() > PATTERN_TEXT_LIMIT:
+        if self._symbol_start is not None and self._symbol_start.search(light_text):
+            for match in self._symbol_start.finditer(light_text):
+                at = match.start()
+                for symbol, indexes in self._symbols[match.group()]:
+                    if light_text.startswith(symbol, at):
+                        o_start, o_end = light.span(at, at + len(symbol))
+                        for index in indexes:
+                            yield index, o_start, o_end, "light", 100.0
+        for pattern in self._patterns:
+            for match in pattern.regex.finditer(light_text):
+                start, end = match.span()
+                if end - start > PATTERN_TEXT_LIMIT:
                     continue
-                o_start, o_end = batch.light.span(match.start(), match.end())
-                yield index, o_start, o_end, "pattern", 100.0
+                if pattern.boundary and not _boundary(light_text, start):
+                    continue
+                o_start, o_end = light.span(start, end)
+                yield pattern.index, o_start, o_end, "pattern", 100.0
 
     def _fuzzy_hits(self, view: str) -> Iterator[tuple[int, int, int, float]]:
         """(term index, start, end, similarity), spans in the aggressive form."""
@@ -383,25 +430,40 @@ class Matcher:
                 cache[word] = candidates
             if candidates:
                 found[word] = candidates
-        if not found:
-            return
-        alternation = "|".join(re.escape(w) for w in sorted(found, key=len, reverse=True))
-        for match in re.finditer(f"(?<= )(?:{alternation})(?= )", view):
-            for index, similarity in found[match.group()]:
-                yield index, match.start() - 1, match.end() - 1, similarity
+        for word, candidates in found.items():
+            needle = f" {word} "
+            at = view.find(needle)
+            while at >= 0:
+                for index, similarity in candidates:
+                    yield index, at, at + len(word), similarity
+                at = view.find(needle, at + len(word) + 1)
 
     def _fuzzy_candidates(self, word: str) -> tuple[tuple[int, float], ...]:
         if word in self._exact_words or not word.isalpha():
             return ()
         indexes: set[int] = set()
+        index = self._fuzzy_index
         for variant in _deletions(word):
-            indexes.update(self._fuzzy_index.get(variant, ()))
+            found = index.get(variant)
+            if found:
+                indexes.update(found)
         out: list[tuple[int, float]] = []
-        for index in sorted(indexes):
-            key = self._fuzzy_keys[index]
+        for i in sorted(indexes):
+            key = self._fuzzy_keys[i]
             if Levenshtein.distance(word, key, score_cutoff=1) == 1:
-                out.append((index, round(fuzz.ratio(word, key), 1)))
+                out.append((i, round(fuzz.ratio(word, key), 1)))
         return tuple(out)
+
+
+def _hit_order(hit: Hit) -> tuple[int, int, int]:
+    return hit.start, hit.end, hit.term_id
+
+
+def _boundary(text: str, at: int) -> bool:
+    """Whether a word boundary (regex \\b) is at `at`."""
+    before = at > 0 and _is_word(text[at - 1])
+    after = at < len(text) and _is_word(text[at])
+    return before != after
 
 
 def _deletions(word: str) -> set[str]:
@@ -422,25 +484,29 @@ def _chunks(texts: Sequence[str]) -> Iterator[Sequence[str]]:
 
 
 STARTER_TERMS = "outreach/terms.toml"
+WEAK_WEIGHT = 0.5
+_SECTIONS: dict[str, tuple[Kind, float]] = {
+    "exact": ("exact", 1.0),
+    "weak": ("exact", WEAK_WEIGHT),
+    "fuzzy": ("fuzzy", 1.0),
+    "pattern": ("pattern", 1.0),
+}
 
 
 def starter_terms() -> list[Term]:
     """The shipped starter watchlist (`keerpunt/data/outreach/terms.toml`), numbered from
-    1 in file order. Each entry is a string or a table `{ text = "...", weight = 0.5 }`."""
+    1 in file order. Each entry is a string or a table `{ text = "...", weight = 0.5 }`;
+    a category's `weak` list holds exact terms at WEAK_WEIGHT."""
     raw = resources.files("keerpunt.data").joinpath(STARTER_TERMS).read_text("utf-8")
     data = tomllib.loads(raw)
     terms: list[Term] = []
     for category, kinds in data.items():
-        for kind in ("exact", "fuzzy", "pattern"):
-            for entry in kinds.get(kind, []):
-                text, weight = (
-                    (entry, 1.0)
-                    if isinstance(entry, str)
-                    else (
-                        entry["text"],
-                        float(entry.get("weight", 1.0)),
-                    )
-                )
+        for section, (kind, default) in _SECTIONS.items():
+            for entry in kinds.get(section, []):
+                if isinstance(entry, str):
+                    text, weight = entry, default
+                else:
+                    text, weight = entry["text"], float(entry.get("weight", default))
                 cleaned = check_term(text, kind, category)
                 terms.append(Term(len(terms) + 1, cleaned, kind, category, weight))
     return terms

@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -83,59 +82,146 @@ class Form:
         return start, end
 
 
-def _substitute(
-    pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str], text: str
-) -> tuple[str, _Edits | None]:
-    """`pattern.sub(replace, text)`, recording the regions whose length changed."""
+def _apply(text: str, changes: list[tuple[int, int, str]]) -> tuple[str, _Edits | None]:
+    """`text` with each (start, end, replacement) applied (in order, not overlapping), and
+    the regions whose length changed. One character for one keeps offsets; anything else
+    (a ligature unfolded, marks dropped, separators removed) is a region mapped whole."""
+    if not changes:
+        return text, None
+    pieces: list[str] = []
     regions: list[tuple[int, int, int]] = []
-
-    def record(match: re.Match[str]) -> str:
-        new = replace(match)
-        start, end = match.span()
-        # One character for one keeps offsets; anything else (a ligature unfolded, marks
-        # dropped, separators removed) becomes a region mapped as a whole.
-        if len(new) != end - start or (end - start > 1 and new != match.group()):
+    last = 0
+    for start, end, new in changes:
+        pieces.append(text[last:start])
+        pieces.append(new)
+        last = end
+        if len(new) != end - start or end - start > 1:
             regions.append((start, end, len(new)))
-        return new
-
-    out = pattern.sub(record, text)
-    return out, (_edits(regions) if regions else None)
+    pieces.append(text[last:])
+    return "".join(pieces), (_edits(regions) if regions else None)
 
 
 # --- light -------------------------------------------------------------------------------
 
-# Marks (Mn, Me) and invisible format characters (Cf: zero-width space and joiners, soft
-# hyphen, direction marks) hang on the character before them; a "cluster" is a character
-# with the marks after it, normalised on its own. Listed by block rather than computed from
-# the whole Unicode table so importing stays instant; anything else `_fold` still strips.
-_MARKS = (
-    "\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u0610-\u061a\u064b-\u065f\u0670"
-    "\u06d6-\u06dc\u06df-\u06e4\u0e31\u0e34-\u0e3a\u0e47-\u0e4e\u1ab0-\u1aff\u1dc0-\u1dff"
-    "\u20d0-\u20ff\u2cef-\u2cf1\u302a-\u302f\u3099\u309a\ufe00-\ufe0f\ufe20-\ufe2f"
-    "\U000e0100-\U000e01ef"
-    "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
-    "\U000e0001-\U000e007f"
+# Where to look for characters that folding changes: Latin, Greek, Cyrillic and their
+# neighbours, punctuation, letter-like and enclosed forms, compatibility and full-width
+# forms, mathematical letters, enclosed letters, variation selectors and tags. Outside
+# these blocks nothing changes (which keeps the table small and quick to build).
+_FOLD_BLOCKS = (
+    (0x80, 0x3400),
+    (0xA640, 0xA6A0),
+    (0xA720, 0xA800),
+    (0xAB30, 0xAB70),
+    (0xF900, 0xFFF0),
+    (0x1D400, 0x1D800),
+    (0x1F100, 0x1F200),
+    (0x2F800, 0x2FA20),
+    (0xE0000, 0xE0200),
 )
-_CLUSTER = re.compile(f"[^\\x00-\\x7f][{_MARKS}]*|[\\x00-\\x7f][{_MARKS}]+")
+# Marks (Mn, Me) and invisible format characters (Cf: zero-width space and joiners, soft
+# hyphen, direction marks, variation selectors) are dropped; they belong to the character
+# before them, so a highlight covers both.
 _STRIP_CATEGORIES = frozenset({"Mn", "Me", "Cf"})
 
 
-@cache
-def _fold(cluster: str) -> str:
+def _fold_uncached(cluster: str) -> str:
     folded = unicodedata.normalize("NFKC", cluster).casefold()
     decomposed = unicodedata.normalize("NFKD", folded)
     kept = "".join(c for c in decomposed if unicodedata.category(c) not in _STRIP_CATEGORIES)
     return unicodedata.normalize("NFKC", kept).casefold() if kept != decomposed else folded
 
 
+_fold = cache(_fold_uncached)
+
+
+def _ranges(code_points: list[int]) -> str:
+    """A regex character class body for sorted code points, as ranges."""
+    out: list[str] = []
+    i = 0
+    while i < len(code_points):
+        j = i
+        while j + 1 < len(code_points) and code_points[j + 1] == code_points[j] + 1:
+            j += 1
+        first, last = chr(code_points[i]), chr(code_points[j])
+        out.append(re.escape(first) if i == j else f"{re.escape(first)}-{re.escape(last)}")
+        i = j + 1
+    return "".join(out)
+
+
+# Astral blocks where something folds (mathematical letters, enclosed letters but not the
+# flag letters after them, compatibility ideographs, tags): a cheap class to search for;
+# each character found is then checked against the exact set.
+_ASTRAL_COARSE = re.compile(
+    "[\U0001d400-\U0001d7ff\U0001f100-\U0001f1e5\U0002f800-\U0002fa1f\U000e0000-\U000e01ef]"
+)
+
+
+@dataclass(frozen=True)
+class _FoldTables:
+    # A character below U+10000 folding changes, with the marks after it. Kept apart from
+    # the astral ones so the regex engine can test a character with one table lookup.
+    bmp: re.Pattern[str]
+    astral: frozenset[str]
+    marks: frozenset[str]
+    marks_after: re.Pattern[str]
+
+
+@cache
+def _fold_tables() -> _FoldTables:
+    """Built on first use (some 80 ms), not at import."""
+    changing: list[int] = []
+    astral: list[str] = []
+    marks: list[int] = []
+    for first, last in _FOLD_BLOCKS:
+        for code in range(first, last):
+            c = chr(code)
+            if unicodedata.category(c) in _STRIP_CATEGORIES:
+                marks.append(code)
+            elif _fold_uncached(c) == c:
+                continue
+            if code < 0x10000:
+                changing.append(code)
+            else:
+                astral.append(c)
+    bmp_marks = _ranges([m for m in marks if m < 0x10000])
+    return _FoldTables(
+        bmp=re.compile(f"[{_ranges(changing)}][{bmp_marks}]*"),
+        astral=frozenset(astral),
+        marks=frozenset(map(chr, marks)),
+        marks_after=re.compile(f"[{_ranges(marks)}]*"),
+    )
+
+
 def light(text: str) -> Form:
     """NFKC, case folding, combining marks and invisible format characters stripped."""
     if text.isascii():
         return Form(text.lower())
-    folded, step = _substitute(_CLUSTER, lambda m: _fold(m.group()), text)
+    tables = _fold_tables()
+    found = [m.span() for m in tables.bmp.finditer(text)]
+    if _ASTRAL_COARSE.search(text):
+        for match in _ASTRAL_COARSE.finditer(text):
+            if match.group() in tables.astral:
+                after = tables.marks_after.match(text, match.end())
+                found.append((match.start(), after.end() if after else match.end()))
+        found.sort()
+    changes: list[tuple[int, int, str]] = []
+    done = 0
+    for start, end in found:
+        # Marks after a character folding leaves alone ("e" + combining diaeresis):
+        # fold them together with it.
+        if start > 0 and text[start] in tables.marks:
+            start -= 1
+        if start < done:
+            continue
+        old = text[start:end]
+        new = _fold(old)
+        if new != old:
+            changes.append((start, end, new))
+            done = end
+    folded, step = _apply(text, changes)
     lowered = folded.lower()
     if len(lowered) != len(folded):
-        # Case folding already ran on every non-ASCII cluster, so this is only ASCII left;
+        # Case folding already ran on every character it changes, so only ASCII is left;
         # should `lower` ever expand a character, lower the ASCII letters alone.
         lowered = folded.translate(_ASCII_LOWER)
     return Form(lowered, (step,) if step is not None else ())
@@ -208,17 +294,17 @@ _LOOKALIKES = {
     "\u1d21": "w",  # latin letter small capital w
     "\u1d22": "z",  # latin letter small capital z
 }
-_LOOKALIKE_TABLE = str.maketrans(_LOOKALIKES)
 _LOOKALIKE_RE = re.compile("[" + "".join(_LOOKALIKES) + "]")
 
 # Single letters (or digits or symbols standing for letters) split by one kind of
 # separator, at least three of them: "s.n.e.l", "g-e-l-d", "s n e l". Two single letters
-# ("a b") are ordinary text.
-_SINGLE = r"[^\W_]|[€$@|]"
-_SPLIT = re.compile(
-    rf"(?<![^\W_])(?:{_SINGLE})([.\-_*·•/ ]) ?(?:(?:{_SINGLE})\1 ?)+(?:{_SINGLE})(?![^\W_])"
-)
-_SEPARATORS = re.compile(r"[.\-_*·•/ ]")
+# ("a b") are ordinary text. The hint (a separator, a single character, a separator) is
+# cheap to search for; the full pattern only runs where it is found.
+_SEP = "[.\\-_*·•/ ]"
+_SINGLE = "(?:[^\\W_]|[€$@|])"
+_SPLIT_HINT = re.compile(f"{_SEP} ?{_SINGLE}{_SEP}")
+_SPLIT = re.compile(f"(?<![^\\W_]){_SINGLE}({_SEP}) ?(?:{_SINGLE}\\1 ?)+{_SINGLE}(?![^\\W_])")
+_SEPARATORS = re.compile(_SEP)
 
 # Digits and symbols read as letters, only inside a word that also has letters, so "16+"
 # and "0612345678" stay numbers.
@@ -226,22 +312,61 @@ _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "9": "g", "€": "e", "$": "s"}
 )
 _LEET_AT = str.maketrans({"@": "a", "|": "l"})
-_LEET_WORD = re.compile(
-    r"[\w€$@|]*(?:[^\W\d_][\w€$@|]*[0-9€$@|]|[0-9€$][\w€$@|]*[^\W\d_])[\w€$@|]*"
-)
+_LEET_RUN = re.compile("[0-9€$@|]+")
+_WORDISH = re.compile("[\\w€$@|]*")
+_WORDISH_BACK = re.compile("[\\w€$@|]*$")
 
-# A letter stretched to three or more: "snelllll" -> "snel", "gelddd" -> "geld". Two stay
-# (Dutch is full of them); a term is matched both as written and with its doubles squeezed.
-_STRETCHED = re.compile(r"([^\W\d_])\1\1+")
+_ASCII_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
-def _unleet(match: re.Match[str]) -> str:
-    word = match.group()
+def _unleet(word: str) -> str:
     # "500euro", "16jaar": a number with its unit stays a number.
     if word[:2].isdigit() or sum(c.isalpha() for c in word) * 2 < len(word):
         return word
     # "@naam" is a handle, not "anaam": an @ or | only counts inside the word.
     return word[0].translate(_LEET) + word[1:].translate(_LEET).translate(_LEET_AT)
+
+
+def _unleet_all(text: str) -> str:
+    changes: list[tuple[int, int, str]] = []
+    done = 0
+    for match in _LEET_RUN.finditer(text):
+        start, end = match.span()
+        if start < done:
+            continue
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        if not (before.isalpha() or after.isalpha()):
+            continue
+        # The whole word around the run: back to its start, on to its end.
+        back = _WORDISH_BACK.search(text, max(0, start - 64), start)
+        first = back.start() if back is not None else start
+        last = _WORDISH.match(text, end)
+        stop = last.end() if last is not None else end
+        word = text[first:stop]
+        new = _unleet(word)
+        if new != word:
+            changes.append((first, stop, new))
+        done = stop
+    return _apply(text, changes)[0] if changes else text
+
+
+def _stretched(text: str) -> list[tuple[int, int, str]]:
+    """A letter stretched to three or more ("snelllll", "gelddd") squeezed to one. Two
+    stay (Dutch is full of them); a term is matched both as written and with its doubles
+    squeezed."""
+    changes: list[tuple[int, int, str]] = []
+    for letter in _ASCII_LETTERS:
+        triple = letter * 3
+        if triple in text:
+            changes += [(m.start(), m.end(), letter) for m in _run(letter).finditer(text)]
+    changes.sort()
+    return changes
+
+
+@cache
+def _run(letter: str) -> re.Pattern[str]:
+    return re.compile(re.escape(letter * 3) + "+")
 
 
 def aggressive(text: str) -> Form:
@@ -256,12 +381,23 @@ def both(text: str) -> tuple[Form, Form]:
     out = base.text
     steps = list(base.steps)
     if _LOOKALIKE_RE.search(out):
-        out = out.translate(_LOOKALIKE_TABLE)
-    out, step = _substitute(_SPLIT, lambda m: _SEPARATORS.sub("", m.group()), out)
+        out = _LOOKALIKE_RE.sub(lambda m: _LOOKALIKES[m.group()], out)
+    joins: list[tuple[int, int, str]] = []
+    done = 0
+    for hint in _SPLIT_HINT.finditer(out):
+        # The hint's first separator follows the run's first letter, or comes just
+        # before it (then the run starts after the separator and an optional space).
+        for start in (hint.start() - 1, hint.start() + 1, hint.start() + 2):
+            match = _SPLIT.match(out, start) if start >= done else None
+            if match is not None:
+                joins.append((start, match.end(), _SEPARATORS.sub("", match.group())))
+                done = match.end()
+                break
+    out, step = _apply(out, joins)
     if step is not None:
         steps.append(step)
-    out = _LEET_WORD.sub(_unleet, out)
-    out, step = _substitute(_STRETCHED, lambda m: m.group(1), out)
+    out = _unleet_all(out)
+    out, step = _apply(out, _stretched(out))
     if step is not None:
         steps.append(step)
     return base, Form(out, tuple(steps))
