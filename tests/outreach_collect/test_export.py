@@ -199,6 +199,8 @@ def test_an_open_binary_file_is_read_too() -> None:
             "no date",
         ),
         (b"[1, 2, 3]", "does not start with"),
+        (b'{"name": "\xff\xfe", "type": "x", "id": 1, "messages": []}', "invalid bytes in UTF8"),
+        (b'{"id": 1, "messages": [{"id": 1, "type": "message", "date": "2020-13-45"}]}', "date"),
         (b"\x89PNG\r\n\x1a\n\x00\x00", "not a Telegram Desktop JSON export"),
     ],
 )

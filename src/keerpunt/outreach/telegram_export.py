@@ -244,10 +244,20 @@ def _read(
     try:
         yield from _walk(events, counts, want)
     except ijson.JSONError as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else "malformed JSON"
-        raise Invalid(f"not a valid JSON export (at byte {reader.done}): {reason}") from None
+        raise Invalid(
+            f"not a valid JSON export (near byte {reader.done}): {_first_line(exc)}"
+        ) from None
     finally:
         counts.bytes = reader.done
+
+
+def _first_line(exc: Exception) -> str:
+    # yajl's messages are bytes and run over several lines, with a picture of the spot.
+    detail = exc.args[0] if exc.args else ""
+    if isinstance(detail, bytes):
+        detail = detail.decode("utf-8", "replace")
+    lines = str(detail).strip().splitlines()
+    return lines[0].strip() if lines else "malformed JSON"
 
 
 def _walk(
