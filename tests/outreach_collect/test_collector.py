@@ -37,6 +37,7 @@ from keerpunt.outreach.collector import (
     RunReport,
     SourceState,
     client_from_settings,
+    connect,
 )
 from keerpunt.outreach.posts import Post
 
@@ -466,3 +467,24 @@ async def test_the_client_comes_from_a_session_string() -> None:
     assert client.flood_sleep_threshold <= 60
     with pytest.raises(Invalid, match="session"):
         client_from_settings("not a session", 12345, "0" * 32)
+
+
+async def test_a_session_that_is_not_logged_in_is_refused_without_a_login() -> None:
+    class LoggedOut:
+        def __init__(self) -> None:
+            self.calls: list[str] = []
+
+        async def connect(self) -> None:
+            self.calls.append("connect")
+
+        async def is_user_authorized(self) -> bool:
+            return False
+
+        async def disconnect(self) -> None:
+            self.calls.append("disconnect")
+
+    client = LoggedOut()
+    with pytest.raises(Invalid, match="not logged in"):
+        await connect(client)
+    # No sign_in, no send_code_request: only connect and hang up.
+    assert client.calls == ["connect", "disconnect"]

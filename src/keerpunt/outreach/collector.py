@@ -159,6 +159,16 @@ def client_from_settings(session: str, api_id: int, api_hash: str) -> TelegramCl
     )
 
 
+async def connect(client: Any) -> None:
+    """Connect on the stored session, never logging in: a collector that asked for a phone
+    number (or logged in again and again) would earn flood waits of hours. The session
+    string is made once, by hand, and kept as a secret."""
+    await client.connect()
+    if not await client.is_user_authorized():
+        await client.disconnect()
+        raise Invalid("the Telegram session is not logged in: make a new session string")
+
+
 def _peer_name(peer: object) -> str | None:
     if isinstance(peer, types.PeerUser):
         return f"user{peer.user_id}"

@@ -5,7 +5,7 @@ one at a time and only the message being read is held. Every generation of the f
 read the same way: `text` as a string or a list of runs, `text_entities` (tdesktop 4.1.2+),
 `from_id` as a bare integer (before 2.7.2) or as "user123", and `date` with or without
 `date_unixtime` (before 3.7.6 only the exporting PC's local time, without an offset).
-The format is tdesktop's `export_output_json.cpp`; see docs/outreach-guide.md.
+The format is the one tdesktop's `export_output_json.cpp` writes.
 """
 
 from __future__ import annotations
