@@ -23,7 +23,7 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -52,6 +52,7 @@ UNAVAILABLE_REASONS: dict[type[Exception], str] = {
     errors.UsernameInvalidError: "username_not_found",
 }
 NOT_A_CHANNEL = "not_a_channel"
+USERNAME_MOVED = "username_moved"
 _NEVER = datetime.min.replace(tzinfo=UTC)
 # A Telegram error on one source not listed above: that source waits this long.
 ERROR_BACKOFF_SECONDS = 300
@@ -360,14 +361,7 @@ class Collector:
             if fetched < self._batch:
                 self._caught_up_at[source_id] = self._clock.now()
                 return None
-            return SourceState(
-                source_id=source_id,
-                username=state.username,
-                peer_id=state.peer_id,
-                access_hash=state.access_hash,
-                last_seen_id=last_seen,
-                next_run_at=state.next_run_at,
-            )
+            return replace(state, last_seen_id=last_seen)
         except errors.FloodError as exc:
             seconds = int(getattr(exc, "seconds", 0) or ERROR_BACKOFF_SECONDS)
             reason = f"flood wait of {seconds} s on @{state.username}"
@@ -415,15 +409,13 @@ class Collector:
             await self._mark_unavailable(state, NOT_A_CHANNEL, report)
             return state
         peer_id = utils.get_peer_id(entity)
+        if state.peer_id is not None and peer_id != state.peer_id:
+            # The source was approved as the channel with this id (known from an export);
+            # the username now names another one, which nobody approved.
+            await self._mark_unavailable(state, USERNAME_MOVED, report)
+            return replace(state, peer_id=None)
         await self._store.resolved(state.source_id, peer_id, entity.access_hash)
-        return SourceState(
-            source_id=state.source_id,
-            username=state.username,
-            peer_id=peer_id,
-            access_hash=entity.access_hash,
-            last_seen_id=state.last_seen_id,
-            next_run_at=state.next_run_at,
-        )
+        return replace(state, peer_id=peer_id, access_hash=entity.access_hash)
 
     async def _mark_unavailable(self, state: SourceState, reason: str, report: RunReport) -> None:
         await self._store.unavailable(state.source_id, reason)
