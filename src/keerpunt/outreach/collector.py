@@ -9,7 +9,8 @@ usernames only a few hundred times a day per account, so the collector:
   transaction (`CollectorStore.ingest`): a crash between two batches leaves neither a gap
   nor a duplicate, and the next run starts where the last stored batch ended;
 - takes turns between the due sources, one request each, under a global cap on requests
-  per minute, so one busy channel neither starves the others nor floods the account;
+  per minute (history requests and the rare resolutions alike), so one busy channel
+  neither starves the others nor floods the account;
 - on a flood wait reschedules only the source that got it; a wait above
   `pause_above_seconds` pauses the whole collector, since it means the account is
   being throttled as a whole;
@@ -118,7 +119,8 @@ class RunReport:
 
 
 class _Window:
-    """A sliding window of the last request times, on the injected clock."""
+    """A sliding window of the last request times. Not the `limits` package: that counts
+    on the wall clock, and this one runs on the injected clock, so tests never sleep."""
 
     def __init__(self, limit: int, clock: Clock) -> None:
         self._limit = limit
