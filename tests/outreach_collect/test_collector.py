@@ -37,6 +37,7 @@ from keerpunt.outreach.collector import (
     RunReport,
     SourceState,
     client_from_settings,
+    connect,
 )
 from keerpunt.outreach.posts import Post
 
@@ -426,6 +427,28 @@ async def test_private_or_missing_sources_are_marked_unavailable(clock: FrozenCl
     assert len(fake.history) + sum(fake.resolves.values()) == asked + 1
 
 
+async def test_a_source_known_from_an_export_is_read_only_if_its_username_still_fits(
+    clock: FrozenClock,
+) -> None:
+    a = Channel("klusjes_zuid", 1400000001, 9001, posts(1400000001, 1, 5))
+    b = Channel("bijbaan_west", 1500000002, 9002, posts(1500000002, 1, 5))
+    # Both were added with the peer id of an export, before any resolution; the second
+    # username has since passed to another channel.
+    known = replace(source(1, "klusjes_zuid"), peer_id=-1001400000001, last_seen_id=3)
+    moved = replace(source(2, "bijbaan_west"), peer_id=-1001999999999)
+    store = MemoryStore(known, moved)
+    fake = FakeTelegram(clock, a, b)
+
+    report = await Collector(fake, store, clock).run_once()
+
+    assert store.states[1].access_hash == 9001
+    # Read on from the export's last post.
+    assert store.message_ids(a.channel_id) == [4, 5]
+    assert report.unavailable == {2: "username_moved"}
+    assert store.resolutions == [1]
+    assert [name for _, name in fake.history] == ["klusjes_zuid"]
+
+
 async def test_another_telegram_error_backs_off_that_source(clock: FrozenClock) -> None:
     a = Channel("klusjes_zuid", 1400000001, 9001, posts(1400000001, 1, 5))
     b = Channel("bijbaan_west", 1500000002, 9002, posts(1500000002, 1, 5))
@@ -466,3 +489,24 @@ async def test_the_client_comes_from_a_session_string() -> None:
     assert client.flood_sleep_threshold <= 60
     with pytest.raises(Invalid, match="session"):
         client_from_settings("not a session", 12345, "0" * 32)
+
+
+async def test_a_session_that_is_not_logged_in_is_refused_without_a_login() -> None:
+    class LoggedOut:
+        def __init__(self) -> None:
+            self.calls: list[str] = []
+
+        async def connect(self) -> None:
+            self.calls.append("connect")
+
+        async def is_user_authorized(self) -> bool:
+            return False
+
+        async def disconnect(self) -> None:
+            self.calls.append("disconnect")
+
+    client = LoggedOut()
+    with pytest.raises(Invalid, match="not logged in"):
+        await connect(client)
+    # No sign_in, no send_code_request: only connect and hang up.
+    assert client.calls == ["connect", "disconnect"]

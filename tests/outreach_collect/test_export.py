@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -197,6 +199,8 @@ def test_an_open_binary_file_is_read_too() -> None:
             "no date",
         ),
         (b"[1, 2, 3]", "does not start with"),
+        (b'{"name": "\xff\xfe", "type": "x", "id": 1, "messages": []}', "invalid bytes in UTF8"),
+        (b'{"id": 1, "messages": [{"id": 1, "type": "message", "date": "2020-13-45"}]}', "date"),
         (b"\x89PNG\r\n\x1a\n\x00\x00", "not a Telegram Desktop JSON export"),
     ],
 )
@@ -210,3 +214,39 @@ def test_a_file_that_is_not_an_export_is_refused_in_one_line(content: bytes, rea
 def test_a_missing_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(Invalid, match="cannot open"):
         list(read_export(tmp_path / "result.json"))
+
+
+CHILD = """
+import resource, sys
+from pathlib import Path
+from keerpunt.outreach.telegram_export import read_export
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+posts = sum(1 for _ in read_export(Path(sys.argv[1])))
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(posts, before, after)
+"""
+
+
+def test_a_big_export_is_streamed_not_loaded(tmp_path: Path) -> None:
+    # One chat of ~20 MB: reading it must not grow the reader by anything like that
+    # (the 1 GB figure is bench/outreach_import.py's).
+    path = tmp_path / "result.json"
+    entry = (
+        '{"id": %d, "type": "message", "date": "2024-01-01T10:00:00", '
+        '"date_unixtime": "1704103200", "from": "Iemand", "from_id": "user5550001", '
+        '"text": "%s", "text_entities": [{"type": "plain", "text": "%s"}]}'
+    )
+    body = "wie wil er snel wat bijverdienen, alleen vandaag, stuur een bericht " * 3
+    with path.open("w", encoding="utf-8") as out:
+        out.write('{"name": "Groot", "type": "public_supergroup", "id": 1900000000, "messages": [')
+        out.write(",".join(entry % (i, body, body) for i in range(1, 40_001)))
+        out.write("]}")
+    size_kb = path.stat().st_size // 1024
+    assert size_kb > 19_000
+
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path)], check=True, capture_output=True, text=True
+    )
+    posts, before_kb, after_kb = map(int, child.stdout.split())
+    assert posts == 40_000
+    assert after_kb - before_kb < size_kb // 4

@@ -9,7 +9,8 @@ usernames only a few hundred times a day per account, so the collector:
   transaction (`CollectorStore.ingest`): a crash between two batches leaves neither a gap
   nor a duplicate, and the next run starts where the last stored batch ended;
 - takes turns between the due sources, one request each, under a global cap on requests
-  per minute, so one busy channel neither starves the others nor floods the account;
+  per minute (history requests and the rare resolutions alike), so one busy channel
+  neither starves the others nor floods the account;
 - on a flood wait reschedules only the source that got it; a wait above
   `pause_above_seconds` pauses the whole collector, since it means the account is
   being throttled as a whole;
@@ -23,7 +24,7 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -52,6 +53,7 @@ UNAVAILABLE_REASONS: dict[type[Exception], str] = {
     errors.UsernameInvalidError: "username_not_found",
 }
 NOT_A_CHANNEL = "not_a_channel"
+USERNAME_MOVED = "username_moved"
 _NEVER = datetime.min.replace(tzinfo=UTC)
 # A Telegram error on one source not listed above: that source waits this long.
 ERROR_BACKOFF_SECONDS = 300
@@ -117,7 +119,8 @@ class RunReport:
 
 
 class _Window:
-    """A sliding window of the last request times, on the injected clock."""
+    """A sliding window of the last request times. Not the `limits` package: that counts
+    on the wall clock, and this one runs on the injected clock, so tests never sleep."""
 
     def __init__(self, limit: int, clock: Clock) -> None:
         self._limit = limit
@@ -157,6 +160,16 @@ def client_from_settings(session: str, api_id: int, api_hash: str) -> TelegramCl
         connection_retries=3,
         auto_reconnect=True,
     )
+
+
+async def connect(client: Any) -> None:
+    """Connect on the stored session, never logging in: a collector that asked for a phone
+    number (or logged in again and again) would earn flood waits of hours. The session
+    string is made once, by hand, and kept as a secret."""
+    await client.connect()
+    if not await client.is_user_authorized():
+        await client.disconnect()
+        raise Invalid("the Telegram session is not logged in: make a new session string")
 
 
 def _peer_name(peer: object) -> str | None:
@@ -350,14 +363,7 @@ class Collector:
             if fetched < self._batch:
                 self._caught_up_at[source_id] = self._clock.now()
                 return None
-            return SourceState(
-                source_id=source_id,
-                username=state.username,
-                peer_id=state.peer_id,
-                access_hash=state.access_hash,
-                last_seen_id=last_seen,
-                next_run_at=state.next_run_at,
-            )
+            return replace(state, last_seen_id=last_seen)
         except errors.FloodError as exc:
             seconds = int(getattr(exc, "seconds", 0) or ERROR_BACKOFF_SECONDS)
             reason = f"flood wait of {seconds} s on @{state.username}"
@@ -405,15 +411,13 @@ class Collector:
             await self._mark_unavailable(state, NOT_A_CHANNEL, report)
             return state
         peer_id = utils.get_peer_id(entity)
+        if state.peer_id is not None and peer_id != state.peer_id:
+            # The source was approved as the channel with this id (known from an export);
+            # the username now names another one, which nobody approved.
+            await self._mark_unavailable(state, USERNAME_MOVED, report)
+            return replace(state, peer_id=None)
         await self._store.resolved(state.source_id, peer_id, entity.access_hash)
-        return SourceState(
-            source_id=state.source_id,
-            username=state.username,
-            peer_id=peer_id,
-            access_hash=entity.access_hash,
-            last_seen_id=state.last_seen_id,
-            next_run_at=state.next_run_at,
-        )
+        return replace(state, peer_id=peer_id, access_hash=entity.access_hash)
 
     async def _mark_unavailable(self, state: SourceState, reason: str, report: RunReport) -> None:
         await self._store.unavailable(state.source_id, reason)

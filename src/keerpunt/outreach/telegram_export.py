@@ -5,7 +5,7 @@ one at a time and only the message being read is held. Every generation of the f
 read the same way: `text` as a string or a list of runs, `text_entities` (tdesktop 4.1.2+),
 `from_id` as a bare integer (before 2.7.2) or as "user123", and `date` with or without
 `date_unixtime` (before 3.7.6 only the exporting PC's local time, without an offset).
-The format is tdesktop's `export_output_json.cpp`; see docs/outreach-guide.md.
+The format is the one tdesktop's `export_output_json.cpp` writes.
 """
 
 from __future__ import annotations
@@ -244,10 +244,20 @@ def _read(
     try:
         yield from _walk(events, counts, want)
     except ijson.JSONError as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else "malformed JSON"
-        raise Invalid(f"not a valid JSON export (at byte {reader.done}): {reason}") from None
+        raise Invalid(
+            f"not a valid JSON export (near byte {reader.done}): {_first_line(exc)}"
+        ) from None
     finally:
         counts.bytes = reader.done
+
+
+def _first_line(exc: Exception) -> str:
+    # yajl's messages are bytes and run over several lines, with a picture of the spot.
+    detail = exc.args[0] if exc.args else ""
+    if isinstance(detail, bytes):
+        detail = detail.decode("utf-8", "replace")
+    lines = str(detail).strip().splitlines()
+    return lines[0].strip() if lines else "malformed JSON"
 
 
 def _walk(
