@@ -16,7 +16,7 @@ from tqdm import tqdm  # type: ignore[import-untyped]
 from keerpunt.context import Context
 from keerpunt.core.errors import DomainError
 from keerpunt.outreach import actions, jobs, store
-from keerpunt.outreach.collector import Collector, client_from_settings
+from keerpunt.outreach.collector import Collector, client_from_settings, connect
 from keerpunt.outreach.matching import starter_terms
 from keerpunt.outreach.posts import Post
 from keerpunt.outreach.schemas import SourceIn
@@ -238,7 +238,7 @@ def collect(
         import asyncio
 
         client = client_from_settings(session, api_id, api_hash)
-        await client.connect()
+        await connect(client)
         try:
             collector = Collector(
                 client,
