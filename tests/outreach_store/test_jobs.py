@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
+from telethon import errors
 from telethon.tl.types import Message, PeerChannel, PeerUser
 from typer.testing import CliRunner
 
@@ -269,3 +270,29 @@ async def test_the_collector_resumes_after_a_crash_without_gap_or_duplicate(
     assert raw == 125
     assert [i.count for i in items] == [125]
     assert fake.resolves["klusjes_rdam"] == 1
+
+
+async def test_a_flood_wait_and_a_private_channel_show_on_the_sources_page(
+    ctx: Context, clock: FrozenClock
+) -> None:
+    olga = await outreach_staff(ctx)
+    await source(ctx, olga, username="klusjes_rdam", peer_id=None)  # type: ignore[arg-type]
+    await source(ctx, olga, username="dicht_kanaal", peer_id=None)  # type: ignore[arg-type]
+    busy = Channel("klusjes_rdam", 1234567, 1, _messages(1234567, 1, 5))
+    busy.fail_next = errors.FloodWaitError(request=None, capture=120)
+    closed = Channel("dicht_kanaal", 7654321, 2, private=True)
+    fake = FakeTelegram(clock, busy, closed)
+    await Collector(fake, jobs.DatabaseCollectorStore(ctx), clock).run_once()
+    shown = {s.username: s for s in await reads.sources(ctx, olga)}
+    assert shown["klusjes_rdam"].state == "backoff"
+    assert shown["klusjes_rdam"].next_run_at == clock.now() + timedelta(seconds=120)
+    assert shown["klusjes_rdam"].note
+    assert shown["dicht_kanaal"].state == "unavailable"
+    assert shown["dicht_kanaal"].note
+    # The unavailable source is no longer read; the other is, once its wait is over.
+    clock.advance(121)
+    await Collector(fake, jobs.DatabaseCollectorStore(ctx), clock).run_once()
+    shown = {s.username: s for s in await reads.sources(ctx, olga)}
+    assert (shown["klusjes_rdam"].state, shown["klusjes_rdam"].last_seen_id) == ("ok", 5)
+    assert shown["klusjes_rdam"].next_run_at is None
+    assert shown["dicht_kanaal"].state == "unavailable"
