@@ -75,7 +75,9 @@ def test_a_term_rises_far_above_its_baseline() -> None:
     # From nothing to a few is not yet a rise: at least five.
     assert trends.rising([0] * 28 + [4])[0] is False
     assert trends.rising([0] * 28 + [5])[0] is True
-    assert trends.candidates("Bel [telefoon] voor de scooter klus!", ["klus"]) == {"scooter"}
+    assert trends.candidates(
+        "Bel [telefoon] voor de scooter klus!", trends.term_words(["klus"])
+    ) == {"scooter"}
 
 
 async def test_trends_count_raw_and_unique_and_flag_a_rise(

@@ -446,7 +446,9 @@ async def _ingest(
             result.redacted.update(cleaned.counts)
             alerting.append((post, cleaned.text, hits, scored))
         # Words already on the list are never suggested.
-        listed = [t.text for t in await store.terms(session)] if alerting else []
+        listed = _Words(
+            trends.term_words([t.text for t in await store.terms(session)] if alerting else [])
+        )
         known = await store.existing_posts(
             session, {(p.peer_id, p.message_id) for p, _, _, _ in alerting}
         )
@@ -524,7 +526,7 @@ async def _collapse(
     now: datetime,
     counts: _Counts,
     zone: Any,
-    listed: Sequence[str],
+    listed: _Words,
 ) -> bool:
     """Join the post to a near-duplicate's item or make it a new one; True when it
     joined. Counts the post for its terms, categories and source (unique: each item
@@ -595,30 +597,43 @@ async def _collapse(
     return best is not None
 
 
+@dataclass
+class _Words:
+    """A batch's view of the vocabulary: the words of the listed terms, and the
+    suggestions read or made so far (so each word is looked up once per batch)."""
+
+    taken: frozenset[str]
+    suggestions: dict[str, Suggestion | None] = field(default_factory=dict)
+
+
 async def _suggest(
-    session: AsyncSession, text: str, hits: Sequence[Any], seen: datetime, listed: Sequence[str]
+    session: AsyncSession, text: str, hits: Sequence[Any], seen: datetime, listed: _Words
 ) -> None:
     """Count the words beside known terms in a new item; nothing becomes a term until a
     person approves it."""
     terms = sorted({h.term for h in hits})
-    words = trends.candidates(text, listed)
+    words = trends.candidates(text, listed.taken)
     if not words:
         return
     category = Counter(h.category for h in hits).most_common(1)[0][0]
-    existing = await store.suggestions(session, words)
+    unseen = words - listed.suggestions.keys()
+    if unseen:
+        # What this batch made is in `listed` already: no flush needed to find it.
+        with session.no_autoflush:
+            found = await store.suggestions(session, unseen)
+        listed.suggestions.update({w: found.get(w) for w in unseen})
     for word in sorted(words):
-        suggestion = existing.get(word)
+        suggestion = listed.suggestions[word]
         if suggestion is None:
-            session.add(
-                Suggestion(
-                    text=word,
-                    category_hint=category,
-                    cooccurs_with=terms[:COOCCURS_KEPT],
-                    count=1,
-                    first_seen=seen,
-                    state="open",
-                )
+            listed.suggestions[word] = Suggestion(
+                text=word,
+                category_hint=category,
+                cooccurs_with=terms[:COOCCURS_KEPT],
+                count=1,
+                first_seen=seen,
+                state="open",
             )
+            session.add(listed.suggestions[word])
         elif suggestion.state == "open":
             suggestion.count += 1
             merged = list(dict.fromkeys([*suggestion.cooccurs_with, *terms]))

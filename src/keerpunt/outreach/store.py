@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import date
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from keerpunt.accounts.models import User, UserRole
@@ -117,7 +117,9 @@ async def candidates(session: AsyncSession, bands: Sequence[tuple[int, str]]) ->
     """Items sharing at least one band with these: one query."""
     if not bands:
         return []
-    shared = select(Band.item_id).where(tuple_(Band.band, Band.bucket).in_(list(bands)))
+    # OR of (band, bucket) pairs: both databases answer it from the primary key's index.
+    pairs = [and_(Band.band == band, Band.bucket == bucket) for band, bucket in bands]
+    shared = select(Band.item_id).where(or_(*pairs))
     return list((await session.scalars(select(Item).where(Item.id.in_(shared)))).all())
 
 

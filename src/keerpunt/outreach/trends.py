@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import statistics
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 BASELINE_DAYS = 28
 RISING_SD = 3.0
@@ -63,10 +63,14 @@ def words(text: str) -> list[str]:
     return flat.split()
 
 
-def candidates(text: str, known: Iterable[str]) -> set[str]:
-    """Words of a matched post that could be suggested: not a stop word, not a term
-    already, not a bracketed placeholder of the redaction."""
-    taken = {w for term in known for w in words(term)}
+def term_words(terms: Iterable[str]) -> frozenset[str]:
+    """The words of the terms on the list: never suggested again."""
+    return frozenset(w for term in terms for w in words(term))
+
+
+def candidates(text: str, taken: Collection[str]) -> set[str]:
+    """Words of a matched post that could be suggested: not a stop word, not a word of a
+    term already (`term_words`), not a bracketed placeholder of the redaction."""
     return {
         w
         for w in words(PLACEHOLDER.sub(" ", text))
