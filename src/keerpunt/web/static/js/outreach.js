@@ -72,6 +72,8 @@ const ui = {
   itemPosts: $("#item-posts"),
   itemStates: $("#item-states"),
   itemHistory: $("#item-history"),
+  itemActions: $("#item-actions"),
+  itemActionsEmpty: $("#item-actions-empty"),
   assignMe: $("#assign-me"),
   assignTo: $("#assign-to"),
   assignGo: $("#assign-go"),
@@ -95,7 +97,7 @@ const ui = {
   watchlistError: $("#watchlist-error"),
   termGroups: $("#term-groups"),
   termForm: $("#term-form"),
-  termCategories: $("#term-categories"),
+  termCategory: $("#term-category"),
   suggestions: $("#suggestions"),
   suggestionsEmpty: $("#suggestions-empty"),
   // Trends
@@ -150,6 +152,13 @@ function day(iso) {
   return new Date(year, month - 1, date).toLocaleDateString(LOCALE, { day: "numeric", month: "short" });
 }
 
+// A category's name in the page's language; a category the page does not know by its code.
+function categoryName(code) {
+  const key = `cat_${code}`;
+  const name = t(key);
+  return name === key ? code : name;
+}
+
 function stateName(value) {
   return t(`state_${value}`);
 }
@@ -182,7 +191,7 @@ function markedText(text, highlights) {
     nodes.push(
       el(
         "mark",
-        { title: `${span.term} (${span.category})`, dataset: { term: span.term, category: span.category } },
+        { title: `${span.term} (${categoryName(span.category)})`, dataset: { term: span.term, category: span.category } },
         points.slice(begin, end).join(""),
       ),
     );
@@ -315,7 +324,7 @@ function itemRow(item) {
     el(
       "td",
       { class: "excerpt" },
-      el("span", { class: "categories" }, item.categories.join(", ")),
+      el("span", { class: "categories" }, item.categories.map(categoryName).join(", ")),
       open,
     ),
     el("td", { class: "count" }, t("times", { n: item.count })),
@@ -370,7 +379,7 @@ function showItem(item) {
   }
   ui.itemMatches.replaceChildren(
     ...item.highlights.map((hit) =>
-      el("li", {}, t("match_line", { term: hit.term, category: hit.category, form: t(`form_${hit.form}`) })),
+      el("li", {}, t("match_line", { term: hit.term, category: categoryName(hit.category), form: t(`form_${hit.form}`) })),
     ),
   );
   renderWhy(item);
@@ -422,14 +431,31 @@ function renderMoves(item) {
   );
 }
 
+// The server writes history in English words; the known shapes are said in the page's
+// language, anything else as it is.
+function historyText(what) {
+  const moved = /^(\w+) -> (\w+)(?:: (.*))?$/s.exec(what);
+  if (moved) {
+    const text = t("history_moved", { from: stateName(moved[1]), to: stateName(moved[2]) });
+    return moved[3] ? `${text} (${moved[3]})` : text;
+  }
+  const action = /^action (\w+)$/.exec(what);
+  if (action) return t("history_action", { kind: t(`kind_${action[1]}`) });
+  const assigned = /^assigned to (.+)$/s.exec(what);
+  if (assigned) return t("history_assigned", { name: assigned[1] });
+  if (what === "unassigned") return t("history_unassigned");
+  return what;
+}
+
 function renderHistory(item) {
-  const entries = [
-    ...item.history.map((entry) => ({ at: entry.at, node: el("span", {}, t("history_line", { by: entry.by || t("system"), what: entry.what })) })),
-    ...item.actions.map((action) => ({ at: action.at, node: actionNode(action) })),
-  ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  const entry = (at, ...content) => el("li", {}, el("time", { datetime: at }, when(at)), " ", ...content);
   ui.itemHistory.replaceChildren(
-    ...entries.map((entry) => el("li", {}, el("time", { datetime: entry.at }, when(entry.at)), " ", entry.node)),
+    ...item.history.map((line) =>
+      entry(line.at, t("history_line", { by: line.by || t("system"), what: historyText(line.what) })),
+    ),
   );
+  ui.itemActions.replaceChildren(...item.actions.map((action) => entry(action.at, actionNode(action))));
+  show(ui.itemActionsEmpty, item.actions.length === 0);
 }
 
 function actionNode(action) {
@@ -636,7 +662,7 @@ ui.sourceForm.addEventListener("submit", async (event) => {
     status(ui.sourcesStatus, t("source_added", { name: source.username }));
     await loadSources();
   } catch (error) {
-    showRefusal(error, fields, ui.sourcesError, { own: { conflict: t("source_exists") } });
+    showRefusal(error, fields, ui.sourcesError, { own: { duplicate: t("source_exists"), conflict: t("source_exists") } });
   } finally {
     submit.disabled = false;
   }
@@ -658,7 +684,10 @@ async function loadWatchlist() {
 function renderTerms(answer) {
   state.categories = answer.categories;
   ui.watchlistVersion.textContent = t("list_version", { n: answer.version, terms: answer.terms.filter((term) => term.active).length });
-  ui.termCategories.replaceChildren(...answer.categories.map((category) => el("option", { value: category })));
+  const chosen = ui.termCategory.value;
+  ui.termCategory.replaceChildren(
+    ...answer.categories.map((category) => el("option", { value: category, selected: category === chosen }, categoryName(category))),
+  );
   const groups = new Map(answer.categories.map((category) => [category, []]));
   for (const term of answer.terms) {
     if (!groups.has(term.category)) groups.set(term.category, []);
@@ -674,7 +703,7 @@ function termGroup(category, terms) {
   return el(
     "details",
     { class: "term-group", open: true, dataset: { category } },
-    el("summary", {}, t("category_summary", { category, n: active })),
+    el("summary", {}, t("category_summary", { category: categoryName(category), n: active })),
     el(
       "table",
       { class: "grid terms" },
@@ -737,8 +766,12 @@ function editTerm(term, row, opener) {
   const id = `term-${term.id}`;
   const text = el("input", { type: "text", id: `${id}-text`, value: term.text, maxlength: 200, autocomplete: "off", "aria-label": t("col_term") });
   const kind = el("select", { id: `${id}-kind`, "aria-label": t("col_kind") }, ...KINDS.map((k) => el("option", { value: k, selected: k === term.kind }, t(`kind_${k}`))));
-  const category = el("input", { type: "text", id: `${id}-category`, value: term.category, list: "term-categories", maxlength: 60, "aria-label": t("col_category") });
-  const weight = el("input", { type: "number", id: `${id}-weight`, value: term.weight, min: 0, max: 100, step: 0.5, "aria-label": t("col_weight") });
+  const category = el(
+    "select",
+    { id: `${id}-category`, "aria-label": t("col_category") },
+    ...state.categories.map((c) => el("option", { value: c, selected: c === term.category }, categoryName(c))),
+  );
+  const weight = el("input", { type: "number", id: `${id}-weight`, value: term.weight, min: 0, max: 10, step: 0.5, "aria-label": t("col_weight") });
   const error = el("p", { class: "field-error", id: `${id}-error`, hidden: true });
   for (const control of [text, kind, category, weight]) control.setAttribute("aria-describedby", error.id);
   const save = button(t("save"), { kind: "primary", type: "submit" });
@@ -802,11 +835,11 @@ ui.termForm.addEventListener("submit", async (event) => {
   try {
     const term = await call(`${BASE}/terms`, { method: "POST", body });
     form.elements.text.value = "";
-    status(ui.watchlistStatus, t("term_added", { name: term.text, category: term.category }));
+    status(ui.watchlistStatus, t("term_added", { name: term.text, category: categoryName(term.category) }));
     await loadWatchlist();
     form.elements.text.focus();
   } catch (error) {
-    showRefusal(error, fields, ui.watchlistError, { own: { conflict: t("term_exists") } });
+    showRefusal(error, fields, ui.watchlistError, { own: { duplicate: t("term_exists"), conflict: t("term_exists") } });
   } finally {
     submit.disabled = false;
   }
@@ -821,7 +854,7 @@ function suggestionItem(suggestion) {
   const id = `suggestion-${suggestion.id}`;
   const kind = el("select", { id: `${id}-kind` }, ...KINDS.map((k) => el("option", { value: k }, t(`kind_${k}`))));
   const categories = [...new Set([suggestion.category_hint, ...state.categories].filter(Boolean))];
-  const category = el("select", { id: `${id}-category` }, ...categories.map((c) => el("option", { value: c }, c)));
+  const category = el("select", { id: `${id}-category` }, ...categories.map((c) => el("option", { value: c }, categoryName(c))));
   const approve = button(t("approve"), { kind: "primary", label: t("approve_named", { name: suggestion.text }) });
   const reject = button(t("reject"), { label: t("reject_named", { name: suggestion.text }) });
   approve.addEventListener("click", () =>
@@ -918,7 +951,7 @@ function trendTable(rows, { withTerm }) {
           "tr",
           { class: row.rising ? "rising" : "", dataset: withTerm ? { term: row.term_id } : { category: row.category } },
           withTerm ? el("th", { scope: "row" }, row.term, row.rising ? el("span", { class: "flag" }, t("rising")) : null) : null,
-          withTerm ? el("td", {}, row.category) : el("th", { scope: "row" }, row.category),
+          withTerm ? el("td", {}, categoryName(row.category)) : el("th", { scope: "row" }, categoryName(row.category)),
           el("td", {}, spark(row.raw, row.unique)),
           el("td", { class: "num" }, String(sum(row.raw))),
           el("td", { class: "num" }, String(sum(row.unique))),
