@@ -51,8 +51,7 @@ SOURCES = (
         "voorbeeld_cash_nl",
         "Voorbeeld: Cash NL",
         -1009000000002,
-        "Openbaar kanaal met advertenties voor snel geld en pasjes lenen "
-        "(voorbeeld voor de demo).",
+        "Openbaar kanaal met advertenties voor snel geld en pasjes lenen (voorbeeld voor de demo).",
     ),
 )
 
@@ -66,7 +65,9 @@ POSTS: tuple[tuple[int, int, str], ...] = (
     (0, 4, "Wie durft? Klus met vuurwerk bij een deur, 1500 euro, vandaag, 16+ ok. Snap me"),
 )
 # One ad, reposted: each copy a little different, as spammers do.
-AD = "🔥 Snel geld 🔥 Klusjes voor jongens 16+ {price} euro per dag, geen ervaring nodig. DM {emoji}"
+AD = (
+    "🔥 Snel geld 🔥 Klusjes voor jongens 16+ {price} euro per dag, geen ervaring nodig. DM {emoji}"
+)
 AD_PRICES = (200, 200, 250, 200, 300, 200, 250, 200, 200, 350, 200, 250)
 AD_EMOJI = ("💰", "💸", "💰", "🤑", "💰", "💰", "💸", "💰", "🤑", "💰", "💰", "💸")
 

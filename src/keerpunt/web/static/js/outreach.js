@@ -248,12 +248,12 @@ async function openOutreach([items, staff, channels], { focus }) {
   renderChannels();
   renderStaff();
   const wanted = location.hash.slice(1);
-  await selectTab(TABS.includes(wanted) ? wanted : "queue", { focus });
+  await selectTab(TABS.includes(wanted) ? wanted : "queue", { focus, reload: false });
 }
 
 // Tabs: one part at a time, so the page stays quick with long lists -------------------------
 
-async function selectTab(name, { focus = true } = {}) {
+async function selectTab(name, { focus = true, reload = true } = {}) {
   state.tab = name;
   for (const link of ui.tabLinks) {
     const current = link.dataset.tab === name;
@@ -263,7 +263,8 @@ async function selectTab(name, { focus = true } = {}) {
   for (const tab of TABS) show($(`#${tab}`), tab === name);
   if (location.hash !== `#${name}`) history.replaceState(null, "", `#${name}`);
   if (focus) $(`#${name}-title`).focus();
-  if (!state.loaded.has(name)) {
+  // A tab shows what is there now: others work on the same queue and lists.
+  if (reload || !state.loaded.has(name)) {
     state.loaded.add(name);
     await LOADERS[name]();
   }
