@@ -34,6 +34,7 @@ from keerpunt.deps import (
 )
 from keerpunt.handover.views import router as handover_router
 from keerpunt.outreach.pages import router as outreach_pages
+from keerpunt.outreach.views import router as outreach_router
 from keerpunt.privacy.views import router as privacy_router
 from keerpunt.realtime.views import router as realtime_router
 from keerpunt.registration.views import router as registration_router
@@ -51,6 +52,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     campaigns_router,
     reports_router,
     privacy_router,
+    outreach_router,
     chat_pages,
     admin_pages,
     analyst_pages,
@@ -147,6 +149,24 @@ ROUTES: dict[tuple[str, str], str] = {
     ("PUT", "/api/v1/campaigns/{campaign_id}"): "campaigns.write",
     ("POST", "/api/v1/reports"): "reports.read",
     ("GET", "/api/v1/reports/dashboard"): "reports.read",
+    # Outreach
+    ("GET", "/api/v1/outreach/sources"): "outreach.read",
+    ("POST", "/api/v1/outreach/sources"): "outreach.sources",
+    ("PUT", "/api/v1/outreach/sources/{source_id}"): "outreach.sources",
+    ("GET", "/api/v1/outreach/terms"): "outreach.read",
+    ("POST", "/api/v1/outreach/terms"): "outreach.terms",
+    ("PUT", "/api/v1/outreach/terms/{term_id}"): "outreach.terms",
+    ("GET", "/api/v1/outreach/items"): "outreach.read",
+    ("GET", "/api/v1/outreach/items/{item_id}"): "outreach.read",
+    ("POST", "/api/v1/outreach/items/{item_id}/state"): "outreach.triage",
+    ("POST", "/api/v1/outreach/items/{item_id}/assign"): "outreach.triage",
+    ("POST", "/api/v1/outreach/items/{item_id}/actions"): "outreach.triage",
+    ("GET", "/api/v1/outreach/staff"): "outreach.read",
+    ("GET", "/api/v1/outreach/channels"): "outreach.read",
+    ("GET", "/api/v1/outreach/trends"): "outreach.read",
+    ("GET", "/api/v1/outreach/suggestions"): "outreach.read",
+    ("POST", "/api/v1/outreach/suggestions/{suggestion_id}/approve"): "outreach.terms",
+    ("POST", "/api/v1/outreach/suggestions/{suggestion_id}/reject"): "outreach.terms",
 }
 # The dependencies that authenticate and hold the caller to the table (`deps.gate`).
 AUTHENTICATORS = {require_principal, require_staff, require_chatter, require_enrolling}

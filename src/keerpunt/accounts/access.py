@@ -73,6 +73,7 @@ CASE_WRITERS = {"counselor": ASSIGNED, "supervisor": ASSIGNED}
 ALL_STAFF: dict[str, Relation] = {role: ANY for role in ROLES}
 AGGREGATES = {"analyst": ANY, "admin": ANY}
 ADMIN = {"admin": ANY}
+OUTREACH = {"outreach": ANY}
 
 RULES: dict[str, Rule] = {
     # Staff sessions and the socket ticket
@@ -130,6 +131,11 @@ RULES: dict[str, Rule] = {
     # see the blocks in force and lift them
     "conversation.block": Rule({"counselor": ASSIGNED, "supervisor": ANY}, CONVERSATION),
     "blocks.admin": Rule({"supervisor": ANY}, "no such block"),
+    # Outreach: public Telegram sources, the watchlist, triage and trends; outreach only
+    "outreach.read": Rule(OUTREACH, "no such item"),
+    "outreach.triage": Rule(OUTREACH, "no such item"),
+    "outreach.sources": Rule(OUTREACH, "no such source"),
+    "outreach.terms": Rule(OUTREACH, "no such term"),
 }
 
 
