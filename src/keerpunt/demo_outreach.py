@@ -10,10 +10,8 @@ export, so the demo needs no Telegram account.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from importlib import resources
 
 from keerpunt.accounts import actions as accounts
 from keerpunt.accounts.principals import StaffPrincipal
@@ -22,13 +20,13 @@ from keerpunt.campaigns import store as campaigns_store
 from keerpunt.campaigns.schemas import CampaignIn, ChannelIn
 from keerpunt.context import Context
 from keerpunt.outreach import actions as outreach
+from keerpunt.outreach import matching
 from keerpunt.outreach import store as outreach_store
 from keerpunt.outreach.posts import Post
 from keerpunt.outreach.schemas import SourceIn
 
 CAMPAIGN = "Outreach"
 CHANNEL = "Telegram"
-KINDS = ("exact", "fuzzy", "pattern")
 
 
 @dataclass(frozen=True)
@@ -73,18 +71,8 @@ AD_EMOJI = ("💰", "💸", "💰", "🤑", "💰", "💰", "💸", "💰", "�
 
 
 def starter_terms() -> list[tuple[str, str, str, float]]:
-    """The shipped starter watchlist as (text, kind, category, weight): per category a
-    table with a list per kind, and optionally that category's weight."""
-    path = resources.files("keerpunt") / "data" / "outreach" / "terms.toml"
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    entries: list[tuple[str, str, str, float]] = []
-    for category, table in data.items():
-        if not isinstance(table, dict):
-            continue
-        weight = float(table.get("weight", 1.0))
-        for kind in KINDS:
-            entries.extend((str(text), kind, category, weight) for text in table.get(kind, []))
-    return entries
+    """The shipped starter watchlist as (text, kind, category, weight)."""
+    return [(term.text, term.kind, term.category, term.weight) for term in matching.starter_terms()]
 
 
 def demo_posts(peer_ids: list[int], now: datetime) -> dict[int, list[Post]]:
