@@ -106,8 +106,10 @@ def test_outreach_staff_triage_a_matched_post_and_log_an_action(
     page.fill("#source-dpia", "DPIA-2026-07")
     page.fill("#source-approved", "Teamleider outreach")
     page.get_by_role("button", name="Bron toevoegen").click()
-    expect(page.locator("#source-username-error")).to_be_visible()
-    expect(page.locator("#source-username-error")).to_contain_text("Dat lukte niet")
+    expect(page.locator("#source-username-error")).to_have_text(
+        "Dit is een uitnodigingslink van een privégroep. Alleen openbare kanalen en groepen"
+        " kunnen worden toegevoegd."
+    )
     expect(page.locator("#source-username")).to_be_focused()
     page.fill("#source-username", "https://t.me/klusjes_zuid")
     page.get_by_role("button", name="Bron toevoegen").click()
@@ -116,6 +118,14 @@ def test_outreach_staff_triage_a_matched_post_and_log_an_action(
     expect(row).to_contain_text("@klusjes_zuid")
     expect(row).to_contain_text("wacht op opzoeken")
     expect(row).to_contain_text("DPIA-2026-07")
+    # The same source again: the server's refusal, beside the field too.
+    page.fill("#source-username", "@Klusjes_Zuid")
+    page.fill("#source-purpose", "Nog een keer dezelfde openbare groep, voor de test.")
+    page.fill("#source-dpia", "DPIA-2026-07")
+    page.fill("#source-approved", "Teamleider outreach")
+    page.get_by_role("button", name="Bron toevoegen").click()
+    expect(page.locator("#source-username-error")).to_have_text("Deze bron staat er al.")
+    expect(page.locator("#source-rows tr")).to_have_count(1)
 
     # Watchlist: a new term in a category.
     page.get_by_role("link", name="Zoeklijst").click()

@@ -95,6 +95,16 @@ OUTREACH = {
     "source_added": N_("@{name} is added. It is looked up at the next collection."),
     "source_exists": N_("This source is registered already."),
     "missing_username": N_("Fill in the public username or link."),
+    "invite_link": N_(
+        "This is an invite link of a private group. Only public channels and groups can be added."
+    ),
+    "private_link": N_(
+        "This link points into a private chat. Fill in the public username of a channel or group."
+    ),
+    "not_username": N_(
+        "This is not a Telegram username: 4 to 32 letters, digits or underscores, starting "
+        "with a letter."
+    ),
     "missing_purpose": N_("Fill in why this source is needed."),
     "purpose_short": N_("Describe the purpose in at least 10 characters."),
     "missing_dpia_ref": N_("Fill in the DPIA reference."),

@@ -636,6 +636,25 @@ async function setSourceActive(source, active) {
   }
 }
 
+// The server's username rules (outreach/actions.py clean_username), checked here first so
+// the reason is said in the page's language; the server checks again.
+const TELEGRAM_LINK = /^(?:https?:\/\/)?(?:www\.)?(?:t|telegram)\.(?:me|dog)\/(.*)$/i;
+const USERNAME = /^[A-Za-z][A-Za-z0-9_]{3,31}$/;
+
+function usernameProblem(raw) {
+  let value = raw.trim();
+  const link = TELEGRAM_LINK.exec(value);
+  if (link) {
+    value = link[1].replace(/^\/+|\/+$/g, "");
+    if (value.startsWith("+") || value.startsWith("joinchat")) return t("invite_link");
+    if (value.startsWith("c/") || value.startsWith("s/c/")) return t("private_link");
+    value = value.split("/")[0].split("?")[0];
+  } else if (value.includes("/") || value.startsWith("+")) {
+    return t("not_username");
+  }
+  return USERNAME.test(value.replace(/^@/, "")) ? "" : t("not_username");
+}
+
 ui.sourceForm.addEventListener("submit", async (event) => {
   event.preventDefault();
   const form = ui.sourceForm;
@@ -651,6 +670,11 @@ ui.sourceForm.addEventListener("submit", async (event) => {
       first = first || entry.control;
     }
   }
+  const wrong = body.username ? usernameProblem(body.username) : "";
+  if (wrong) {
+    setError(fields.username, wrong);
+    first = fields.username.control;
+  }
   if (first) {
     first.focus();
     return;
@@ -663,7 +687,13 @@ ui.sourceForm.addEventListener("submit", async (event) => {
     status(ui.sourcesStatus, t("source_added", { name: source.username }));
     await loadSources();
   } catch (error) {
-    showRefusal(error, fields, ui.sourcesError, { own: { duplicate: t("source_exists"), conflict: t("source_exists") } });
+    if (error instanceof HttpError && error.status === 409 && !error.field) {
+      // The only conflict a name can cause: the source is registered already.
+      setError(fields.username, t("source_exists"));
+      fields.username.control.focus();
+    } else {
+      showRefusal(error, fields, ui.sourcesError);
+    }
   } finally {
     submit.disabled = false;
   }
