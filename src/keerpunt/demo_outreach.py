@@ -136,7 +136,7 @@ async def seed(ctx: Context, staff: StaffPrincipal) -> None:
                 SourceIn(
                     username=demo.username,
                     purpose=demo.purpose,
-                    dpia_ref="DPIA-VOORBEELD-2026-01",
+                    dpia_ref="VOORBEELD-2026-01",
                     approved_by="Voorbeeld: teamleider outreach",
                     peer_id=demo.peer_id,
                     title=demo.title,

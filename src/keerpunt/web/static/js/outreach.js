@@ -117,6 +117,7 @@ const state = {
   staff: [],
   channels: [],
   categories: [],
+  openGroups: new Set(),
   loaded: new Set(),
 };
 
@@ -159,6 +160,13 @@ function categoryName(code) {
   return name === key ? code : name;
 }
 
+// A score part: a category, or one of the scorer's own parts (scoring.py).
+function partName(name) {
+  const key = `part_${name}`;
+  const own = t(key);
+  return own === key ? categoryName(name) : own;
+}
+
 function stateName(value) {
   return t(`state_${value}`);
 }
@@ -199,6 +207,21 @@ function markedText(text, highlights) {
   }
   if (at < points.length) nodes.push(points.slice(at).join(""));
   return nodes;
+}
+
+// One line per marked place: the words as written, then the terms that matched there.
+function matchLines(text, highlights) {
+  const points = text ? Array.from(text) : [];
+  const places = new Map();
+  for (const hit of [...highlights].sort((a, b) => a.start - b.start || a.end - b.end)) {
+    const key = `${hit.start}:${hit.end}`;
+    if (!places.has(key)) places.set(key, { words: points.slice(hit.start, hit.end).join(""), terms: new Map() });
+    const label = hit.form === "pattern" ? t("a_pattern") : hit.term;
+    places.get(key).terms.set(`${label}|${hit.category}`, t("match_term", { term: label, category: categoryName(hit.category), form: t(`form_${hit.form}`) }));
+  }
+  return [...places.values()].map((place) =>
+    el("li", {}, el("q", {}, place.words), `: ${[...place.terms.values()].join("; ")}`),
+  );
 }
 
 // The clipboard API needs a secure context and permission; the old way works without.
@@ -328,7 +351,7 @@ function itemRow(item) {
       el("span", { class: "categories" }, item.categories.map(categoryName).join(", ")),
       open,
     ),
-    el("td", { class: "count" }, t("times", { n: item.count })),
+    el("td", { class: "times" }, t("times", { n: item.count })),
     el("td", {}, when(item.first_seen)),
     el("td", {}, when(item.last_seen)),
     el("td", {}, item.source || ""),
@@ -378,11 +401,7 @@ function showItem(item) {
   } else {
     ui.itemText.replaceChildren(...markedText(item.text, item.highlights));
   }
-  ui.itemMatches.replaceChildren(
-    ...item.highlights.map((hit) =>
-      el("li", {}, t("match_line", { term: hit.term, category: categoryName(hit.category), form: t(`form_${hit.form}`) })),
-    ),
-  );
+  ui.itemMatches.replaceChildren(...matchLines(item.text, item.highlights));
   renderWhy(item);
   ui.itemSources.replaceChildren(
     ...item.sources.map((source) =>
@@ -403,7 +422,7 @@ function renderWhy(item) {
   const body = ui.itemWhy.tBodies[0];
   body.replaceChildren(
     ...item.contributions.map((part) =>
-      el("tr", {}, el("td", {}, part.name), el("td", { class: "num" }, numbers.format(part.points)), el("td", {}, part.detail || "")),
+      el("tr", {}, el("td", {}, partName(part.name)), el("td", { class: "num" }, numbers.format(part.points)), el("td", {}, part.detail || "")),
     ),
   );
   ui.itemWhy.tFoot.replaceChildren(
@@ -731,9 +750,9 @@ function renderTerms(answer) {
 
 function termGroup(category, terms) {
   const active = terms.filter((term) => term.active).length;
-  return el(
+  const group = el(
     "details",
-    { class: "term-group", open: true, dataset: { category } },
+    { class: "term-group", open: state.openGroups.has(category), dataset: { category } },
     el("summary", {}, t("category_summary", { category: categoryName(category), n: active })),
     el(
       "table",
@@ -754,6 +773,12 @@ function termGroup(category, terms) {
       el("tbody", {}, ...terms.map(termRow)),
     ),
   );
+  // Long lists stay folded; the groups someone opened stay open when the list reloads.
+  group.addEventListener("toggle", () => {
+    if (group.open) state.openGroups.add(category);
+    else state.openGroups.delete(category);
+  });
+  return group;
 }
 
 function termRow(term) {
@@ -783,6 +808,7 @@ async function saveTerm(term, body, fields = null) {
   alertLine(ui.watchlistError, "");
   try {
     const saved = await call(`${BASE}/terms/${term.id}`, { method: "PUT", body });
+    state.openGroups.add(saved.category);
     status(ui.watchlistStatus, t("term_saved", { name: saved.text }));
     await loadWatchlist();
     return true;
@@ -865,6 +891,7 @@ ui.termForm.addEventListener("submit", async (event) => {
   submit.disabled = true;
   try {
     const term = await call(`${BASE}/terms`, { method: "POST", body });
+    state.openGroups.add(term.category);
     form.elements.text.value = "";
     status(ui.watchlistStatus, t("term_added", { name: term.text, category: categoryName(term.category) }));
     await loadWatchlist();
@@ -922,7 +949,8 @@ function suggestionItem(suggestion) {
 async function decide(suggestion, verdict, body, done) {
   alertLine(ui.watchlistError, "");
   try {
-    await call(`${BASE}/suggestions/${suggestion.id}/${verdict}`, { method: "POST", body });
+    const term = await call(`${BASE}/suggestions/${suggestion.id}/${verdict}`, { method: "POST", body });
+    if (term) state.openGroups.add(term.category);
     status(ui.watchlistStatus, done);
     await loadWatchlist();
   } catch (error) {
@@ -981,7 +1009,7 @@ function trendTable(rows, { withTerm }) {
         el(
           "tr",
           { class: row.rising ? "rising" : "", dataset: withTerm ? { term: row.term_id } : { category: row.category } },
-          withTerm ? el("th", { scope: "row" }, row.term, row.rising ? el("span", { class: "flag" }, t("rising")) : null) : null,
+          withTerm ? el("th", { scope: "row" }, row.term, row.rising ? el("span", { class: "rising-flag" }, t("rising")) : null) : null,
           withTerm ? el("td", {}, categoryName(row.category)) : el("th", { scope: "row" }, categoryName(row.category)),
           el("td", {}, spark(row.raw, row.unique)),
           el("td", { class: "num" }, String(sum(row.raw))),
