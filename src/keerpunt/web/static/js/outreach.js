@@ -415,6 +415,7 @@ function showItem(item) {
   );
   renderMoves(item);
   ui.assignMe.disabled = Boolean(item.assignee && item.assignee.id === state.me?.id);
+  ui.assignTo.value = item.assignee ? String(item.assignee.id) : "";
   renderHistory(item);
 }
 
