@@ -32,6 +32,8 @@ from keerpunt.db import migrate
 from keerpunt.db.engine import sqlite_path
 from keerpunt.demo import seed_demo
 from keerpunt.organisation import load_organisation
+from keerpunt.outreach import jobs as outreach_jobs
+from keerpunt.outreach.commands import outreach_app
 from keerpunt.privacy import actions as privacy
 from keerpunt.privacy import audit
 from keerpunt.privacy import reads as privacy_reads
@@ -60,6 +62,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(report_app, name="report")
 retention_app = typer.Typer(no_args_is_help=True, help="Deleting text past its retention period")
 app.add_typer(retention_app, name="retention")
+app.add_typer(outreach_app, name="outreach")
 
 out = Console()
 err = Console(stderr=True)
@@ -746,6 +749,14 @@ def retention_run(
         highlight=False,
         soft_wrap=True,
     )
+    if not dry_run:
+        outreach = run(_with_context(settings, outreach_jobs.purge))
+        out.print(
+            f"deleted the text of {plural(outreach.posts, 'outreach post')} posted before"
+            f" {outreach.cutoff:%Y-%m-%d %H:%M} UTC",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @app.command()

@@ -93,6 +93,18 @@ class Settings(BaseSettings):
     # Run the retention job once a day inside the server; off to run it only from cron
     # (`keerpunt retention run`).
     retention_schedule: bool = True
+    # Outreach: the text of matched Telegram posts is deleted this many days after it
+    # was posted, unless its item is still open (new or in review); counts stay.
+    outreach_retention_days: int = Field(default=30, ge=1, le=3650)
+    # The live collector's Telegram account (my.telegram.org) and its session string
+    # (Telethon's StringSession: as good as a password). Without them, no live collection.
+    telegram_api_id: int | None = None
+    telegram_api_hash: SecretStr | None = None
+    telegram_session: SecretStr | None = None
+    # History requests per minute over all sources, and the flood wait above which the
+    # whole collector pauses (and says so) instead of only the source that hit it.
+    outreach_requests_per_minute: int = Field(default=20, ge=1, le=600)
+    outreach_pause_above_seconds: int = Field(default=600, ge=1, le=86400)
 
     # The organisation's policy (opening hours, help lines, quick exit, feedback); the
     # shipped example when unset. See keerpunt/data/organisation.toml.

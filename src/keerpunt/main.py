@@ -22,6 +22,7 @@ from keerpunt.config import Settings
 from keerpunt.context import Context, build_context
 from keerpunt.core.errors import Blocked, DomainError, Refused, TooMany
 from keerpunt.deps import SOURCE_SCOPE_KEY, VISITOR_SCOPE_KEY
+from keerpunt.outreach import jobs as outreach_jobs
 from keerpunt.privacy import actions as privacy
 from keerpunt.privacy import jobs as privacy_jobs
 
@@ -175,6 +176,7 @@ def create_app(
         jobs = [asyncio.create_task(privacy_jobs.checkpoints(app.state.ctx, every))]
         if settings.retention_schedule:
             jobs.append(asyncio.create_task(privacy_jobs.daily_retention(app.state.ctx)))
+            jobs.append(asyncio.create_task(outreach_jobs.daily_purge(app.state.ctx)))
         try:
             yield
         finally:

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 from fastapi.routing import APIRoute
+from sqlalchemy import select
 
 from keerpunt import api
 from keerpunt.accounts import access
@@ -27,6 +28,11 @@ from keerpunt.accounts.principals import ROLES, ChatterPrincipal, Principal, Sta
 from keerpunt.chat import store as chat_store
 from keerpunt.context import Context
 from keerpunt.deps import require_chatter, require_principal, require_staff
+from keerpunt.outreach import actions as outreach
+from keerpunt.outreach import store as outreach_store
+from keerpunt.outreach.models import Item, Suggestion, Term
+from keerpunt.outreach.posts import Post
+from keerpunt.outreach.schemas import SourceIn
 from keerpunt.realtime.gateway import SOCKET_OPERATIONS, STAFF_CHANNELS
 from tests.live import (
     PASSWORD,
@@ -278,6 +284,92 @@ _call("POST", "/api/v1/campaigns", json=NEW_CAMPAIGN)
 _call("PUT", "/api/v1/campaigns/{campaign_id}", json=NEW_CAMPAIGN)
 _call("POST", "/api/v1/reports", json=PERIOD)
 _call("GET", "/api/v1/reports/dashboard", params=PERIOD)
+
+
+OUTREACH_TERMS = [("snel geld", "money"), ("klusje", "job"), ("16+", "age"), ("vandaag", "urgency")]
+
+
+async def _outreach(town: Town) -> dict[str, Any]:
+    """A fresh source with one new item (and its suggested words), straight through the
+    actions the collector uses."""
+    n = next(unique)
+    ctx = town.ctx
+    async with ctx.read() as session:
+        if not any(t.text == "klusje" for t in await outreach_store.terms(session)):
+            await outreach.load_terms(ctx, [(t, "exact", c, 1.0) for t, c in OUTREACH_TERMS])
+    source = await outreach.add_source(
+        ctx,
+        None,
+        SourceIn(
+            username=f"bron_{n}",
+            purpose="Werving voor klusjes volgen (S12)",
+            dpia_ref="DPIA-1",
+            approved_by="FG",
+            peer_id=-100_777_000 - n,
+        ),
+    )
+    # Words no other post has: a new item, and new suggested words.
+    words = " ".join(
+        uuid.uuid4().hex.translate(str.maketrans("0123456789", "ghijklmnop")) for _ in range(3)
+    )
+    text = f"Snel geld met een klusje in de haven, vandaag nog, 16+, stuur een DM. {words}"
+    post = Post(peer_id=-100_777_000 - n, message_id=1, posted_at=ctx.clock.now(), text=text)
+    await outreach.ingest(ctx, source.id, [post])
+    async with ctx.read() as session:
+        item = await session.scalar(select(Item.id).where(Item.source_id == source.id))
+        term = await session.scalar(select(Term.id).limit(1))
+        suggestion = await session.scalar(
+            select(Suggestion.id).where(Suggestion.state == "open").order_by(Suggestion.id.desc())
+        )
+    assert item is not None, "the post raised no alert"
+    return {"source_id": source.id, "item_id": item, "term_id": term, "suggestion_id": suggestion}
+
+
+def _source_body(_ids: object = None) -> dict[str, Any]:
+    return {
+        "username": f"nieuwe_bron_{next(unique)}",
+        "purpose": "Werving voor klusjes volgen",
+        "dpia_ref": "DPIA-1",
+        "approved_by": "FG",
+    }
+
+
+OUT = "/api/v1/outreach"
+SOURCE_UPDATE = {"purpose": "Werving voor klusjes volgen", "dpia_ref": "D", "approved_by": "FG"}
+_call("GET", f"{OUT}/sources")
+_call("POST", f"{OUT}/sources", json=_source_body)
+_call(
+    "PUT", f"{OUT}/sources/{{source_id}}", json={**SOURCE_UPDATE, "active": True}, fresh=_outreach
+)
+_call("GET", f"{OUT}/terms")
+_call("POST", f"{OUT}/terms", json={"text": "wegbrengen", "kind": "exact", "category": "job"})
+_call(
+    "PUT",
+    f"{OUT}/terms/{{term_id}}",
+    json={"text": "klusje", "kind": "exact", "category": "job", "weight": 1, "active": True},
+    fresh=_outreach,
+)
+_call("GET", f"{OUT}/items")
+_call("GET", f"{OUT}/items/{{item_id}}", fresh=_outreach)
+_call("POST", f"{OUT}/items/{{item_id}}/state", json={"state": "in_review"}, fresh=_outreach)
+_call("POST", f"{OUT}/items/{{item_id}}/assign", json={"user_id": None}, fresh=_outreach)
+_call(
+    "POST",
+    f"{OUT}/items/{{item_id}}/actions",
+    json={"kind": "no_action", "note": ""},
+    fresh=_outreach,
+)
+_call("GET", f"{OUT}/staff")
+_call("GET", f"{OUT}/channels")
+_call("GET", f"{OUT}/trends")
+_call("GET", f"{OUT}/suggestions")
+_call(
+    "POST",
+    f"{OUT}/suggestions/{{suggestion_id}}/approve",
+    json={"kind": "exact", "category": "job"},
+    fresh=_outreach,
+)
+_call("POST", f"{OUT}/suggestions/{{suggestion_id}}/reject", fresh=_outreach)
 
 # Log-outs end what the other cells use: walked last.
 ENROLMENT = {("POST", "/api/v1/auth/totp/begin"), ("POST", "/api/v1/auth/totp/confirm")}
@@ -602,8 +694,13 @@ def test_s12_the_table_keeps_its_promises() -> None:
         assert "analyst" not in grants, op
         assert "outreach" not in grants, op
         assert access.ANY not in [grants.get("chatter")], op
+    # Outreach staff reach their own module and account, nothing else; and their module
+    # is theirs alone.
     for op, rule in access.RULES.items():
-        assert "outreach" not in rule.grants or op in {"staff.session", "staff.enrol"}, op
+        if op.startswith("outreach."):
+            assert dict(rule.grants) == {"outreach": access.ANY}, op
+        else:
+            assert "outreach" not in rule.grants or op in {"staff.session", "staff.enrol"}, op
     b = ChatterPrincipal("b")
     theirs = access.Subject(chatter_id="a", counselor_id=1)
     # A chatter's own account and socket aside, chatter B reaches nothing of A's.

@@ -426,6 +426,7 @@ async def ingest(
             source.last_seen_id = max(source.last_seen_id, last_seen_id)
             source.last_collected_at = now
             source.state = OK
+            source.next_run_at = None
             source.note = ""
         await counts.write(ctx, session)
     return result
