@@ -177,6 +177,13 @@ def test_outreach_staff_triage_a_matched_post_and_log_an_action(
     expect(history).to_contain_text("van nieuw naar in behandeling")
     expect(history).to_contain_text("actie vastgelegd: privébericht gestuurd")
     assert axe_violations(page) == []
+
+    # Trends: the day's match counted under its categories and its new term.
+    page.get_by_role("link", name="Trends").click()
+    expect(page.locator("#trend-categories tr[data-category='explosives']")).to_contain_text(
+        "explosieven"
+    )
+    expect(page.locator("#trend-terms tr", has_text="plofklus")).to_have_count(1)
     assert browsing.watch.problems == []
 
 
