@@ -174,7 +174,8 @@ function stateName(value) {
 function svg(tag, attrs = {}, ...children) {
   const node = document.createElementNS(SVG, tag);
   for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, String(value));
-  for (const child of children) node.append(typeof child === "string" ? document.createTextNode(child) : child);
+  for (const child of children)
+    node.append(typeof child === "string" ? document.createTextNode(child) : child);
   return node;
 }
 
@@ -199,7 +200,10 @@ function markedText(text, highlights) {
     nodes.push(
       el(
         "mark",
-        { title: `${span.term} (${categoryName(span.category)})`, dataset: { term: span.term, category: span.category } },
+        {
+          title: `${span.term} (${categoryName(span.category)})`,
+          dataset: { term: span.term, category: span.category },
+        },
         points.slice(begin, end).join(""),
       ),
     );
@@ -215,9 +219,15 @@ function matchLines(text, highlights) {
   const places = new Map();
   for (const hit of [...highlights].sort((a, b) => a.start - b.start || a.end - b.end)) {
     const key = `${hit.start}:${hit.end}`;
-    if (!places.has(key)) places.set(key, { words: points.slice(hit.start, hit.end).join(""), terms: new Map() });
+    if (!places.has(key))
+      places.set(key, { words: points.slice(hit.start, hit.end).join(""), terms: new Map() });
     const label = hit.form === "pattern" ? t("a_pattern") : hit.term;
-    places.get(key).terms.set(`${label}|${hit.category}`, t("match_term", { term: label, category: categoryName(hit.category), form: t(`form_${hit.form}`) }));
+    places
+      .get(key)
+      .terms.set(
+        `${label}|${hit.category}`,
+        t("match_term", { term: label, category: categoryName(hit.category), form: t(`form_${hit.form}`) }),
+      );
   }
   return [...places.values()].map((place) =>
     el("li", {}, el("q", {}, place.words), `: ${[...place.terms.values()].join("; ")}`),
@@ -355,7 +365,12 @@ function itemRow(item) {
     el("td", {}, when(item.first_seen)),
     el("td", {}, when(item.last_seen)),
     el("td", {}, item.source || ""),
-    el("td", {}, stateName(item.state), item.actions ? el("span", { class: "hint-inline" }, ` ${t("actions_n", { n: item.actions })}`) : null),
+    el(
+      "td",
+      {},
+      stateName(item.state),
+      item.actions ? el("span", { class: "hint-inline" }, ` ${t("actions_n", { n: item.actions })}`) : null,
+    ),
     el("td", {}, item.assignee ? item.assignee.name : "—"),
   );
 }
@@ -423,7 +438,13 @@ function renderWhy(item) {
   const body = ui.itemWhy.tBodies[0];
   body.replaceChildren(
     ...item.contributions.map((part) =>
-      el("tr", {}, el("td", {}, partName(part.name)), el("td", { class: "num" }, numbers.format(part.points)), el("td", {}, part.detail || "")),
+      el(
+        "tr",
+        {},
+        el("td", {}, partName(part.name)),
+        el("td", { class: "num" }, numbers.format(part.points)),
+        el("td", {}, part.detail || ""),
+      ),
     ),
   );
   ui.itemWhy.tFoot.replaceChildren(
@@ -446,7 +467,9 @@ function renderMoves(item) {
         kind: target === "in_review" && item.state === "new" ? "primary" : "secondary",
         data: { move: target },
       });
-      move.addEventListener("click", () => changeItem("state", { state: target }, t("moved", { state: stateName(target) })));
+      move.addEventListener("click", () =>
+        changeItem("state", { state: target }, t("moved", { state: stateName(target) })),
+      );
       return move;
     }),
   );
@@ -483,7 +506,16 @@ function actionNode(action) {
   const parts = [el("strong", {}, t("action_line", { by: action.by, kind: t(`kind_${action.kind}`) }))];
   if (action.note) parts.push(" ", el("q", {}, action.note));
   if (action.channel) {
-    parts.push(" ", el("span", { class: "action-link" }, t("with_link", { campaign: action.channel.campaign, name: action.channel.name }), " ", el("code", {}, fullLink(action.channel))));
+    parts.push(
+      " ",
+      el(
+        "span",
+        { class: "action-link" },
+        t("with_link", { campaign: action.channel.campaign, name: action.channel.name }),
+        " ",
+        el("code", {}, fullLink(action.channel)),
+      ),
+    );
   }
   return el("span", { class: "action", dataset: { kind: action.kind } }, ...parts);
 }
@@ -546,7 +578,11 @@ function renderChannels() {
   ui.actionChannel.replaceChildren(
     el("option", { value: "" }, t("no_link")),
     ...state.channels.map((channel) =>
-      el("option", { value: channel.id }, t("channel_option", { campaign: channel.campaign, name: channel.name })),
+      el(
+        "option",
+        { value: channel.id },
+        t("channel_option", { campaign: channel.campaign, name: channel.name }),
+      ),
     ),
   );
   showLink();
@@ -628,14 +664,28 @@ function sourceRow(source) {
   return el(
     "tr",
     { class: source.active ? "" : "inactive", dataset: { source: source.username } },
-    el("td", {}, el("strong", {}, name), source.kind ? el("div", { class: "hint" }, t(`kind_source_${source.kind}`)) : null),
+    el(
+      "td",
+      {},
+      el("strong", {}, name),
+      source.kind ? el("div", { class: "hint" }, t(`kind_source_${source.kind}`)) : null,
+    ),
     el(
       "td",
       {},
       source.purpose,
-      el("div", { class: "hint" }, t("source_record", { dpia: source.dpia_ref, approved: source.approved_by, added: source.added_by })),
+      el(
+        "div",
+        { class: "hint" },
+        t("source_record", { dpia: source.dpia_ref, approved: source.approved_by, added: source.added_by }),
+      ),
     ),
-    el("td", { class: `source-state ${source.state}` }, stateText, source.note ? el("div", { class: "hint" }, source.note) : null),
+    el(
+      "td",
+      { class: `source-state ${source.state}` },
+      stateText,
+      source.note ? el("div", { class: "hint" }, source.note) : null,
+    ),
     el("td", {}, when(source.last_collected_at)),
     el("td", { class: "num" }, String(source.matched_posts)),
     el("td", { class: "row-actions" }, toggle),
@@ -734,10 +784,15 @@ async function loadWatchlist() {
 
 function renderTerms(answer) {
   state.categories = answer.categories;
-  ui.watchlistVersion.textContent = t("list_version", { n: answer.version, terms: answer.terms.filter((term) => term.active).length });
+  ui.watchlistVersion.textContent = t("list_version", {
+    n: answer.version,
+    terms: answer.terms.filter((term) => term.active).length,
+  });
   const chosen = ui.termCategory.value;
   ui.termCategory.replaceChildren(
-    ...answer.categories.map((category) => el("option", { value: category, selected: category === chosen }, categoryName(category))),
+    ...answer.categories.map((category) =>
+      el("option", { value: category, selected: category === chosen }, categoryName(category)),
+    ),
   );
   const groups = new Map(answer.categories.map((category) => [category, []]));
   for (const term of answer.terms) {
@@ -790,7 +845,12 @@ function termRow(term) {
   const row = el(
     "tr",
     { class: term.active ? "" : "inactive", dataset: { term: term.id } },
-    el("td", {}, el("code", {}, term.text), term.active ? null : el("span", { class: "hint-inline" }, ` ${t("off")}`)),
+    el(
+      "td",
+      {},
+      el("code", {}, term.text),
+      term.active ? null : el("span", { class: "hint-inline" }, ` ${t("off")}`),
+    ),
     el("td", {}, t(`kind_${term.kind}`)),
     el("td", { class: "num" }, numbers.format(term.weight)),
     el("td", { class: "num" }, String(term.matches_28d)),
@@ -802,7 +862,13 @@ function termRow(term) {
 }
 
 function termBody(term) {
-  return { text: term.text, kind: term.kind, category: term.category, weight: term.weight, active: term.active };
+  return {
+    text: term.text,
+    kind: term.kind,
+    category: term.category,
+    weight: term.weight,
+    active: term.active,
+  };
 }
 
 async function saveTerm(term, body, fields = null) {
@@ -822,19 +888,50 @@ async function saveTerm(term, body, fields = null) {
 
 function editTerm(term, row, opener) {
   const id = `term-${term.id}`;
-  const text = el("input", { type: "text", id: `${id}-text`, value: term.text, maxlength: 200, autocomplete: "off", "aria-label": t("col_term") });
-  const kind = el("select", { id: `${id}-kind`, "aria-label": t("col_kind") }, ...KINDS.map((k) => el("option", { value: k, selected: k === term.kind }, t(`kind_${k}`))));
+  const text = el("input", {
+    type: "text",
+    id: `${id}-text`,
+    value: term.text,
+    maxlength: 200,
+    autocomplete: "off",
+    "aria-label": t("col_term"),
+  });
+  const kind = el(
+    "select",
+    { id: `${id}-kind`, "aria-label": t("col_kind") },
+    ...KINDS.map((k) => el("option", { value: k, selected: k === term.kind }, t(`kind_${k}`))),
+  );
   const category = el(
     "select",
     { id: `${id}-category`, "aria-label": t("col_category") },
-    ...state.categories.map((c) => el("option", { value: c, selected: c === term.category }, categoryName(c))),
+    ...state.categories.map((c) =>
+      el("option", { value: c, selected: c === term.category }, categoryName(c)),
+    ),
   );
-  const weight = el("input", { type: "number", id: `${id}-weight`, value: term.weight, min: 0, max: 10, step: 0.5, "aria-label": t("col_weight") });
+  const weight = el("input", {
+    type: "number",
+    id: `${id}-weight`,
+    value: term.weight,
+    min: 0,
+    max: 10,
+    step: 0.5,
+    "aria-label": t("col_weight"),
+  });
   const error = el("p", { class: "field-error", id: `${id}-error`, hidden: true });
   for (const control of [text, kind, category, weight]) control.setAttribute("aria-describedby", error.id);
   const save = button(t("save"), { kind: "primary", type: "submit" });
   const cancel = button(t("cancel"));
-  const form = el("form", { class: "term-edit", novalidate: true }, text, kind, category, weight, save, cancel, error);
+  const form = el(
+    "form",
+    { class: "term-edit", novalidate: true },
+    text,
+    kind,
+    category,
+    weight,
+    save,
+    cancel,
+    error,
+  );
   const cell = el("td", { colspan: 5 }, form);
   const editing = el("tr", { class: "editing" }, cell);
   const close = () => {
@@ -852,14 +949,29 @@ function editTerm(term, row, opener) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const entry = { control: text, error };
-    const fields = { text: entry, kind: { control: kind, error }, category: { control: category, error }, weight: { control: weight, error } };
+    const fields = {
+      text: entry,
+      kind: { control: kind, error },
+      category: { control: category, error },
+      weight: { control: weight, error },
+    };
     setError(entry, "");
     if (!text.value.trim() || !category.value.trim()) {
       setError(entry, t("term_missing"));
       text.focus();
       return;
     }
-    await saveTerm(term, { text: text.value.trim(), kind: kind.value, category: category.value.trim(), weight: Number(weight.value), active: term.active }, fields);
+    await saveTerm(
+      term,
+      {
+        text: text.value.trim(),
+        kind: kind.value,
+        category: category.value.trim(),
+        weight: Number(weight.value),
+        active: term.active,
+      },
+      fields,
+    );
   });
   show(row, false);
   row.after(editing);
@@ -898,7 +1010,9 @@ ui.termForm.addEventListener("submit", async (event) => {
     await loadWatchlist();
     form.elements.text.focus();
   } catch (error) {
-    showRefusal(error, fields, ui.watchlistError, { own: { duplicate: t("term_exists"), conflict: t("term_exists") } });
+    showRefusal(error, fields, ui.watchlistError, {
+      own: { duplicate: t("term_exists"), conflict: t("term_exists") },
+    });
   } finally {
     submit.disabled = false;
   }
@@ -911,15 +1025,33 @@ function renderSuggestions(suggestions) {
 
 function suggestionItem(suggestion) {
   const id = `suggestion-${suggestion.id}`;
-  const kind = el("select", { id: `${id}-kind` }, ...KINDS.map((k) => el("option", { value: k }, t(`kind_${k}`))));
+  const kind = el(
+    "select",
+    { id: `${id}-kind` },
+    ...KINDS.map((k) => el("option", { value: k }, t(`kind_${k}`))),
+  );
   const categories = [...new Set([suggestion.category_hint, ...state.categories].filter(Boolean))];
-  const category = el("select", { id: `${id}-category` }, ...categories.map((c) => el("option", { value: c }, categoryName(c))));
-  const approve = button(t("approve"), { kind: "primary", label: t("approve_named", { name: suggestion.text }) });
+  const category = el(
+    "select",
+    { id: `${id}-category` },
+    ...categories.map((c) => el("option", { value: c }, categoryName(c))),
+  );
+  const approve = button(t("approve"), {
+    kind: "primary",
+    label: t("approve_named", { name: suggestion.text }),
+  });
   const reject = button(t("reject"), { label: t("reject_named", { name: suggestion.text }) });
   approve.addEventListener("click", () =>
-    decide(suggestion, "approve", { kind: kind.value, category: category.value }, t("approved", { name: suggestion.text })),
+    decide(
+      suggestion,
+      "approve",
+      { kind: kind.value, category: category.value },
+      t("approved", { name: suggestion.text }),
+    ),
   );
-  reject.addEventListener("click", () => decide(suggestion, "reject", undefined, t("rejected", { name: suggestion.text })));
+  reject.addEventListener("click", () =>
+    decide(suggestion, "reject", undefined, t("rejected", { name: suggestion.text })),
+  );
   return el(
     "li",
     { class: "suggestion", dataset: { suggestion: suggestion.id } },
@@ -928,7 +1060,11 @@ function suggestionItem(suggestion) {
     el(
       "span",
       { class: "hint-inline" },
-      t("suggestion_facts", { n: suggestion.count, with: suggestion.cooccurs_with.join(", "), since: when(suggestion.first_seen) }),
+      t("suggestion_facts", {
+        n: suggestion.count,
+        with: suggestion.cooccurs_with.join(", "),
+        since: when(suggestion.first_seen),
+      }),
     ),
     el(
       "div",
@@ -983,8 +1119,20 @@ function spark(raw, unique) {
   const top = Math.max(1, ...raw, ...(unique || []));
   const step = raw.length > 1 ? width / (raw.length - 1) : width;
   const line = (values) =>
-    values.map((value, index) => `${(index * step).toFixed(1)},${(height - 2 - (value / top) * (height - 4)).toFixed(1)}`).join(" ");
-  const chart = svg("svg", { class: "spark", width, height, viewBox: `0 0 ${width} ${height}`, "aria-hidden": "true", focusable: "false" });
+    values
+      .map(
+        (value, index) =>
+          `${(index * step).toFixed(1)},${(height - 2 - (value / top) * (height - 4)).toFixed(1)}`,
+      )
+      .join(" ");
+  const chart = svg("svg", {
+    class: "spark",
+    width,
+    height,
+    viewBox: `0 0 ${width} ${height}`,
+    "aria-hidden": "true",
+    focusable: "false",
+  });
   if (unique) chart.append(svg("polyline", { class: "unique", points: line(unique) }));
   chart.append(svg("polyline", { class: "raw", points: line(raw) }));
   return chart;
@@ -1009,9 +1157,21 @@ function trendTable(rows, { withTerm }) {
       ...rows.map((row) =>
         el(
           "tr",
-          { class: row.rising ? "rising" : "", dataset: withTerm ? { term: row.term_id } : { category: row.category } },
-          withTerm ? el("th", { scope: "row" }, row.term, row.rising ? el("span", { class: "rising-flag" }, t("rising")) : null) : null,
-          withTerm ? el("td", {}, categoryName(row.category)) : el("th", { scope: "row" }, categoryName(row.category)),
+          {
+            class: row.rising ? "rising" : "",
+            dataset: withTerm ? { term: row.term_id } : { category: row.category },
+          },
+          withTerm
+            ? el(
+                "th",
+                { scope: "row" },
+                row.term,
+                row.rising ? el("span", { class: "rising-flag" }, t("rising")) : null,
+              )
+            : null,
+          withTerm
+            ? el("td", {}, categoryName(row.category))
+            : el("th", { scope: "row" }, categoryName(row.category)),
           el("td", {}, spark(row.raw, row.unique)),
           el("td", { class: "num" }, String(sum(row.raw))),
           el("td", { class: "num" }, String(sum(row.unique))),
@@ -1034,7 +1194,9 @@ function renderTrends(answer) {
     : "";
   const categories = answer.categories.filter((row) => sum(row.raw) > 0);
   ui.trendCategories.replaceChildren(
-    categories.length ? trendTable(categories, { withTerm: false }) : el("p", { class: "empty" }, t("no_matches")),
+    categories.length
+      ? trendTable(categories, { withTerm: false })
+      : el("p", { class: "empty" }, t("no_matches")),
   );
   // Rising terms first, then the busiest.
   const terms = answer.series
