@@ -184,6 +184,11 @@ def test_outreach_staff_triage_a_matched_post_and_log_an_action(
         "explosieven"
     )
     expect(page.locator("#trend-terms tr", has_text="plofklus")).to_have_count(1)
+    expect(page.locator("#trend-sources tr[data-source]")).to_have_count(1)
+    # Back returns to the part seen before.
+    page.go_back()
+    expect(page.locator("#queue-title")).to_be_focused()
+    expect(page.locator("#trends")).to_be_hidden()
     assert browsing.watch.problems == []
 
 

@@ -161,5 +161,7 @@ OUTREACH = {
     "col_unique": N_("Unique"),
     "col_last_day": N_("Last day"),
     "rising": N_("rising"),
+    "baseline": N_("usually {n} a day"),
+    "col_source": N_("Source"),
     "no_matches": N_("No matches in this period."),
 }

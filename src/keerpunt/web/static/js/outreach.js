@@ -106,6 +106,7 @@ const ui = {
   trendsSummary: $("#trends-summary"),
   trendCategories: $("#trend-categories"),
   trendTerms: $("#trend-terms"),
+  trendSources: $("#trend-sources"),
 };
 
 const state = {
@@ -288,6 +289,12 @@ async function openOutreach([items, staff, channels], { focus }) {
 
 async function selectTab(name, { focus = true, reload = true } = {}) {
   state.tab = name;
+  // Back and forward move between the parts too.
+  window.addEventListener("hashchange", () => {
+    const wanted = location.hash.slice(1);
+    if (!ui.view.hidden && TABS.includes(wanted) && wanted !== state.tab) selectTab(wanted);
+  });
+
   for (const link of ui.tabLinks) {
     const current = link.dataset.tab === name;
     if (current) link.setAttribute("aria-current", "page");
@@ -306,6 +313,8 @@ async function selectTab(name, { focus = true, reload = true } = {}) {
 for (const link of ui.tabLinks) {
   link.addEventListener("click", (event) => {
     event.preventDefault();
+    // An entry in the history per part, so Back returns to the previous one.
+    if (location.hash !== `#${link.dataset.tab}`) history.pushState(null, "", `#${link.dataset.tab}`);
     selectTab(link.dataset.tab);
   });
 }
@@ -1166,7 +1175,13 @@ function trendTable(rows, { withTerm }) {
                 "th",
                 { scope: "row" },
                 row.term,
-                row.rising ? el("span", { class: "rising-flag" }, t("rising")) : null,
+                row.rising
+                  ? el(
+                      "span",
+                      { class: "rising-flag", title: t("baseline", { n: numbers.format(row.baseline) }) },
+                      t("rising"),
+                    )
+                  : null,
               )
             : null,
           withTerm
@@ -1204,6 +1219,42 @@ function renderTrends(answer) {
     .sort((a, b) => Number(b.rising) - Number(a.rising) || sum(b.raw) - sum(a.raw));
   ui.trendTerms.replaceChildren(
     terms.length ? trendTable(terms, { withTerm: true }) : el("p", { class: "empty" }, t("no_matches")),
+  );
+  ui.trendSources.replaceChildren(sourceTable(answer.sources));
+}
+
+// Matches per source: where the queue's work comes from.
+function sourceTable(rows) {
+  const busy = rows.filter((row) => sum(row.raw) > 0).sort((a, b) => sum(b.raw) - sum(a.raw));
+  if (!busy.length) return el("p", { class: "empty" }, t("no_matches"));
+  return el(
+    "table",
+    { class: "grid trend-table" },
+    el(
+      "thead",
+      {},
+      el(
+        "tr",
+        {},
+        ...[t("col_source"), t("col_per_day"), t("col_raw"), t("col_last_day")].map((text) =>
+          el("th", { scope: "col" }, text),
+        ),
+      ),
+    ),
+    el(
+      "tbody",
+      {},
+      ...busy.map((row) =>
+        el(
+          "tr",
+          { dataset: { source: row.source } },
+          el("th", { scope: "row" }, row.source),
+          el("td", {}, spark(row.raw, null)),
+          el("td", { class: "num" }, String(sum(row.raw))),
+          el("td", { class: "num" }, String(row.raw[row.raw.length - 1] ?? 0)),
+        ),
+      ),
+    ),
   );
 }
 
