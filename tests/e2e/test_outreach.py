@@ -36,12 +36,13 @@ PEER = -1009000000123
 POST = "🧨🔥 Wie doet een Plofklus? Snel geld, 500 euro per dag, 16+, vandaag nog. DM"
 
 
-def seed(site: Site) -> None:
-    """Outreach worker "otto" and colleague "olga", analyst "ada" (who also makes the
-    Outreach campaign with its Telegram channel), and the starter watchlist."""
+def seed(site: Site) -> int:
+    """Outreach worker "otto" (whose id it returns) and colleague "olga", analyst "ada"
+    (who also makes the Outreach campaign with its Telegram channel), and the starter
+    watchlist."""
 
-    async def work(ctx: Context) -> None:
-        await staff(ctx, "otto", ["outreach"])
+    async def work(ctx: Context) -> int:
+        otto = await staff(ctx, "otto", ["outreach"])
         await staff(ctx, "olga", ["outreach"])
         ada = await staff(ctx, "ada", ["analyst"])
         today = ctx.today()
@@ -56,8 +57,9 @@ def seed(site: Site) -> None:
             ),
         )
         await outreach.load_terms(ctx, demo_outreach.starter_terms())
+        return otto.user_id
 
-    run_async(work, site.settings)
+    return run_async(work, site.settings)
 
 
 def ingest_post(site: Site, username: str) -> None:
@@ -92,7 +94,7 @@ def outreach_page(
 def test_outreach_staff_triage_a_matched_post_and_log_an_action(
     browser: Browser, site: Site, contexts: list[BrowserContext]
 ) -> None:
-    seed(site)
+    otto = seed(site)
     browsing = outreach_page(browser, site, contexts, "otto")
     page = browsing.page
     expect(page.locator("#queue-title")).to_be_focused()
@@ -159,8 +161,13 @@ def test_outreach_staff_triage_a_matched_post_and_log_an_action(
     page.locator("#item-states button[data-move='in_review']").click()
     expect(page.locator("#item-status")).to_have_text("Het item is nu in behandeling.")
     expect(page.locator("#item-title")).to_contain_text("in behandeling")
+    page.select_option("#assign-to", label="olga")
+    page.get_by_role("button", name="Toewijzen", exact=True).click()
+    expect(page.locator("#item-status")).to_have_text("Het item is toegewezen aan olga.")
+    expect(page.locator("#item-facts")).to_contain_text("Toegewezen aan: olga")
     page.get_by_role("button", name="Aan mij toewijzen").click()
     expect(page.locator("#item-facts")).to_contain_text("Toegewezen aan: otto")
+    expect(page.locator("#assign-to")).to_have_value(str(otto))
     page.select_option("#action-kind", "dm_sent")
     page.fill("#action-note", "Uitleg over de chat gestuurd.")
     page.select_option("#action-channel", label="Outreach: Telegram")
