@@ -145,13 +145,15 @@ async def test_ingest_keeps_only_matches_redacted_hashed_and_sealed(
     assert [(p.peer_id, p.message_id) for p in stored] == [(PEER, 10)]
     # The author only as a keyed hash, the text sealed at rest, without phone or e-mail.
     assert stored[0].author_hash == ctx.hasher.digest("user4242", "outreach-author")
-    assert b"haven" not in bytes(raw[0][0]) and b"12345678" not in bytes(raw[0][0])
+    assert b"haven" not in bytes(raw[0][0])
+    assert b"12345678" not in bytes(raw[0][0])
     assert "user4242" not in raw[0][1]
     rows = await reads.items(ctx, olga)
     assert rows.total == 1
     shown = await reads.item(ctx, olga, rows.items[0].id)
     assert shown.text is not None
-    assert "12345678" not in shown.text and "werk@example.nl" not in shown.text
+    assert "12345678" not in shown.text
+    assert "werk@example.nl" not in shown.text
     assert "haven" in shown.text
     # Highlights land on the terms in the stored, redacted text.
     marked = {shown.text[h.start : h.end].casefold() for h in shown.highlights}
@@ -208,7 +210,8 @@ async def test_one_ad_posted_45_times_is_one_item(ctx: Context, clock: FrozenClo
     assert big.first_seen == start
     assert big.last_seen == start + timedelta(hours=44)
     shown = await reads.item(ctx, olga, big.id)
-    assert len(shown.posts) == 20 and shown.posts[0].message_id == 144
+    assert len(shown.posts) == 20
+    assert shown.posts[0].message_id == 144
     assert [(s.username, s.count) for s in shown.sources] == [("klusjes_rdam", 45)]
 
 
@@ -240,7 +243,8 @@ async def test_triage_moves_through_its_states_with_history_and_audit(ctx: Conte
         "in_review -> dismissed: geen werving",
         "dismissed -> in_review",
     ]
-    assert shown.assignee is not None and shown.assignee.name == "piet"
+    assert shown.assignee is not None
+    assert shown.assignee.name == "piet"
     logged = [a for a in await audit_actions(ctx) if a[0].startswith("outreach.item.")]
     subject = f"outreach-item:{item_id}"
     assert logged == [
@@ -286,7 +290,8 @@ async def test_an_action_with_a_tracking_link_counts_its_chat_for_the_campaign(
     )
     shown = await reads.action(ctx, action.id)
     assert "0612345678" not in shown.note
-    assert shown.channel is not None and shown.channel.link == picks[0].link
+    assert shown.channel is not None
+    assert shown.channel.link == picks[0].link
     with pytest.raises(Invalid):
         await actions.add_action(ctx, olga, item_id, ActionIn(kind="referral", channel_id=9999))
     # The youth opens the link from the DM and starts a chat: a direct chat of the campaign.

@@ -155,7 +155,8 @@ def _export(path: Path, at: datetime) -> Path:
 def test_the_import_command_reads_registered_sources_only(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert settings.encryption_keys is not None and settings.session_secret is not None
+    assert settings.encryption_keys is not None
+    assert settings.session_secret is not None
     monkeypatch.setenv("KEERPUNT_DATABASE_URL", settings.resolved_database_url())
     monkeypatch.setenv("KEERPUNT_ENCRYPTION_KEYS", settings.encryption_keys.get_secret_value())
     monkeypatch.setenv("KEERPUNT_SESSION_SECRET", settings.session_secret.get_secret_value())
@@ -246,4 +247,3 @@ async def test_the_collector_resumes_after_a_crash_without_gap_or_duplicate(
     assert raw == 125
     assert [i.count for i in items] == [125]
     assert fake.resolves["klusjes_rdam"] == 1
-

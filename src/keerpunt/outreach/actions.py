@@ -385,11 +385,11 @@ async def ingest(
         found = await matcher(ctx, session)
         counts = _Counts()
         alerting: list[tuple[Incoming, str, list[Any], Any]] = []
-        for post in posts:
+        redacted = [redact(post.text, post.entities) for post in posts]
+        scanned = found.scan_many([r.text for r in redacted])
+        for post, cleaned, hits in zip(posts, redacted, scanned, strict=True):
             day = post.posted_at.astimezone(zone).date()
             counts.add(day, "scanned", str(source_id))
-            cleaned = redact(post.text, post.entities)
-            hits = found.scan(cleaned.text)
             if not hits:
                 continue
             scored = score(hits, cleaned.text)
@@ -399,6 +399,8 @@ async def ingest(
             result.matched += 1
             result.redacted.update(cleaned.counts)
             alerting.append((post, cleaned.text, hits, scored))
+        # Words already on the list are never suggested.
+        listed = [t.text for t in await store.terms(session)] if alerting else []
         known = await store.existing_posts(
             session, {(p.peer_id, p.message_id) for p, _, _, _ in alerting}
         )
@@ -417,7 +419,9 @@ async def ingest(
             )
             known[key] = row
             result.stored += 1
-            grown = await _collapse(ctx, session, source, row, text, hits, now, counts, zone)
+            grown = await _collapse(
+                ctx, session, source, row, text, hits, now, counts, zone, listed
+            )
             if grown:
                 result.items_grown += 1
             else:
@@ -474,6 +478,7 @@ async def _collapse(
     now: datetime,
     counts: _Counts,
     zone: Any,
+    listed: Sequence[str],
 ) -> bool:
     """Join the post to a near-duplicate's item or make it a new one; True when it
     joined. Counts the post for its terms, categories and source (unique: each item
@@ -540,16 +545,17 @@ async def _collapse(
         counts.add(day, "category", category, 1, unique)
     counts.add(day, "source", str(source.id), 1, unique)
     if best is None:
-        await _suggest(session, text, hits, row.posted_at)
+        await _suggest(session, text, hits, row.posted_at, listed)
     return best is not None
 
 
-async def _suggest(session: AsyncSession, text: str, hits: Sequence[Any], seen: datetime) -> None:
+async def _suggest(
+    session: AsyncSession, text: str, hits: Sequence[Any], seen: datetime, listed: Sequence[str]
+) -> None:
     """Count the words beside known terms in a new item; nothing becomes a term until a
     person approves it."""
     terms = sorted({h.term for h in hits})
-    all_terms = [t.text for t in await store.terms(session)]
-    words = trends.candidates(text, all_terms)
+    words = trends.candidates(text, listed)
     if not words:
         return
     category = Counter(h.category for h in hits).most_common(1)[0][0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from keerpunt.accounts.models import User, UserRole
@@ -114,16 +114,11 @@ async def existing_posts(
 
 
 async def candidates(session: AsyncSession, bands: Sequence[tuple[int, str]]) -> list[Item]:
-    """Items sharing at least one band with these."""
+    """Items sharing at least one band with these: one query."""
     if not bands:
         return []
-    ids: set[int] = set()
-    for band, bucket in bands:
-        query = select(Band.item_id).where(Band.band == band, Band.bucket == bucket)
-        ids.update((await session.scalars(query)).all())
-    if not ids:
-        return []
-    return list((await session.scalars(select(Item).where(Item.id.in_(ids)))).all())
+    shared = select(Band.item_id).where(tuple_(Band.band, Band.bucket).in_(list(bands)))
+    return list((await session.scalars(select(Item).where(Item.id.in_(shared)))).all())
 
 
 async def item(session: AsyncSession, item_id: int) -> Item | None:
