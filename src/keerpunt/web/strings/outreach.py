@@ -87,6 +87,7 @@ OUTREACH = {
     "source_backoff": N_("paused by Telegram for a while"),
     "source_unavailable": N_("unavailable"),
     "source_paused": N_("switched off"),
+    "next_run": N_("tried again from {at}"),
     "kind_source_channel": N_("channel"),
     "kind_source_supergroup": N_("group"),
     "source_record": N_("DPIA {dpia}, approved by {approved}, added by {added}"),

@@ -693,6 +693,9 @@ function sourceRow(source) {
       "td",
       { class: `source-state ${source.state}` },
       stateText,
+      source.active && source.state === "backoff" && source.next_run_at
+        ? el("div", { class: "hint" }, t("next_run", { at: when(source.next_run_at) }))
+        : null,
       source.note ? el("div", { class: "hint" }, source.note) : null,
     ),
     el("td", {}, when(source.last_collected_at)),
