@@ -3,6 +3,7 @@ the real database."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,7 +15,7 @@ from typer.testing import CliRunner
 
 from keerpunt import cli
 from keerpunt.config import Settings
-from keerpunt.context import Context
+from keerpunt.context import Context, build_context
 from keerpunt.core.clock import FrozenClock
 from keerpunt.core.errors import NotFound
 from keerpunt.outreach import actions, jobs, reads, trends
@@ -194,8 +195,23 @@ def test_the_import_command_reads_registered_sources_only(
     assert "2 matched, 0 stored (2 stored already)" in again.output
     listed = runner.invoke(cli.app, ["outreach", "sources", "list"])
     assert listed.output.split() == ["klusjes_rdam", "waiting", "-1000001234567", "2", "matched"]
+
+    async def described() -> tuple[str | None, str | None]:
+        ctx = build_context(settings)
+        try:
+            async with ctx.read() as session:
+                row = (await session.scalars(select(Source))).one()
+                return row.title, row.kind
+        finally:
+            await ctx.close()
+
+    # The export named the source.
+    assert asyncio.run(described()) == ("Klusjes Rotterdam", "channel")
     purged = runner.invoke(cli.app, ["outreach", "purge"])
     assert "deleted the text of 0 outreach posts" in purged.output
+    retention = runner.invoke(cli.app, ["retention", "run"])
+    assert retention.exit_code == 0, retention.output
+    assert "deleted the text of 0 outreach posts posted before" in retention.output
     missing = runner.invoke(cli.app, ["outreach", "collect", "--once"])
     assert missing.exit_code == 2
     assert "no Telegram session is configured" in missing.output

@@ -179,6 +179,21 @@ async def update_source(
     return source
 
 
+async def describe_source(
+    ctx: Context, source_id: int, title: str | None, kind: str | None
+) -> None:
+    """Fill in a source's title and kind where they are still unknown (from an export
+    or the live client); what is known already stays."""
+    async with ctx.write() as tx:
+        source = await store.source(tx.session, source_id)
+        if source is None:
+            raise NotFound("no such source")
+        if source.title is None and title:
+            source.title = title.strip()[:255]
+        if source.kind is None and kind in ("channel", "supergroup"):
+            source.kind = kind
+
+
 # The watchlist --------------------------------------------------------------------------
 
 

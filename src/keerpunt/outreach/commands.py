@@ -96,6 +96,7 @@ async def import_export(
 
     batch: list[Post] = []
     current: int | None = None
+    described: set[int] = set()
 
     async def flush() -> None:
         if batch and current is not None:
@@ -108,6 +109,10 @@ async def import_export(
         if chat.peer_id != current or len(batch) >= BATCH:
             await flush()
             current = chat.peer_id
+        if chat.peer_id not in described:
+            described.add(chat.peer_id)
+            kind = chat.type.removeprefix("public_")
+            await actions.describe_source(ctx, known[chat.peer_id].id, chat.name, kind)
         batch.append(post)
     await flush()
     return summary
