@@ -422,25 +422,29 @@ def _chunks(texts: Sequence[str]) -> Iterator[Sequence[str]]:
 
 
 STARTER_TERMS = "outreach/terms.toml"
+WEAK_WEIGHT = 0.5
+_SECTIONS: dict[str, tuple[Kind, float]] = {
+    "exact": ("exact", 1.0),
+    "weak": ("exact", WEAK_WEIGHT),
+    "fuzzy": ("fuzzy", 1.0),
+    "pattern": ("pattern", 1.0),
+}
 
 
 def starter_terms() -> list[Term]:
     """The shipped starter watchlist (`keerpunt/data/outreach/terms.toml`), numbered from
-    1 in file order. Each entry is a string or a table `{ text = "...", weight = 0.5 }`."""
+    1 in file order. Each entry is a string or a table `{ text = "...", weight = 0.5 }`;
+    a category's `weak` list holds exact terms at WEAK_WEIGHT."""
     raw = resources.files("keerpunt.data").joinpath(STARTER_TERMS).read_text("utf-8")
     data = tomllib.loads(raw)
     terms: list[Term] = []
     for category, kinds in data.items():
-        for kind in ("exact", "fuzzy", "pattern"):
-            for entry in kinds.get(kind, []):
-                text, weight = (
-                    (entry, 1.0)
-                    if isinstance(entry, str)
-                    else (
-                        entry["text"],
-                        float(entry.get("weight", 1.0)),
-                    )
-                )
+        for section, (kind, default) in _SECTIONS.items():
+            for entry in kinds.get(section, []):
+                if isinstance(entry, str):
+                    text, weight = entry, default
+                else:
+                    text, weight = entry["text"], float(entry.get("weight", default))
                 cleaned = check_term(text, kind, category)
                 terms.append(Term(len(terms) + 1, cleaned, kind, category, weight))
     return terms

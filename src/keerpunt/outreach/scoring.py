@@ -4,13 +4,19 @@ words, so staff see why a post is in the queue.
 A recruitment ad combines an offer (money, a "klus"), often a kind of work (the ports,
 explosives, a "woning"), a way to get in touch, and haste; one word alone is rarely one.
 So each category found adds its points once (more terms in a category add a little), a
-combination of categories adds more, and a contact route and urgency add on top. Hits
-found only in the aggressive form or fuzzily count for less: obfuscation is itself a
-signal, but a looser match is a weaker one. All points are multiples of 1/4, so the total
-is exactly the sum of the contributions as shown.
+combination of offer categories adds more, and a contact route next to an offer adds on
+top. A hit counts with its term's weight (ordinary words such as "werk" or "deur" are
+weak), and less when it was found only in the aggressive form or fuzzily: obfuscation is
+itself a signal, but a looser match is a weaker one.
 
-The scorer also reads the text for contact routes a watchlist need not list: redaction
-placeholders (`keerpunt.outreach.redact.PLACEHOLDERS`), @handles and t.me links.
+The scorer also reads the text itself for two things a watchlist need not list: contact
+routes (the redaction placeholders of `keerpunt.outreach.redact.PLACEHOLDERS`, @handles,
+t.me links), and the voice of news and prevention ("politie", "rechtbank",
+"campagne"), which takes points off: those posts use the same words to warn about
+recruitment.
+
+All points are multiples of 1/4, which floats add exactly, so the total is exactly the
+sum of the contributions as shown.
 """
 
 from __future__ import annotations
@@ -23,15 +29,15 @@ from dataclasses import dataclass
 from keerpunt.outreach.matching import Hit
 from keerpunt.outreach.redact import PLACEHOLDERS
 
-SCORER_VERSION = "1"
+SCORER_VERSION = "2"
 ALERT_THRESHOLD = 4.0
 
-# Points for a category when any of its terms is found.
+# Points for a category when a full-weight term of it is found.
 CATEGORY_POINTS: dict[str, float] = {
     "money": 1.5,
     "job": 1.5,
     "age": 1.0,
-    "housing": 1.0,
+    "housing": 1.25,
     "explosives": 1.5,
     "ports": 1.5,
     "contact": 1.0,
@@ -43,12 +49,19 @@ OFFER = ("money", "job", "housing", "explosives", "ports", "age")
 EXTRA_TERM_POINTS = 0.25
 MAX_EXTRA_TERMS = 2
 CO_OCCURRENCE_POINTS = 1.5
-# An offer with a way to reach the poster.
-OFFER_AND_CONTACT_POINTS = 1.0
 TEXT_CONTACT_POINTS = 1.0
+OFFER_AND_CONTACT_POINTS = 1.0
+NEWS_POINTS = -2.0
 FORM_FACTOR = {"light": 1.0, "pattern": 1.0, "aggressive": 0.75, "fuzzy": 0.5}
 
 _HANDLE = re.compile(r"(?<![\w@])@[a-z][a-z0-9_]{3,31}\b|\bt\.me/[a-z][a-z0-9_]{3,}", re.I)
+_NEWS = re.compile(
+    r"\b(?:politie|nieuws|nieuwsbericht|rechtbank|rechter|aangehouden|veroordeelt|"
+    r"veroordeeld|onderzoekt|burgemeester|gemeente|gemeenteraad|campagne|voorlichting|"
+    r"waarschuwt|waarschuwing|douane|getuigen|onderschept|praat erover|trap er niet in|"
+    r"pas op voor|vacature|solliciteer|cao|uitzendbureau)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -70,7 +83,7 @@ class Score:
 
 
 def _quarter(points: float) -> float:
-    """Down to a multiple of 1/4, which floats add exactly."""
+    """Down to a multiple of 1/4 (towards minus infinity), which floats add exactly."""
     return math.floor(points * 4 + 1e-9) / 4
 
 
@@ -79,48 +92,60 @@ def _describe(terms: Sequence[str]) -> str:
 
 
 def score(hits: Sequence[Hit], text: str) -> Score:
+    # Per category, each term's strength: its weight, times less for a looser form.
     by_category: dict[str, dict[str, float]] = {}
     for hit in hits:
         factor = FORM_FACTOR[hit.form] * hit.weight
         found = by_category.setdefault(hit.category, {})
         found[hit.term] = max(found.get(hit.term, 0.0), factor)
+    strength = {c: min(1.0, max(found.values())) for c, found in by_category.items()}
 
     contributions: list[Contribution] = []
     for category, base in CATEGORY_POINTS.items():
         terms = by_category.get(category)
-        if not terms:
+        if not terms or category == "contact":
             continue
         ranked = sorted(terms, key=lambda t: (-terms[t], t))
-        best = terms[ranked[0]]
         extra = min(len(ranked) - 1, MAX_EXTRA_TERMS) * EXTRA_TERM_POINTS
-        points = _quarter(base * best + extra)
+        points = _quarter(base * strength[category] + extra)
         if points > 0:
             contributions.append(Contribution(category, points, _describe(ranked)))
 
-    offers = [c for c in OFFER if c in by_category]
+    offers = sorted((c for c in OFFER if c in strength), key=lambda c: -strength[c])
     if len(offers) >= 2:
-        contributions.append(
-            Contribution(
-                "co-occurrence",
-                _quarter(CO_OCCURRENCE_POINTS * (len(offers) - 1)),
-                "samen gevonden: " + ", ".join(offers),
+        beyond_strongest = sum(strength[c] for c in offers[1:])
+        points = _quarter(CO_OCCURRENCE_POINTS * beyond_strongest)
+        if points > 0:
+            contributions.append(
+                Contribution("co-occurrence", points, "samen gevonden: " + ", ".join(offers))
             )
-        )
 
     routes = [p for p in PLACEHOLDERS.values() if p in text]
     routes += sorted({m.group().lower() for m in _HANDLE.finditer(text)})
-    if routes:
-        contributions.append(
-            Contribution(
-                "contact-in-text", TEXT_CONTACT_POINTS, "contactroute: " + ", ".join(routes)
+    contact_terms = by_category.get("contact", {})
+    if contact_terms or routes:
+        listed = CATEGORY_POINTS["contact"] * strength.get("contact", 0.0)
+        points = _quarter(max(listed, TEXT_CONTACT_POINTS if routes else 0.0))
+        detail = _describe(sorted(contact_terms, key=lambda t: (-contact_terms[t], t)))
+        if routes:
+            detail = ", ".join(filter(None, [detail, *routes]))
+        contributions.append(Contribution("contact", points, detail))
+        if offers:
+            contributions.append(
+                Contribution(
+                    "offer-and-contact",
+                    _quarter(OFFER_AND_CONTACT_POINTS * strength[offers[0]]),
+                    "een aanbod met een manier om contact op te nemen",
+                )
             )
-        )
-    if offers and ("contact" in by_category or routes):
+
+    news = sorted({m.group().lower() for m in _NEWS.finditer(text)})
+    if news and contributions:
         contributions.append(
             Contribution(
-                "offer-and-contact",
-                OFFER_AND_CONTACT_POINTS,
-                "aanbod met een manier om contact op te nemen",
+                "news-or-prevention",
+                NEWS_POINTS,
+                "klinkt als nieuws, voorlichting of een gewone vacature: " + _describe(news),
             )
         )
 
