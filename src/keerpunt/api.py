@@ -33,6 +33,7 @@ from keerpunt.deps import (
     require_staff,
 )
 from keerpunt.handover.views import router as handover_router
+from keerpunt.outreach.pages import router as outreach_pages
 from keerpunt.outreach.views import router as outreach_router
 from keerpunt.privacy.views import router as privacy_router
 from keerpunt.realtime.views import router as realtime_router
@@ -55,6 +56,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     chat_pages,
     admin_pages,
     analyst_pages,
+    outreach_pages,
 )
 
 # (method, path): reachable without credentials, each for a reason.
@@ -71,6 +73,7 @@ PUBLIC = {
     ("GET", "/console"),  # the console page shows its login form; its data needs a session
     ("GET", "/admin"),  # likewise the admin page
     ("GET", "/analyst"),  # the analyst page shows its login form; its data needs a session
+    ("GET", "/outreach"),  # likewise the outreach page
 }
 # (method, path) -> the operation in the access table; a new route is one line here.
 ROUTES: dict[tuple[str, str], str] = {
