@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from keerpunt import demo_campaign
+from keerpunt import demo_campaign, demo_outreach
 from keerpunt.accounts import actions as accounts
 from keerpunt.accounts import store as accounts_store
 from keerpunt.accounts.principals import StaffPrincipal
@@ -20,7 +20,7 @@ from keerpunt.handover import store as handover_store
 from keerpunt.handover.schemas import ContactWrite
 from keerpunt.privacy.visitors import DailyVisitors
 
-DEMO_ROLES = ["counselor", "supervisor", "analyst", "admin"]
+DEMO_ROLES = ["counselor", "supervisor", "analyst", "outreach", "admin"]
 # Made up, and marked so: a demo must never look like a real contact list.
 CONTACTS = [
     (
@@ -64,6 +64,7 @@ async def seed_demo(ctx: Context, password: str, totp_secret: str) -> None:
             )
     if not have_campaign:
         await seed_campaign(ctx, admin)
+    await demo_outreach.seed(ctx, admin)
 
 
 async def seed_campaign(ctx: Context, staff: StaffPrincipal) -> None:

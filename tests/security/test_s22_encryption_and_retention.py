@@ -33,6 +33,7 @@ from keerpunt.core.clock import FrozenClock, SystemClock
 from keerpunt.core.errors import Conflict
 from keerpunt.db.engine import sqlite_path
 from keerpunt.handover.models import Handover, summary_aad
+from keerpunt.outreach.models import action_aad, post_aad
 from keerpunt.privacy import actions as privacy
 from keerpunt.privacy import audit, store
 from keerpunt.privacy import reads as privacy_reads
@@ -156,6 +157,8 @@ def test_s22_every_sealed_column_is_found_and_bound_as_its_domain_binds_it() -> 
         "handovers.summary",
         "chatter_blocks.reason",
         "users.totp_secret",
+        "outreach_posts.text",
+        "outreach_actions.note",
     }
     # The template a rotation uses gives the same binding the domain seals with.
     rows: dict[str, dict[str, Any]] = {
@@ -164,6 +167,8 @@ def test_s22_every_sealed_column_is_found_and_bound_as_its_domain_binds_it() -> 
         "handovers.summary": {"id": 12, "conversation_id": "c-1"},
         "chatter_blocks.reason": {"id": "b-1"},
         "users.totp_secret": {"id": 5},
+        "outreach_posts.text": {"id": 9, "peer_id": -1001, "message_id": 5},
+        "outreach_actions.note": {"id": 4, "item_id": 7},
     }
     expected = {
         "messages.body": message_aad("c-1", 7),
@@ -171,6 +176,8 @@ def test_s22_every_sealed_column_is_found_and_bound_as_its_domain_binds_it() -> 
         "handovers.summary": summary_aad(12),
         "chatter_blocks.reason": reason_aad("b-1"),
         "users.totp_secret": b"totp:5",
+        "outreach_posts.text": post_aad(-1001, 5),
+        "outreach_actions.note": action_aad(7),
     }
     for table, column in privacy.bound_columns():
         name = f"{table.name}.{column.name}"
