@@ -28,14 +28,14 @@ from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import Literal
+from typing import Literal, cast
 
 import ahocorasick
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from keerpunt.core.errors import Invalid
-from keerpunt.outreach.normalise import Form, both, squeeze_doubles
+from keerpunt.outreach.normalise import Forms, both, detector, normalise, squeeze_doubles
 
 Kind = Literal["exact", "fuzzy", "pattern"]
 CATEGORIES: tuple[str, ...] = (
@@ -271,13 +271,12 @@ class Matcher:
         self._terms: list[_Compiled] = []
         self._words = ahocorasick.Automaton()
         self._patterns: list[_Pattern] = []
-        self._symbols: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
         self._fuzzy_index: dict[str, set[int]] = {}
         self._fuzzy_keys: dict[int, str] = {}
         self._exact_words: set[str] = set()
         self._fuzzy_cache: dict[str, tuple[tuple[int, float], ...]] = {}
         self._max_fuzzy = 0
-        word_keys: dict[str, list[int]] = {}
+        word_keys: dict[str, list[tuple[int, bool]]] = {}
         symbol_keys: dict[str, list[int]] = {}
         for term in terms:
             index = len(self._terms)
@@ -297,24 +296,21 @@ class Matcher:
             # "s n e l g e l d" joins into "snelgeld": a phrase also matches run together.
             keys |= {k.replace(" ", "") for k in keys if " " in k}
             for key in keys:
-                word_keys.setdefault(f" {key} ", []).append(index)
+                word_keys.setdefault(f" {key} ", []).append((index, key == light_key))
                 self._exact_words.add(key)
             if term.kind == "fuzzy" and " " not in agg_key and len(agg_key) >= MIN_FUZZY_LENGTH:
                 self._fuzzy_keys[index] = agg_key
                 self._max_fuzzy = max(self._max_fuzzy, len(agg_key))
                 for variant in _deletions(agg_key):
                     self._fuzzy_index.setdefault(variant, set()).add(index)
-        for key, indexes in word_keys.items():
-            self._words.add_word(key, (len(key), tuple(indexes)))
+        for key, entries in word_keys.items():
+            self._words.add_word(key, (len(key), tuple(entries)))
         self._has_words = bool(word_keys)
         if self._has_words:
             self._words.make_automaton()
-        for symbol, indexes in symbol_keys.items():
-            self._symbols.setdefault(symbol[0], []).append((symbol, tuple(indexes)))
-        self._symbol_start = (
-            re.compile("[" + "".join(re.escape(c) for c in self._symbols) + "]")
-            if self._symbols
-            else None
+        # Emoji and symbol terms are found in the same pass that looks for obfuscation.
+        self._detector = detector(
+            {symbol: tuple(indexes) for symbol, indexes in symbol_keys.items()}
         )
 
     def scan(self, text: str) -> list[Hit]:
@@ -339,11 +335,10 @@ class Matcher:
         joined = "\x00".join(texts)
         if joined.count("\x00") != len(texts) - 1:
             joined = "\x00".join(t.replace("\x00", " ") for t in texts)
-        light, agg = both(joined)
-        to_light = Form(agg.text, agg.steps[len(light.steps) :])
+        forms = normalise(joined, self._detector)
         hits: list[list[Hit]] = [[] for _ in texts]
         terms = self._terms
-        for index, start, end, form, similarity in self._raw_hits(light, agg, to_light):
+        for index, start, end, form, similarity in self._raw_hits(forms):
             message = bisect_right(starts, start) - 1
             offset = starts[message]
             # A hit that runs into the next post (only a pattern can) is no hit.
@@ -367,42 +362,41 @@ class Matcher:
                 found.sort(key=_hit_order)
         return hits
 
-    def _raw_hits(
-        self, light: Form, agg: Form, to_light: Form
-    ) -> Iterator[tuple[int, int, int, _Form, float]]:
+    def _raw_hits(self, forms: Forms) -> Iterator[tuple[int, int, int, _Form, float]]:
         """(term index, start, end, form, similarity), spans in the joined original."""
+        light = forms.light
+        agg = forms.aggressive
         agg_text = agg.text
         light_text = light.text
         view = f" {_view(agg_text)} "
         terms = self._terms
-        same_offsets = not to_light.steps
         if self._has_words:
-            for end, (length, indexes) in self._words.iter(view):
+            to_light = forms.to_light
+            for end, (length, entries) in self._words.iter(view):
                 # Key " word " ends at `end` in the padded view: the word itself is
                 # [end - length + 2, end) there, one less in the aggressive form.
                 a_start = end - length + 1
                 a_end = end - 1
-                l_start, l_end = (a_start, a_end) if same_offsets else to_light.span(a_start, a_end)
-                light_word = light_text[l_start:l_end]
-                unchanged = light_word == agg_text[a_start:a_end]
                 o_start, o_end = agg.span(a_start, a_end)
-                for index in indexes:
-                    compiled = terms[index]
-                    if (unchanged and compiled.plain) or _key(light_word) == compiled.light_key:
+                if not forms.changed(a_start, a_end):
+                    # The light form reads the same here: the key says which form matched.
+                    for index, is_light_key in entries:
+                        form: _Form = "light" if is_light_key else "aggressive"
+                        yield index, o_start, o_end, form, 100.0
+                    continue
+                light_word = _key(light_text[slice(*to_light.span(a_start, a_end))])
+                for index, _ in entries:
+                    if light_word == terms[index].light_key:
                         yield index, o_start, o_end, "light", 100.0
                     else:
                         yield index, o_start, o_end, "aggressive", 100.0
         if self._fuzzy_keys:
             for index, a_start, a_end, similarity in self._fuzzy_hits(view):
                 yield index, *agg.span(a_start, a_end), "fuzzy", similarity
-        if self._symbol_start is not None and self._symbol_start.search(light_text):
-            for match in self._symbol_start.finditer(light_text):
-                at = match.start()
-                for symbol, indexes in self._symbols[match.group()]:
-                    if light_text.startswith(symbol, at):
-                        o_start, o_end = light.span(at, at + len(symbol))
-                        for index in indexes:
-                            yield index, o_start, o_end, "light", 100.0
+        for at, length, indexes in forms.extra:
+            o_start, o_end = light.span(at, at + length)
+            for index in cast(tuple[int, ...], indexes):
+                yield index, o_start, o_end, "light", 100.0
         for pattern in self._patterns:
             for match in pattern.regex.finditer(light_text):
                 start, end = match.span()
@@ -430,13 +424,18 @@ class Matcher:
                 cache[word] = candidates
             if candidates:
                 found[word] = candidates
-        for word, candidates in found.items():
-            needle = f" {word} "
-            at = view.find(needle)
-            while at >= 0:
-                for index, similarity in candidates:
-                    yield index, at, at + len(word), similarity
-                at = view.find(needle, at + len(word) + 1)
+        if not found:
+            return
+        # One search for all of them; the first character of the alternatives is what
+        # the search skips to, the space before is checked by hand.
+        words = re.compile(
+            "(?:" + "|".join(map(re.escape, sorted(found, key=len, reverse=True))) + ")(?= )"
+        )
+        for match in words.finditer(view):
+            at = match.start()
+            if view[at - 1] == " ":
+                for index, similarity in found[match.group()]:
+                    yield index, at - 1, match.end() - 1, similarity
 
     def _fuzzy_candidates(self, word: str) -> tuple[tuple[int, float], ...]:
         if word in self._exact_words or not word.isalpha():

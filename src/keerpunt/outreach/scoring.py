@@ -95,14 +95,28 @@ def _describe(labels: Sequence[str]) -> str:
     return ", ".join(labels)
 
 
+_QUOTED: dict[str, str] = {}
+
+
 def _label(hit: Hit, text: str) -> str:
     """How a hit reads to staff: the term, and what was written when that differs."""
+    if hit.form == "light":
+        quoted = _QUOTED.get(hit.term)
+        if quoted is None:
+            quoted = _QUOTED[hit.term] = f'"{hit.term}"'
+        return quoted
     written = text[hit.start : hit.end]
     if hit.form == "pattern":
         return f'"{written}"'
-    if hit.form == "light" or written.lower() == hit.term.lower():
+    if written.lower() == hit.term.lower():
         return f'"{hit.term}"'
     return f'"{hit.term}" (als "{written}")'
+
+
+def _by_strength(found: dict[str, float]) -> list[str]:
+    if len(found) == 1:
+        return list(found)
+    return sorted(found, key=lambda t: (-found[t], t))
 
 
 def score(hits: Sequence[Hit], text: str) -> Score:
@@ -123,7 +137,7 @@ def score(hits: Sequence[Hit], text: str) -> Score:
         labels = by_category.get(category)
         if not labels or category == "contact":
             continue
-        ranked = sorted(labels, key=lambda t: (-labels[t], t))
+        ranked = _by_strength(labels)
         extra = min(len(ranked) - 1, MAX_EXTRA_TERMS) * EXTRA_TERM_POINTS
         points = _quarter(base * strength[category] + extra)
         if points > 0:
@@ -145,7 +159,7 @@ def score(hits: Sequence[Hit], text: str) -> Score:
     if contact or routes:
         listed = CATEGORY_POINTS["contact"] * strength.get("contact", 0.0)
         points = _quarter(max(listed, TEXT_CONTACT_POINTS if routes else 0.0))
-        shown = sorted(contact, key=lambda t: (-contact[t], t))
+        shown = _by_strength(contact)
         shown += [f'"{r}"' for r in routes if f'"{r}"' not in contact]
         contributions.append(Contribution("contact", points, _describe(shown)))
         if offers:
