@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from keerpunt.core.errors import Invalid
 from keerpunt.outreach.matching import CATEGORIES, Hit, Matcher, Term, check_term, starter_terms
@@ -225,3 +227,45 @@ def test_no_ordinary_word_or_sentence_raises_an_alert() -> None:
         if score(hits, text).alert
     ]
     assert alerts == []
+
+
+PIECES = [
+    "snel geld",
+    "s.n.e.l",
+    "g-e-l-d",
+    "sn3l",
+    "g€ld",
+    "snelllll",
+    "klusjez",
+    "klus",
+    "woning",
+    "woningnood",
+    "💣",
+    "16+",
+    "@klusbaas",
+    "geëxplodeerd",
+    "e\u0301",
+    "\u200b",
+    "\u0455",
+    "\U0001d42c",
+    " ",
+    ", ",
+    "!",
+    "\n",
+    "x",
+    "a b c",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=8).map("".join), max_size=6))
+def test_a_batch_finds_what_each_post_alone_finds(texts: list[str]) -> None:
+    matcher = Matcher(TERMS, version=1)
+    batch = matcher.scan_many(texts)
+    assert batch == [matcher.scan(t) for t in texts]
+    for text, hits in zip(texts, batch, strict=True):
+        for hit in hits:
+            assert 0 <= hit.start < hit.end <= len(text)
+            # Every highlight is something that reads as the term on its own.
+            alone = [h.term_id for h in matcher.scan(text[hit.start : hit.end])]
+            assert hit.term_id in alone or hit.form == "pattern", (text, hit)

@@ -21,6 +21,7 @@ characters, which bounds what is left.
 
 from __future__ import annotations
 
+import gc
 import re
 import tomllib
 import unicodedata
@@ -274,7 +275,11 @@ class Matcher:
         self._fuzzy_index: dict[str, set[int]] = {}
         self._fuzzy_keys: dict[int, str] = {}
         self._exact_words: set[str] = set()
-        self._fuzzy_cache: dict[str, tuple[tuple[int, float], ...]] = {}
+        # Per distinct word seen: its fuzzy candidates, or membership in the set of words
+        # with none (most of them), which a whole batch's words are subtracted from at
+        # once.
+        self._fuzzy_found: dict[str, tuple[tuple[int, float], ...]] = {}
+        self._no_fuzzy: set[str] = set()
         self._max_fuzzy = 0
         word_keys: dict[str, list[tuple[int, bool]]] = {}
         symbol_keys: dict[str, list[int]] = {}
@@ -318,8 +323,17 @@ class Matcher:
 
     def scan_many(self, texts: Sequence[str]) -> list[list[Hit]]:
         out: list[list[Hit]] = []
-        for chunk in _chunks(texts):
-            out.extend(self._scan_batch(chunk))
+        # A batch allocates many small objects at once; the cyclic collector would walk
+        # every live object (hits of earlier batches included) many times over while it
+        # runs, for nothing: nothing made here forms a cycle.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for chunk in _chunks(texts):
+                out.extend(self._scan_batch(chunk))
+        finally:
+            if collecting:
+                gc.enable()
         return out
 
     # -- one batch --------------------------------------------------------------------
@@ -410,20 +424,21 @@ class Matcher:
     def _fuzzy_hits(self, view: str) -> Iterator[tuple[int, int, int, float]]:
         """(term index, start, end, similarity), spans in the aggressive form."""
         found: dict[str, tuple[tuple[int, float], ...]] = {}
-        cache = self._fuzzy_cache
+        known = self._fuzzy_found
+        if len(self._no_fuzzy) > 1_000_000:
+            self._no_fuzzy.clear()
         low = MIN_FUZZY_LENGTH - 1
         high = self._max_fuzzy + 1
-        for word in set(view.split()):
-            if not low <= len(word) <= high:
-                continue
-            candidates = cache.get(word)
+        for word in set(view.split()) - self._no_fuzzy:
+            candidates = known.get(word)
             if candidates is None:
-                candidates = self._fuzzy_candidates(word)
-                if len(cache) > 500_000:
-                    cache.clear()
-                cache[word] = candidates
-            if candidates:
-                found[word] = candidates
+                if low <= len(word) <= high:
+                    candidates = self._fuzzy_candidates(word)
+                if not candidates:
+                    self._no_fuzzy.add(word)
+                    continue
+                known[word] = candidates
+            found[word] = candidates
         if not found:
             return
         # One search for all of them; the first character of the alternatives is what

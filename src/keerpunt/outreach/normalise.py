@@ -317,7 +317,7 @@ _LEET = str.maketrans(
 )
 _LEET_AT = str.maketrans({"@": "a", "|": "l"})
 _WORDISH = re.compile("[\\w€$@|]*")
-_WORDISH_BACK = re.compile("[\\w€$@|]*$")
+_WORDISH_BACK = re.compile(r"[\w€$@|]*\Z")
 
 # A letter stretched to three or more ("snelllll", "gelddd") is squeezed to one. Two stay
 # (Dutch is full of them); a term is matched both as written and with its doubles
