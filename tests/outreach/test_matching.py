@@ -269,3 +269,24 @@ def test_a_batch_finds_what_each_post_alone_finds(texts: list[str]) -> None:
             # Every highlight is something that reads as the term on its own.
             alone = [h.term_id for h in matcher.scan(text[hit.start : hit.end])]
             assert hit.term_id in alone or hit.form == "pattern", (text, hit)
+
+
+def test_a_matcher_without_terms_finds_nothing() -> None:
+    assert Matcher([], version=0).scan_many(["snel geld", ""]) == [[], []]
+
+
+def test_patterns_keep_their_meaning_on_lowercased_text() -> None:
+    matcher = Matcher(
+        [
+            Term(1, r"\bDM\b", "pattern", "contact"),
+            Term(2, r"\bgeld|cash\b", "pattern", "money"),
+            Term(3, r"\D\d{4}\D", "pattern", "money"),
+        ],
+        1,
+    )
+    text = "DM me, ongeldig: cashgeld x1000x"
+    found = {(h.term_id, text[h.start : h.end]) for h in matcher.scan(text)}
+    assert (1, "DM") in found
+    # "\bgeld|cash\b" is "\bgeld" or "cash\b": neither is in "ongeldig" or "cashgeld".
+    assert not any(term == 2 for term, _ in found)
+    assert (3, "x1000x") in found

@@ -1,22 +1,29 @@
 """Watchlist matching: exact and fuzzy terms and patterns over normalised posts.
 
-A batch of posts is joined into one string and normalised once; an Aho-Corasick
-automaton runs over it in a "word view" where every character that is not a letter or
-digit reads as a space, and each word term is stored with a space on either side, so the
-automaton itself enforces word boundaries ("snelweg" never yields "snel") and reports
-nothing for the ordinary words around. Python only runs around hits: mapping a hit back
-to the original characters, and deciding whether it was found in the light or only in the
-aggressive form.
+A batch of posts is joined into one string (NUL between posts) and normalised once; an
+Aho-Corasick automaton runs over it in a "word view" where every character that is not a
+letter or digit reads as a space, and each word term is stored with a space on either
+side, so the automaton itself enforces word boundaries ("snelweg" never yields "snel")
+and reports nothing for the ordinary words around. Punctuation inside a term reads as a
+space too ("e-mail" is "e mail"). Each term is stored in its light form, its aggressive
+form, with doubled letters squeezed ("kassssa" finds "kassa") and, for a phrase, run
+together ("snelgeld"). Python only runs around hits: mapping a hit back to the original
+characters, and telling whether the light form reads the same there (then the key that
+matched says the form) or only the aggressive one.
 
-Fuzzy terms (one word, five or more characters) also match a word at Levenshtein
-distance 1. Candidates come from a deletion index (every term with each one character
-left out), checked with rapidfuzz; the answer is cached per distinct word, so a word seen
-once costs a few dictionary lookups after that.
+Emoji and symbol terms ("💸") are found without word boundaries, in the normaliser's own
+detector pass. Fuzzy terms (one word, five or more characters) also match a word at
+Levenshtein distance 1. Candidates come from a deletion index (every term with each one
+character left out), checked with rapidfuzz; the answer is cached per distinct word, so
+a word seen once costs a set lookup after that.
 
-Patterns are Python regular expressions run over the light form of each post. A pattern
-is refused when it could backtrack badly (a quantifier over a group that already
-repeats, a back-reference) or match the empty string; Telegram caps a post at 4,096
-characters, which bounds what is left.
+Patterns are Python regular expressions run over the light (lowercased) form of each
+post, one pass each. A pattern is refused when it could backtrack badly (a quantifier
+over a group that already repeats, a back-reference) or match the empty string; Telegram
+caps a post at 4,096 characters, which bounds what is left.
+
+A Matcher is immutable apart from its caches: a changed watchlist is a new Matcher with
+the new list version (building one for 10,000 terms takes a fraction of a second).
 """
 
 from __future__ import annotations
@@ -129,9 +136,35 @@ class _Pattern:
     boundary: bool
 
 
+def _top_level_alternation(pattern: str) -> bool:
+    depth = 0
+    in_class = False
+    escaped = False
+    for c in pattern:
+        if escaped:
+            escaped = False
+        elif c == "\\":
+            escaped = True
+        elif in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            return True
+    return False
+
+
 def _compile_pattern(index: int, pattern: str) -> _Pattern:
     lowered = _lowercase_pattern(pattern)
-    if lowered.startswith(r"\b") and not re.match(r"\\b[*+?{]", lowered):
+    if (
+        lowered.startswith(r"\b")
+        and not re.match(r"\\b[*+?{]", lowered)
+        and not _top_level_alternation(lowered)
+    ):
         rest = lowered[2:]
         try:
             return _Pattern(index, re.compile(rest, re.MULTILINE), True)

@@ -7,11 +7,15 @@ purpose to slip past a keyword filter: Cyrillic or Greek look-alike letters, dig
 symbols for letters (sn3l g€ld), single letters split by separators (s.n.e.l) and
 stretched letters (snelllll).
 
-Each step is either a 1:1 character replacement (offsets unchanged) or a set of local
-edits found by a regular expression; only the edits are recorded, as sparse breakpoints,
-so a text with nothing to undo costs one scan and no map at all. `Form.span` walks the
-recorded steps back to the original string, so a highlight covers exactly the characters
-that produced the match, emoji and astral characters included.
+Built for big batches (the matcher joins thousands of posts into one string): there are
+no per-character Python loops. Each step is either a 1:1 character replacement (offsets
+unchanged) or a set of local edits; only the edits are recorded, as sparse breakpoints
+found again with bisect, so a text with nothing to undo costs a scan and no map at all.
+`light` finds what to fold with one regular-expression class (the characters folding
+changes); the aggressive steps find where they might apply in one Aho-Corasick pass
+(`detector`) and run their own patterns only there. `Form.span` walks the recorded steps
+back to the original string, so a highlight covers exactly the characters that produced
+the match, emoji and astral characters included.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import ahocorasick
@@ -135,7 +139,8 @@ def _fold_uncached(cluster: str) -> str:
     return unicodedata.normalize("NFKC", kept).casefold() if kept != decomposed else folded
 
 
-_fold = cache(_fold_uncached)
+# Bounded: a post can carry any number of distinct accent combinations.
+_fold = lru_cache(maxsize=65536)(_fold_uncached)
 
 
 def _ranges(code_points: list[int]) -> str:
@@ -325,10 +330,8 @@ _WORDISH_BACK = re.compile(r"[\w€$@|]*\Z")
 _STRETCHED = re.compile(r"([a-z])\1\1+")
 
 _ASCII_LETTERS = "abcdefghijklmnopqrstuvwxyz"
-_SPLIT_HINT, _LEET_HINT, _STRETCH_HINT = 0, 1, 2
-
-
-_EXTRA = 3
+# What a detector hit means.
+_SPLIT_HINT, _LEET_HINT, _STRETCH_HINT, _EXTRA = 0, 1, 2, 3
 
 
 def detector(extra: Mapping[str, object] | None = None) -> Any:
