@@ -290,3 +290,16 @@ def test_patterns_keep_their_meaning_on_lowercased_text() -> None:
     # "\bgeld|cash\b" is "\bgeld" or "cash\b": neither is in "ongeldig" or "cashgeld".
     assert not any(term == 2 for term, _ in found)
     assert (3, "x1000x") in found
+
+
+def test_patterns_see_one_post_at_a_time() -> None:
+    matcher = Matcher(
+        [Term(1, "^dm", "pattern", "contact"), Term(2, "geld[^x]*nu$", "pattern", "urgency")], 1
+    )
+    texts = ["snel geld", "nu", "DM me", "x\ndm", "geld, nu"]
+    found = [
+        [(h.term_id, text[h.start : h.end]) for h in hits]
+        for text, hits in zip(texts, matcher.scan_many(texts), strict=True)
+    ]
+    assert found == [[], [], [(1, "DM")], [(1, "dm")], [(2, "geld, nu")]]
+    assert matcher.scan_many(texts) == [matcher.scan(t) for t in texts]

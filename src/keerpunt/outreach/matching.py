@@ -43,7 +43,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from keerpunt.core.errors import Invalid
-from keerpunt.outreach.normalise import Forms, both, detector, normalise, squeeze_doubles
+from keerpunt.outreach.normalise import Form, Forms, both, detector, normalise, squeeze_doubles
 
 Kind = Literal["exact", "fuzzy", "pattern"]
 CATEGORIES: tuple[str, ...] = (
@@ -60,7 +60,8 @@ CATEGORIES: tuple[str, ...] = (
 MIN_FUZZY_LENGTH = 5
 MAX_TERM_LENGTH = 100
 MAX_PATTERN_LENGTH = 200
-# Posts longer than Telegram allows are cut before patterns run, which bounds their time.
+# Patterns only look at a post's first this many characters (Telegram's own limit), which
+# bounds their time.
 PATTERN_TEXT_LIMIT = 4096
 # Characters per joined batch in `scan_many`: big enough that per-batch costs vanish,
 # small enough to keep the batch's copies in a few megabytes.
@@ -171,6 +172,11 @@ def _compile_pattern(index: int, pattern: str) -> _Pattern:
         except re.error:
             pass
     return _Pattern(index, re.compile(lowered, re.MULTILINE), False)
+
+
+# Between two posts of a batch.
+_SEPARATOR = "\x00\n"
+_POST_END = re.compile("\x00")
 
 
 def _is_word(c: str) -> bool:
@@ -376,20 +382,21 @@ class Matcher:
         position = 0
         for i, text in enumerate(texts):
             starts[i] = position
-            position += len(text) + 1
-        # NUL between posts reads as a space in the word view and is in no pattern a
-        # person writes, so no match runs from one post into the next.
-        joined = "\x00".join(texts)
+            position += len(text) + len(_SEPARATOR)
+        # Between posts a NUL, which reads as a space in the word view and is in no post
+        # (one inside a post becomes a space), so each post's end is found again in the
+        # light form; then a line break, so a pattern's ^ matches at a post's start.
+        joined = _SEPARATOR.join(texts)
         if joined.count("\x00") != len(texts) - 1:
-            joined = "\x00".join(t.replace("\x00", " ") for t in texts)
+            joined = _SEPARATOR.join(t.replace("\x00", " ") for t in texts)
         forms = normalise(joined, self._detector)
         hits: list[list[Hit]] = [[] for _ in texts]
         terms = self._terms
         for index, start, end, form, similarity in self._raw_hits(forms):
             message = bisect_right(starts, start) - 1
             offset = starts[message]
-            # A hit that runs into the next post (only a pattern can) is no hit.
-            if message + 1 < len(starts) and end > starts[message + 1] - 1:
+            # A hit that runs into the next post (which nothing should do) is no hit.
+            if message + 1 < len(starts) and end > starts[message + 1] - len(_SEPARATOR):
                 continue
             term = terms[index].term
             hits[message].append(
@@ -444,15 +451,26 @@ class Matcher:
             o_start, o_end = light.span(at, at + length)
             for index in cast(tuple[int, ...], indexes):
                 yield index, o_start, o_end, "light", 100.0
-        for pattern in self._patterns:
-            for match in pattern.regex.finditer(light_text):
-                start, end = match.span()
-                if end - start > PATTERN_TEXT_LIMIT:
-                    continue
-                if pattern.boundary and not _boundary(light_text, start):
-                    continue
-                o_start, o_end = light.span(start, end)
-                yield pattern.index, o_start, o_end, "pattern", 100.0
+        if self._patterns:
+            yield from self._pattern_hits(light)
+
+    def _pattern_hits(self, light: Form) -> Iterator[tuple[int, int, int, _Form, float]]:
+        """Each pattern over each post on its own (`endpos` at the post's end), so no
+        match can run across posts and backtracking is bounded by one post's length."""
+        text = light.text
+        patterns = self._patterns
+        ends = [m.start() for m in _POST_END.finditer(text)]
+        ends.append(len(text))
+        first = 0
+        for post_end in ends:
+            stop = min(post_end, first + PATTERN_TEXT_LIMIT)
+            for pattern in patterns:
+                for found in pattern.regex.finditer(text, first, stop):
+                    start, end = found.span()
+                    if pattern.boundary and not _boundary(text, start):
+                        continue
+                    yield pattern.index, *light.span(start, end), "pattern", 100.0
+            first = post_end + len(_SEPARATOR)
 
     def _fuzzy_hits(self, view: str) -> Iterator[tuple[int, int, int, float]]:
         """(term index, start, end, similarity), spans in the aggressive form."""
