@@ -33,7 +33,7 @@ import re
 import tomllib
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Literal, cast
@@ -132,9 +132,11 @@ def _lowercase_pattern(pattern: str) -> str:
 class _Pattern:
     index: int
     regex: re.Pattern[str]
-    # A leading \\b is checked by hand after the search: without it the search can skip
+    # A leading \b is checked by hand after the search: without it the search can skip
     # ahead to the pattern's first character, many times faster.
     boundary: bool
+    # Text every match starts with ("@", "euro"): only posts that contain it are searched.
+    literal: str
 
 
 def _top_level_alternation(pattern: str) -> bool:
@@ -159,6 +161,36 @@ def _top_level_alternation(pattern: str) -> bool:
     return False
 
 
+_META = frozenset(".^$*+?{}[]\\|()")
+
+
+def _literal_prefix(pattern: str) -> str:
+    """The plain characters every match of `pattern` starts with ("" when unsure)."""
+    if _top_level_alternation(pattern):
+        return ""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            escaped = pattern[i + 1 : i + 2]
+            if not escaped or escaped.isalnum():
+                break
+            literal, width = escaped, 2
+        elif c in _META:
+            break
+        else:
+            literal, width = c, 1
+        after = pattern[i + width : i + width + 1]
+        if after in ("*", "?", "{"):
+            break
+        out.append(literal)
+        i += width
+        if after == "+":
+            break
+    return "".join(out)
+
+
 def _compile_pattern(index: int, pattern: str) -> _Pattern:
     lowered = _lowercase_pattern(pattern)
     if (
@@ -168,10 +200,10 @@ def _compile_pattern(index: int, pattern: str) -> _Pattern:
     ):
         rest = lowered[2:]
         try:
-            return _Pattern(index, re.compile(rest, re.MULTILINE), True)
+            return _Pattern(index, re.compile(rest, re.MULTILINE), True, _literal_prefix(rest))
         except re.error:
             pass
-    return _Pattern(index, re.compile(lowered, re.MULTILINE), False)
+    return _Pattern(index, re.compile(lowered, re.MULTILINE), False, _literal_prefix(lowered))
 
 
 # Between two posts of a batch.
@@ -461,16 +493,26 @@ class Matcher:
         patterns = self._patterns
         ends = [m.start() for m in _POST_END.finditer(text)]
         ends.append(len(text))
-        first = 0
-        for post_end in ends:
-            stop = min(post_end, first + PATTERN_TEXT_LIMIT)
-            for pattern in patterns:
+        starts = [0] + [end + len(_SEPARATOR) for end in ends[:-1]]
+        for pattern in patterns:
+            posts: Iterable[int] = range(len(starts))
+            if pattern.literal:
+                # Find the literal once per post that has it, then skip to the next post.
+                found_in: list[int] = []
+                at = text.find(pattern.literal)
+                while at >= 0:
+                    post = bisect_right(starts, at) - 1
+                    found_in.append(post)
+                    at = text.find(pattern.literal, ends[post] + 1)
+                posts = found_in
+            for post in posts:
+                first = starts[post]
+                stop = min(ends[post], first + PATTERN_TEXT_LIMIT)
                 for found in pattern.regex.finditer(text, first, stop):
                     start, end = found.span()
                     if pattern.boundary and not _boundary(text, start):
                         continue
                     yield pattern.index, *light.span(start, end), "pattern", 100.0
-            first = post_end + len(_SEPARATOR)
 
     def _fuzzy_hits(self, view: str) -> Iterator[tuple[int, int, int, float]]:
         """(term index, start, end, similarity), spans in the aggressive form."""
