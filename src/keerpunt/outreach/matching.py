@@ -285,12 +285,13 @@ def check_term(text: str, kind: Kind, category: str) -> str:
         if problem is not None:
             raise Invalid(problem, field="text")
         try:
-            compiled = re.compile(cleaned, re.IGNORECASE | re.MULTILINE)
+            # As the matcher compiles it: lowercased, for lowercased text.
+            compiled = re.compile(_lowercase_pattern(cleaned), re.MULTILINE)
         except re.error as e:
             raise Invalid(f"Dit patroon klopt niet: {e}.", field="text") from e
         if compiled.groups and compiled.groups > 20:
             raise Invalid("Een patroon mag hoogstens 20 groepen hebben.", field="text")
-        probe = "snel geld @naam 16+ 06-12345678 [telefoon]\nklus vandaag dm"
+        probe = "snel geld @naam 16+ 06-12345678 [telefoon]\nklus vandaag dm \U0001f4b8"
         if compiled.search("") or any(m.end() == m.start() for m in compiled.finditer(probe)):
             raise Invalid(
                 "Dit patroon kan een lege tekst vinden en zou dan overal raak zijn.",
