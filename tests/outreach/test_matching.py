@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from keerpunt.core.errors import Invalid
+from keerpunt.outreach import matching
 from keerpunt.outreach.matching import CATEGORIES, Hit, Matcher, Term, check_term, starter_terms
 from keerpunt.outreach.redact import redact
 from keerpunt.outreach.scoring import score
@@ -303,3 +304,21 @@ def test_patterns_see_one_post_at_a_time() -> None:
     ]
     assert found == [[], [], [(1, "DM")], [(1, "dm")], [(2, "geld, nu")]]
     assert matcher.scan_many(texts) == [matcher.scan(t) for t in texts]
+
+
+@pytest.mark.parametrize("find_each", [0, 40])
+def test_fuzzy_words_are_found_wherever_they_are(
+    monkeypatch: pytest.MonkeyPatch, find_each: int
+) -> None:
+    monkeypatch.setattr(matching, "FIND_EACH", find_each)
+    matcher = Matcher(TERMS, version=1)
+    texts = ["klusjez klusjez", "xklusjez, klusjez!", "klusjesz klusjes"]
+    found = [
+        [(h.form, text[h.start : h.end]) for h in hits]
+        for text, hits in zip(texts, matcher.scan_many(texts), strict=True)
+    ]
+    assert found == [
+        [("fuzzy", "klusjez"), ("fuzzy", "klusjez")],
+        [("fuzzy", "klusjez")],
+        [("fuzzy", "klusjesz"), ("light", "klusjes")],
+    ]

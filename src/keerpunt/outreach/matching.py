@@ -66,6 +66,8 @@ PATTERN_TEXT_LIMIT = 4096
 # Characters per joined batch in `scan_many`: big enough that per-batch costs vanish,
 # small enough to keep the batch's copies in a few megabytes.
 BATCH_CHARS = 1_000_000
+# Up to this many distinct fuzzy-matching words in a batch are located one by one.
+FIND_EACH = 40
 
 
 @dataclass(frozen=True)
@@ -535,8 +537,18 @@ class Matcher:
             found[word] = candidates
         if not found:
             return
-        # One search for all of them; the first character of the alternatives is what
-        # the search skips to, the space before is checked by hand.
+        if len(found) <= FIND_EACH:
+            # A few words: a plain substring search each, which skips along the text.
+            for word, candidates in found.items():
+                needle = f" {word} "
+                at = view.find(needle)
+                while at >= 0:
+                    for index, similarity in candidates:
+                        yield index, at, at + len(word), similarity
+                    at = view.find(needle, at + len(word) + 1)
+            return
+        # Many: one search for all of them; the first character of the alternatives is
+        # what the search skips to, the space before is checked by hand.
         words = re.compile(
             "(?:" + "|".join(map(re.escape, sorted(found, key=len, reverse=True))) + ")(?= )"
         )
