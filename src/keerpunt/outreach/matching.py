@@ -426,8 +426,11 @@ class Matcher:
             joined = _SEPARATOR.join(t.replace("\x00", " ") for t in texts)
         forms = normalise(joined, self._detector)
         hits: list[list[Hit]] = [[] for _ in texts]
+        view = f" {_view(forms.aggressive.text)} "
+        if self._has_words:
+            self._word_hits(forms, view, starts, hits)
         terms = self._terms
-        for index, start, end, form, similarity in self._raw_hits(forms):
+        for index, start, end, form, similarity in self._other_hits(forms, view):
             message = bisect_right(starts, start) - 1
             offset = starts[message]
             # A hit that runs into the next post (which nothing should do) is no hit.
@@ -451,34 +454,65 @@ class Matcher:
                 found.sort(key=_hit_order)
         return hits
 
-    def _raw_hits(self, forms: Forms) -> Iterator[tuple[int, int, int, _Form, float]]:
-        """(term index, start, end, form, similarity), spans in the joined original."""
+    def _word_hits(self, forms: Forms, view: str, starts: list[int], hits: list[list[Hit]]) -> None:
+        """The automaton's hits, straight into `hits`: the one loop that runs for every
+        hit, so it keeps to local names and plain calls."""
+        steps = tuple(reversed(forms.aggressive.steps))
+        changed_starts = forms.changed_starts
+        changed_ends = forms.changed_ends
+        changed_count = len(changed_starts)
+        light_text = forms.light.text
+        compiled = self._terms
+        last = len(starts) - 1
+        gap = len(_SEPARATOR)
+        to_light: Form | None = None
+        for end, (length, entries) in self._words.iter(view):
+            # Key " word " ends at `end` in the padded view: the word itself is
+            # [end - length + 2, end) there, one less in the aggressive form.
+            a_start = end - length + 1
+            a_end = end - 1
+            start, stop = a_start, a_end
+            for step in steps:
+                start, stop = step.interval(start, stop)
+            message = bisect_right(starts, start) - 1
+            if message < last and stop > starts[message + 1] - gap:
+                continue
+            offset = starts[message]
+            i = bisect_right(changed_ends, a_start)
+            light_word = None
+            if i < changed_count and changed_starts[i] < a_end:
+                # The aggressive steps changed something here: is the light form a match
+                # on its own?
+                if to_light is None:
+                    to_light = forms.to_light
+                light_word = _key(light_text[slice(*to_light.span(a_start, a_end))])
+            found = hits[message]
+            for index, is_light_key in entries:
+                c = compiled[index]
+                term = c.term
+                if light_word is None:
+                    # The light form reads the same here: the key says which form.
+                    form: _Form = "light" if is_light_key else "aggressive"
+                else:
+                    form = "light" if light_word == c.light_key else "aggressive"
+                found.append(
+                    Hit(
+                        term.id,
+                        term.text,
+                        term.category,
+                        form,
+                        start - offset,
+                        stop - offset,
+                        100.0,
+                        term.weight,
+                    )
+                )
+
+    def _other_hits(self, forms: Forms, view: str) -> Iterator[tuple[int, int, int, _Form, float]]:
+        """Fuzzy, emoji and pattern hits: (term index, start, end, form, similarity),
+        spans in the joined original."""
         light = forms.light
         agg = forms.aggressive
-        agg_text = agg.text
-        light_text = light.text
-        view = f" {_view(agg_text)} "
-        terms = self._terms
-        if self._has_words:
-            to_light = forms.to_light
-            for end, (length, entries) in self._words.iter(view):
-                # Key " word " ends at `end` in the padded view: the word itself is
-                # [end - length + 2, end) there, one less in the aggressive form.
-                a_start = end - length + 1
-                a_end = end - 1
-                o_start, o_end = agg.span(a_start, a_end)
-                if not forms.changed(a_start, a_end):
-                    # The light form reads the same here: the key says which form matched.
-                    for index, is_light_key in entries:
-                        form: _Form = "light" if is_light_key else "aggressive"
-                        yield index, o_start, o_end, form, 100.0
-                    continue
-                light_word = _key(light_text[slice(*to_light.span(a_start, a_end))])
-                for index, _ in entries:
-                    if light_word == terms[index].light_key:
-                        yield index, o_start, o_end, "light", 100.0
-                    else:
-                        yield index, o_start, o_end, "aggressive", 100.0
         if self._fuzzy_keys:
             for index, a_start, a_end, similarity in self._fuzzy_hits(view):
                 yield index, *agg.span(a_start, a_end), "fuzzy", similarity
