@@ -555,8 +555,11 @@ class Matcher:
         """(term index, start, end, similarity), spans in the aggressive form."""
         found: dict[str, tuple[tuple[int, float], ...]] = {}
         known = self._fuzzy_found
+        # Bounded: a stream of new words must not grow the caches without end.
         if len(self._no_fuzzy) > 1_000_000:
             self._no_fuzzy.clear()
+        if len(known) > 100_000:
+            known.clear()
         low = MIN_FUZZY_LENGTH - 1
         high = self._max_fuzzy + 1
         for word in set(view.split()) - self._no_fuzzy:
