@@ -10,7 +10,9 @@ them fuzzy) up to --terms. Posts are drawn from ordinary Dutch words with emoji,
 and punctuation; about 1 in 50 carries a recruitment phrase, half of those obfuscated
 (look-alike letters, leetspeak, s.n.e.l, stretched letters, mathematical bold). Posts are
 generated in chunks outside the timed part. The regular expression runs on a sample of the
-same posts (it is far slower); both rates are per second of one process on one core.
+same posts (it is far slower). Rates are per second of CPU time of this one process (one
+core), so other work on a shared machine does not count against them; wall time is
+recorded beside.
 
 Redaction is not part of the figure: it runs before the scan in the ingest, and costs the
 same whatever the watchlist.
@@ -169,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     scanned = 0
     mb = 0.0
     scan_s = 0.0
+    wall_s = 0.0
     hits_total = 0
     alerts = 0
     posts_with_hits = 0
@@ -179,14 +182,16 @@ def main(argv: list[str] | None = None) -> int:
         chunk_seed += 1
         if len(sample) < args.regex_sample:
             sample.extend(texts[: args.regex_sample - len(sample)])
-        t0 = time.perf_counter()
+        t0 = time.process_time()
+        wall0 = time.perf_counter()
         results = matcher.scan_many(texts)
         for text, hits in zip(texts, results, strict=True):
             # A post without a hit cannot reach the threshold: the ingest drops it without
             # scoring, and so does the bench.
             if hits and score(hits, text).alert:
                 alerts += 1
-        scan_s += time.perf_counter() - t0
+        scan_s += time.process_time() - t0
+        wall_s += time.perf_counter() - wall0
         scanned += n
         mb += utf8_mb(texts)
         hits_total += sum(len(h) for h in results)
@@ -197,9 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     # The usual approach: one alternation of every exact and fuzzy term, as written.
     words = sorted({re.escape(t.text) for t in terms if t.kind != "pattern"}, key=len, reverse=True)
     big = re.compile(r"\b(" + "|".join(words) + r")\b", re.IGNORECASE)
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     regex_hits = sum(1 for text in sample for _ in big.finditer(text))
-    regex_s = time.perf_counter() - t0
+    regex_s = time.process_time() - t0
     regex_mb = utf8_mb(sample)
 
     ours_mb_s = mb / scan_s
@@ -217,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
         "engine": {
             "messages": scanned,
             "mb_utf8": round(mb, 1),
-            "seconds": round(scan_s, 2),
+            "cpu_seconds": round(scan_s, 2),
+            "wall_seconds": round(wall_s, 2),
             "messages_per_s": round(scanned / scan_s),
             "mb_per_s": round(ours_mb_s, 2),
             "hits": hits_total,
@@ -227,12 +233,19 @@ def main(argv: list[str] | None = None) -> int:
         "regex": {
             "messages": len(sample),
             "mb_utf8": round(regex_mb, 3),
-            "seconds": round(regex_s, 2),
+            "cpu_seconds": round(regex_s, 2),
             "messages_per_s": round(len(sample) / regex_s),
             "mb_per_s": round(regex_mb_s, 3),
             "hits": regex_hits,
         },
         "times_regex": round(ours_mb_s / regex_mb_s, 1),
+        "note": (
+            "Rates per CPU second of one process. End to end: normalise (light and "
+            "aggressive), exact, fuzzy, emoji and pattern matching, and scoring of every "
+            "post with a hit; redaction not included. The invented terms have random "
+            "categories, so word salad that holds two of them alerts: 'alerts' says "
+            "nothing about the scorer on real posts (see make eval for that)."
+        ),
     }
     result["goal_met"] = (
         result["engine"]["mb_per_s"] >= 25.0 and result["times_regex"] >= 50.0  # type: ignore[index]

@@ -6,8 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from keerpunt.core.errors import Invalid
+from keerpunt.outreach import matching
 from keerpunt.outreach.matching import CATEGORIES, Hit, Matcher, Term, check_term, starter_terms
 from keerpunt.outreach.redact import redact
 from keerpunt.outreach.scoring import score
@@ -225,3 +228,97 @@ def test_no_ordinary_word_or_sentence_raises_an_alert() -> None:
         if score(hits, text).alert
     ]
     assert alerts == []
+
+
+PIECES = [
+    "snel geld",
+    "s.n.e.l",
+    "g-e-l-d",
+    "sn3l",
+    "g€ld",
+    "snelllll",
+    "klusjez",
+    "klus",
+    "woning",
+    "woningnood",
+    "💣",
+    "16+",
+    "@klusbaas",
+    "geëxplodeerd",
+    "e\u0301",
+    "\u200b",
+    "\u0455",
+    "\U0001d42c",
+    " ",
+    ", ",
+    "!",
+    "\n",
+    "x",
+    "a b c",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=8).map("".join), max_size=6))
+def test_a_batch_finds_what_each_post_alone_finds(texts: list[str]) -> None:
+    matcher = Matcher(TERMS, version=1)
+    batch = matcher.scan_many(texts)
+    assert batch == [matcher.scan(t) for t in texts]
+    for text, hits in zip(texts, batch, strict=True):
+        for hit in hits:
+            assert 0 <= hit.start < hit.end <= len(text)
+            # Every highlight is something that reads as the term on its own.
+            alone = [h.term_id for h in matcher.scan(text[hit.start : hit.end])]
+            assert hit.term_id in alone or hit.form == "pattern", (text, hit)
+
+
+def test_a_matcher_without_terms_finds_nothing() -> None:
+    assert Matcher([], version=0).scan_many(["snel geld", ""]) == [[], []]
+
+
+def test_patterns_keep_their_meaning_on_lowercased_text() -> None:
+    matcher = Matcher(
+        [
+            Term(1, r"\bDM\b", "pattern", "contact"),
+            Term(2, r"\bgeld|cash\b", "pattern", "money"),
+            Term(3, r"\D\d{4}\D", "pattern", "money"),
+        ],
+        1,
+    )
+    text = "DM me, ongeldig: cashgeld x1000x"
+    found = {(h.term_id, text[h.start : h.end]) for h in matcher.scan(text)}
+    assert (1, "DM") in found
+    # "\bgeld|cash\b" is "\bgeld" or "cash\b": neither is in "ongeldig" or "cashgeld".
+    assert not any(term == 2 for term, _ in found)
+    assert (3, "x1000x") in found
+
+
+def test_patterns_see_one_post_at_a_time() -> None:
+    matcher = Matcher(
+        [Term(1, "^dm", "pattern", "contact"), Term(2, "geld[^x]*nu$", "pattern", "urgency")], 1
+    )
+    texts = ["snel geld", "nu", "DM me", "x\ndm", "geld, nu"]
+    found = [
+        [(h.term_id, text[h.start : h.end]) for h in hits]
+        for text, hits in zip(texts, matcher.scan_many(texts), strict=True)
+    ]
+    assert found == [[], [], [(1, "DM")], [(1, "dm")], [(2, "geld, nu")]]
+    assert matcher.scan_many(texts) == [matcher.scan(t) for t in texts]
+
+
+@pytest.mark.parametrize("find_each", [0, 40])
+def test_fuzzy_words_are_found_wherever_they_are(
+    monkeypatch: pytest.MonkeyPatch, find_each: int
+) -> None:
+    monkeypatch.setattr(matching, "FIND_EACH", find_each)
+    matcher = Matcher(TERMS, version=1)
+    texts = ["klusjez klusjez", "xklusjez, klusjez!", "klusjesz klusjes"]
+    found = [
+        [(h.form, text[h.start : h.end]) for h in hits]
+        for text, hits in zip(texts, matcher.scan_many(texts), strict=True)
+    ]
+    assert found == [
+        [("fuzzy", "klusjez"), ("fuzzy", "klusjez")],
+        [("fuzzy", "klusjez")],
+        [("fuzzy", "klusjesz"), ("light", "klusjes")],
+    ]

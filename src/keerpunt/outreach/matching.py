@@ -1,41 +1,49 @@
 """Watchlist matching: exact and fuzzy terms and patterns over normalised posts.
 
-A batch of posts is joined into one string and normalised once; an Aho-Corasick
-automaton runs over it in a "word view" where every character that is not a letter or
-digit reads as a space, and each word term is stored with a space on either side, so the
-automaton itself enforces word boundaries ("snelweg" never yields "snel") and reports
-nothing for the ordinary words around. Python only runs around hits: mapping a hit back
-to the original characters, and deciding whether it was found in the light or only in the
-aggressive form.
+A batch of posts is joined into one string (NUL between posts) and normalised once; an
+Aho-Corasick automaton runs over it in a "word view" where every character that is not a
+letter or digit reads as a space, and each word term is stored with a space on either
+side, so the automaton itself enforces word boundaries ("snelweg" never yields "snel")
+and reports nothing for the ordinary words around. Punctuation inside a term reads as a
+space too ("e-mail" is "e mail"). Each term is stored in its light form, its aggressive
+form, with doubled letters squeezed ("kassssa" finds "kassa") and, for a phrase, run
+together ("snelgeld"). Python only runs around hits: mapping a hit back to the original
+characters, and telling whether the light form reads the same there (then the key that
+matched says the form) or only the aggressive one.
 
-Fuzzy terms (one word, five or more characters) also match a word at Levenshtein
-distance 1. Candidates come from a deletion index (every term with each one character
-left out), checked with rapidfuzz; the answer is cached per distinct word, so a word seen
-once costs a few dictionary lookups after that.
+Emoji and symbol terms ("💸") are found without word boundaries, in the normaliser's own
+detector pass. Fuzzy terms (one word, five or more characters) also match a word at
+Levenshtein distance 1. Candidates come from a deletion index (every term with each one
+character left out), checked with rapidfuzz; the answer is cached per distinct word, so
+a word seen once costs a set lookup after that.
 
-Patterns are Python regular expressions run over the light form of each post. A pattern
-is refused when it could backtrack badly (a quantifier over a group that already
-repeats, a back-reference) or match the empty string; Telegram caps a post at 4,096
-characters, which bounds what is left.
+Patterns are Python regular expressions run over the light (lowercased) form of each
+post, one pass each. A pattern is refused when it could backtrack badly (a quantifier
+over a group that already repeats, a back-reference) or match the empty string; Telegram
+caps a post at 4,096 characters, which bounds what is left.
+
+A Matcher is immutable apart from its caches: a changed watchlist is a new Matcher with
+the new list version (building one for 10,000 terms takes a fraction of a second).
 """
 
 from __future__ import annotations
 
+import gc
 import re
 import tomllib
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import Literal
+from typing import Literal, cast
 
 import ahocorasick
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from keerpunt.core.errors import Invalid
-from keerpunt.outreach.normalise import Form, both, squeeze_doubles
+from keerpunt.outreach.normalise import Form, Forms, both, detector, normalise, squeeze_doubles
 
 Kind = Literal["exact", "fuzzy", "pattern"]
 CATEGORIES: tuple[str, ...] = (
@@ -52,11 +60,14 @@ CATEGORIES: tuple[str, ...] = (
 MIN_FUZZY_LENGTH = 5
 MAX_TERM_LENGTH = 100
 MAX_PATTERN_LENGTH = 200
-# Posts longer than Telegram allows are cut before patterns run, which bounds their time.
+# Patterns only look at a post's first this many characters (Telegram's own limit), which
+# bounds their time.
 PATTERN_TEXT_LIMIT = 4096
 # Characters per joined batch in `scan_many`: big enough that per-batch costs vanish,
 # small enough to keep the batch's copies in a few megabytes.
 BATCH_CHARS = 1_000_000
+# Up to this many distinct fuzzy-matching words in a batch are located one by one.
+FIND_EACH = 40
 
 
 @dataclass(frozen=True)
@@ -123,20 +134,83 @@ def _lowercase_pattern(pattern: str) -> str:
 class _Pattern:
     index: int
     regex: re.Pattern[str]
-    # A leading \\b is checked by hand after the search: without it the search can skip
+    # A leading \b is checked by hand after the search: without it the search can skip
     # ahead to the pattern's first character, many times faster.
     boundary: bool
+    # Text every match starts with ("@", "euro"): only posts that contain it are searched.
+    literal: str
+
+
+def _top_level_alternation(pattern: str) -> bool:
+    depth = 0
+    in_class = False
+    escaped = False
+    for c in pattern:
+        if escaped:
+            escaped = False
+        elif c == "\\":
+            escaped = True
+        elif in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            return True
+    return False
+
+
+_META = frozenset(".^$*+?{}[]\\|()")
+
+
+def _literal_prefix(pattern: str) -> str:
+    """The plain characters every match of `pattern` starts with ("" when unsure)."""
+    if _top_level_alternation(pattern):
+        return ""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            escaped = pattern[i + 1 : i + 2]
+            if not escaped or escaped.isalnum():
+                break
+            literal, width = escaped, 2
+        elif c in _META:
+            break
+        else:
+            literal, width = c, 1
+        after = pattern[i + width : i + width + 1]
+        if after in ("*", "?", "{"):
+            break
+        out.append(literal)
+        i += width
+        if after == "+":
+            break
+    return "".join(out)
 
 
 def _compile_pattern(index: int, pattern: str) -> _Pattern:
     lowered = _lowercase_pattern(pattern)
-    if lowered.startswith(r"\b") and not re.match(r"\\b[*+?{]", lowered):
+    if (
+        lowered.startswith(r"\b")
+        and not re.match(r"\\b[*+?{]", lowered)
+        and not _top_level_alternation(lowered)
+    ):
         rest = lowered[2:]
         try:
-            return _Pattern(index, re.compile(rest, re.MULTILINE), True)
+            return _Pattern(index, re.compile(rest, re.MULTILINE), True, _literal_prefix(rest))
         except re.error:
             pass
-    return _Pattern(index, re.compile(lowered, re.MULTILINE), False)
+    return _Pattern(index, re.compile(lowered, re.MULTILINE), False, _literal_prefix(lowered))
+
+
+# Between two posts of a batch.
+_SEPARATOR = "\x00\n"
+_POST_END = re.compile("\x00")
 
 
 def _is_word(c: str) -> bool:
@@ -213,12 +287,13 @@ def check_term(text: str, kind: Kind, category: str) -> str:
         if problem is not None:
             raise Invalid(problem, field="text")
         try:
-            compiled = re.compile(cleaned, re.IGNORECASE | re.MULTILINE)
+            # As the matcher compiles it: lowercased, for lowercased text.
+            compiled = re.compile(_lowercase_pattern(cleaned), re.MULTILINE)
         except re.error as e:
             raise Invalid(f"Dit patroon klopt niet: {e}.", field="text") from e
         if compiled.groups and compiled.groups > 20:
             raise Invalid("Een patroon mag hoogstens 20 groepen hebben.", field="text")
-        probe = "snel geld @naam 16+ 06-12345678 [telefoon]\nklus vandaag dm"
+        probe = "snel geld @naam 16+ 06-12345678 [telefoon]\nklus vandaag dm \U0001f4b8"
         if compiled.search("") or any(m.end() == m.start() for m in compiled.finditer(probe)):
             raise Invalid(
                 "Dit patroon kan een lege tekst vinden en zou dan overal raak zijn.",
@@ -271,13 +346,16 @@ class Matcher:
         self._terms: list[_Compiled] = []
         self._words = ahocorasick.Automaton()
         self._patterns: list[_Pattern] = []
-        self._symbols: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
         self._fuzzy_index: dict[str, set[int]] = {}
         self._fuzzy_keys: dict[int, str] = {}
         self._exact_words: set[str] = set()
-        self._fuzzy_cache: dict[str, tuple[tuple[int, float], ...]] = {}
+        # Per distinct word seen: its fuzzy candidates, or membership in the set of words
+        # with none (most of them), which a whole batch's words are subtracted from at
+        # once.
+        self._fuzzy_found: dict[str, tuple[tuple[int, float], ...]] = {}
+        self._no_fuzzy: set[str] = set()
         self._max_fuzzy = 0
-        word_keys: dict[str, list[int]] = {}
+        word_keys: dict[str, list[tuple[int, bool]]] = {}
         symbol_keys: dict[str, list[int]] = {}
         for term in terms:
             index = len(self._terms)
@@ -297,24 +375,21 @@ class Matcher:
             # "s n e l g e l d" joins into "snelgeld": a phrase also matches run together.
             keys |= {k.replace(" ", "") for k in keys if " " in k}
             for key in keys:
-                word_keys.setdefault(f" {key} ", []).append(index)
+                word_keys.setdefault(f" {key} ", []).append((index, key == light_key))
                 self._exact_words.add(key)
             if term.kind == "fuzzy" and " " not in agg_key and len(agg_key) >= MIN_FUZZY_LENGTH:
                 self._fuzzy_keys[index] = agg_key
                 self._max_fuzzy = max(self._max_fuzzy, len(agg_key))
                 for variant in _deletions(agg_key):
                     self._fuzzy_index.setdefault(variant, set()).add(index)
-        for key, indexes in word_keys.items():
-            self._words.add_word(key, (len(key), tuple(indexes)))
+        for key, entries in word_keys.items():
+            self._words.add_word(key, (len(key), tuple(entries)))
         self._has_words = bool(word_keys)
         if self._has_words:
             self._words.make_automaton()
-        for symbol, indexes in symbol_keys.items():
-            self._symbols.setdefault(symbol[0], []).append((symbol, tuple(indexes)))
-        self._symbol_start = (
-            re.compile("[" + "".join(re.escape(c) for c in self._symbols) + "]")
-            if self._symbols
-            else None
+        # Emoji and symbol terms are found in the same pass that looks for obfuscation.
+        self._detector = detector(
+            {symbol: tuple(indexes) for symbol, indexes in symbol_keys.items()}
         )
 
     def scan(self, text: str) -> list[Hit]:
@@ -322,8 +397,17 @@ class Matcher:
 
     def scan_many(self, texts: Sequence[str]) -> list[list[Hit]]:
         out: list[list[Hit]] = []
-        for chunk in _chunks(texts):
-            out.extend(self._scan_batch(chunk))
+        # A batch allocates many small objects at once; the cyclic collector would walk
+        # every live object (hits of earlier batches included) many times over while it
+        # runs, for nothing: nothing made here forms a cycle.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for chunk in _chunks(texts):
+                out.extend(self._scan_batch(chunk))
+        finally:
+            if collecting:
+                gc.enable()
         return out
 
     # -- one batch --------------------------------------------------------------------
@@ -333,21 +417,24 @@ class Matcher:
         position = 0
         for i, text in enumerate(texts):
             starts[i] = position
-            position += len(text) + 1
-        # NUL between posts reads as a space in the word view and is in no pattern a
-        # person writes, so no match runs from one post into the next.
-        joined = "\x00".join(texts)
+            position += len(text) + len(_SEPARATOR)
+        # Between posts a NUL, which reads as a space in the word view and is in no post
+        # (one inside a post becomes a space), so each post's end is found again in the
+        # light form; then a line break, so a pattern's ^ matches at a post's start.
+        joined = _SEPARATOR.join(texts)
         if joined.count("\x00") != len(texts) - 1:
-            joined = "\x00".join(t.replace("\x00", " ") for t in texts)
-        light, agg = both(joined)
-        to_light = Form(agg.text, agg.steps[len(light.steps) :])
+            joined = _SEPARATOR.join(t.replace("\x00", " ") for t in texts)
+        forms = normalise(joined, self._detector)
         hits: list[list[Hit]] = [[] for _ in texts]
+        view = f" {_view(forms.aggressive.text)} "
+        if self._has_words:
+            self._word_hits(forms, view, starts, hits)
         terms = self._terms
-        for index, start, end, form, similarity in self._raw_hits(light, agg, to_light):
+        for index, start, end, form, similarity in self._other_hits(forms, view):
             message = bisect_right(starts, start) - 1
             offset = starts[message]
-            # A hit that runs into the next post (only a pattern can) is no hit.
-            if message + 1 < len(starts) and end > starts[message + 1] - 1:
+            # A hit that runs into the next post (which nothing should do) is no hit.
+            if message + 1 < len(starts) and end > starts[message + 1] - len(_SEPARATOR):
                 continue
             term = terms[index].term
             hits[message].append(
@@ -367,76 +454,146 @@ class Matcher:
                 found.sort(key=_hit_order)
         return hits
 
-    def _raw_hits(
-        self, light: Form, agg: Form, to_light: Form
-    ) -> Iterator[tuple[int, int, int, _Form, float]]:
-        """(term index, start, end, form, similarity), spans in the joined original."""
-        agg_text = agg.text
-        light_text = light.text
-        view = f" {_view(agg_text)} "
-        terms = self._terms
-        same_offsets = not to_light.steps
-        if self._has_words:
-            for end, (length, indexes) in self._words.iter(view):
-                # Key " word " ends at `end` in the padded view: the word itself is
-                # [end - length + 2, end) there, one less in the aggressive form.
-                a_start = end - length + 1
-                a_end = end - 1
-                l_start, l_end = (a_start, a_end) if same_offsets else to_light.span(a_start, a_end)
-                light_word = light_text[l_start:l_end]
-                unchanged = light_word == agg_text[a_start:a_end]
-                o_start, o_end = agg.span(a_start, a_end)
-                for index in indexes:
-                    compiled = terms[index]
-                    if (unchanged and compiled.plain) or _key(light_word) == compiled.light_key:
-                        yield index, o_start, o_end, "light", 100.0
-                    else:
-                        yield index, o_start, o_end, "aggressive", 100.0
+    def _word_hits(self, forms: Forms, view: str, starts: list[int], hits: list[list[Hit]]) -> None:
+        """The automaton's hits, straight into `hits`: the one loop that runs for every
+        hit, so it keeps to local names and plain calls."""
+        steps = tuple(reversed(forms.aggressive.steps))
+        changed_starts = forms.changed_starts
+        changed_ends = forms.changed_ends
+        changed_count = len(changed_starts)
+        light_text = forms.light.text
+        compiled = self._terms
+        last = len(starts) - 1
+        gap = len(_SEPARATOR)
+        to_light: Form | None = None
+        for end, (length, entries) in self._words.iter(view):
+            # Key " word " ends at `end` in the padded view: the word itself is
+            # [end - length + 2, end) there, one less in the aggressive form.
+            a_start = end - length + 1
+            a_end = end - 1
+            start, stop = a_start, a_end
+            for step in steps:
+                start, stop = step.interval(start, stop)
+            message = bisect_right(starts, start) - 1
+            if message < last and stop > starts[message + 1] - gap:
+                continue
+            offset = starts[message]
+            i = bisect_right(changed_ends, a_start)
+            light_word = None
+            if i < changed_count and changed_starts[i] < a_end:
+                # The aggressive steps changed something here: is the light form a match
+                # on its own?
+                if to_light is None:
+                    to_light = forms.to_light
+                light_word = _key(light_text[slice(*to_light.span(a_start, a_end))])
+            found = hits[message]
+            for index, is_light_key in entries:
+                c = compiled[index]
+                term = c.term
+                if light_word is None:
+                    # The light form reads the same here: the key says which form.
+                    form: _Form = "light" if is_light_key else "aggressive"
+                else:
+                    form = "light" if light_word == c.light_key else "aggressive"
+                found.append(
+                    Hit(
+                        term.id,
+                        term.text,
+                        term.category,
+                        form,
+                        start - offset,
+                        stop - offset,
+                        100.0,
+                        term.weight,
+                    )
+                )
+
+    def _other_hits(self, forms: Forms, view: str) -> Iterator[tuple[int, int, int, _Form, float]]:
+        """Fuzzy, emoji and pattern hits: (term index, start, end, form, similarity),
+        spans in the joined original."""
+        light = forms.light
+        agg = forms.aggressive
         if self._fuzzy_keys:
             for index, a_start, a_end, similarity in self._fuzzy_hits(view):
                 yield index, *agg.span(a_start, a_end), "fuzzy", similarity
-        if self._symbol_start is not None and self._symbol_start.search(light_text):
-            for match in self._symbol_start.finditer(light_text):
-                at = match.start()
-                for symbol, indexes in self._symbols[match.group()]:
-                    if light_text.startswith(symbol, at):
-                        o_start, o_end = light.span(at, at + len(symbol))
-                        for index in indexes:
-                            yield index, o_start, o_end, "light", 100.0
-        for pattern in self._patterns:
-            for match in pattern.regex.finditer(light_text):
-                start, end = match.span()
-                if end - start > PATTERN_TEXT_LIMIT:
-                    continue
-                if pattern.boundary and not _boundary(light_text, start):
-                    continue
-                o_start, o_end = light.span(start, end)
-                yield pattern.index, o_start, o_end, "pattern", 100.0
+        for at, length, indexes in forms.extra:
+            o_start, o_end = light.span(at, at + length)
+            for index in cast(tuple[int, ...], indexes):
+                yield index, o_start, o_end, "light", 100.0
+        if self._patterns:
+            yield from self._pattern_hits(light)
+
+    def _pattern_hits(self, light: Form) -> Iterator[tuple[int, int, int, _Form, float]]:
+        """Each pattern over each post on its own (`endpos` at the post's end), so no
+        match can run across posts and backtracking is bounded by one post's length."""
+        text = light.text
+        patterns = self._patterns
+        ends = [m.start() for m in _POST_END.finditer(text)]
+        ends.append(len(text))
+        starts = [0] + [end + len(_SEPARATOR) for end in ends[:-1]]
+        for pattern in patterns:
+            posts: Iterable[int] = range(len(starts))
+            if pattern.literal:
+                # Find the literal once per post that has it, then skip to the next post.
+                found_in: list[int] = []
+                at = text.find(pattern.literal)
+                while at >= 0:
+                    post = bisect_right(starts, at) - 1
+                    found_in.append(post)
+                    at = text.find(pattern.literal, ends[post] + 1)
+                posts = found_in
+            for post in posts:
+                first = starts[post]
+                stop = min(ends[post], first + PATTERN_TEXT_LIMIT)
+                for found in pattern.regex.finditer(text, first, stop):
+                    start, end = found.span()
+                    if pattern.boundary and not _boundary(text, start):
+                        continue
+                    yield pattern.index, *light.span(start, end), "pattern", 100.0
 
     def _fuzzy_hits(self, view: str) -> Iterator[tuple[int, int, int, float]]:
         """(term index, start, end, similarity), spans in the aggressive form."""
         found: dict[str, tuple[tuple[int, float], ...]] = {}
-        cache = self._fuzzy_cache
+        known = self._fuzzy_found
+        # Bounded: a stream of new words must not grow the caches without end.
+        if len(self._no_fuzzy) > 1_000_000:
+            self._no_fuzzy.clear()
+        if len(known) > 100_000:
+            known.clear()
         low = MIN_FUZZY_LENGTH - 1
         high = self._max_fuzzy + 1
-        for word in set(view.split()):
-            if not low <= len(word) <= high:
-                continue
-            candidates = cache.get(word)
+        for word in set(view.split()) - self._no_fuzzy:
+            candidates = known.get(word)
             if candidates is None:
-                candidates = self._fuzzy_candidates(word)
-                if len(cache) > 500_000:
-                    cache.clear()
-                cache[word] = candidates
-            if candidates:
-                found[word] = candidates
-        for word, candidates in found.items():
-            needle = f" {word} "
-            at = view.find(needle)
-            while at >= 0:
-                for index, similarity in candidates:
-                    yield index, at, at + len(word), similarity
-                at = view.find(needle, at + len(word) + 1)
+                if low <= len(word) <= high:
+                    candidates = self._fuzzy_candidates(word)
+                if not candidates:
+                    self._no_fuzzy.add(word)
+                    continue
+                known[word] = candidates
+            found[word] = candidates
+        if not found:
+            return
+        if len(found) <= FIND_EACH:
+            # A few words: a plain substring search each, which skips along the text.
+            for word, candidates in found.items():
+                needle = f" {word} "
+                at = view.find(needle)
+                while at >= 0:
+                    for index, similarity in candidates:
+                        yield index, at, at + len(word), similarity
+                    at = view.find(needle, at + len(word) + 1)
+            return
+        # Many: one search for all of them; the first character of the alternatives is
+        # what the search skips to, the space before is checked by hand.
+        words = re.compile(
+            "(?:" + "|".join(map(re.escape, sorted(found, key=len, reverse=True))) + ")(?= )"
+        )
+        for match in words.finditer(view):
+            at = match.start()
+            if view[at - 1] == " ":
+                for index, similarity in found[match.group()]:
+                    yield index, at - 1, match.end() - 1, similarity
 
     def _fuzzy_candidates(self, word: str) -> tuple[tuple[int, float], ...]:
         if word in self._exact_words or not word.isalpha():

@@ -7,11 +7,15 @@ purpose to slip past a keyword filter: Cyrillic or Greek look-alike letters, dig
 symbols for letters (sn3l g€ld), single letters split by separators (s.n.e.l) and
 stretched letters (snelllll).
 
-Each step is either a 1:1 character replacement (offsets unchanged) or a set of local
-edits found by a regular expression; only the edits are recorded, as sparse breakpoints,
-so a text with nothing to undo costs one scan and no map at all. `Form.span` walks the
-recorded steps back to the original string, so a highlight covers exactly the characters
-that produced the match, emoji and astral characters included.
+Built for big batches (the matcher joins thousands of posts into one string): there are
+no per-character Python loops. Each step is either a 1:1 character replacement (offsets
+unchanged) or a set of local edits; only the edits are recorded, as sparse breakpoints
+found again with bisect, so a text with nothing to undo costs a scan and no map at all.
+`light` finds what to fold with one regular-expression class (the characters folding
+changes); the aggressive steps find where they might apply in one Aho-Corasick pass
+(`detector`) and run their own patterns only there. `Form.span` walks the recorded steps
+back to the original string, so a highlight covers exactly the characters that produced
+the match, emoji and astral characters included.
 """
 
 from __future__ import annotations
@@ -19,8 +23,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+from typing import Any
+
+import ahocorasick
 
 
 @dataclass(frozen=True)
@@ -131,7 +139,8 @@ def _fold_uncached(cluster: str) -> str:
     return unicodedata.normalize("NFKC", kept).casefold() if kept != decomposed else folded
 
 
-_fold = cache(_fold_uncached)
+# Bounded: a post can carry any number of distinct accent combinations.
+_fold = lru_cache(maxsize=65536)(_fold_uncached)
 
 
 def _ranges(code_points: list[int]) -> str:
@@ -298,25 +307,58 @@ _LOOKALIKE_RE = re.compile("[" + "".join(_LOOKALIKES) + "]")
 
 # Single letters (or digits or symbols standing for letters) split by one kind of
 # separator, at least three of them: "s.n.e.l", "g-e-l-d", "s n e l". Two single letters
-# ("a b") are ordinary text. The hint (a separator, a single character, a separator) is
-# cheap to search for; the full pattern only runs where it is found.
+# ("a b") are ordinary text.
+_SEPARATOR_CHARS = ".-_*·•/ "
 _SEP = "[.\\-_*·•/ ]"
 _SINGLE = "(?:[^\\W_]|[€$@|])"
-_SPLIT_HINT = re.compile(f"{_SEP} ?{_SINGLE}{_SEP}")
 _SPLIT = re.compile(f"(?<![^\\W_]){_SINGLE}({_SEP}) ?(?:{_SINGLE}\\1 ?)+{_SINGLE}(?![^\\W_])")
 _SEPARATORS = re.compile(_SEP)
 
 # Digits and symbols read as letters, only inside a word that also has letters, so "16+"
 # and "0612345678" stay numbers.
+_LEET_CHARS = "0134579€$@|"
 _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "9": "g", "€": "e", "$": "s"}
 )
 _LEET_AT = str.maketrans({"@": "a", "|": "l"})
-_LEET_RUN = re.compile("[0-9€$@|]+")
 _WORDISH = re.compile("[\\w€$@|]*")
-_WORDISH_BACK = re.compile("[\\w€$@|]*$")
+_WORDISH_BACK = re.compile(r"[\w€$@|]*\Z")
+
+# A letter stretched to three or more ("snelllll", "gelddd") is squeezed to one. Two stay
+# (Dutch is full of them); a term is matched both as written and with its doubles
+# squeezed.
+_STRETCHED = re.compile(r"([a-z])\1\1+")
 
 _ASCII_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+# What a detector hit means.
+_SPLIT_HINT, _LEET_HINT, _STRETCH_HINT, _EXTRA = 0, 1, 2, 3
+
+
+def detector(extra: Mapping[str, object] | None = None) -> Any:
+    """One Aho-Corasick pass finds every place the aggressive steps could change
+    something: a single character between two of the same separator (".n.", ". n.",
+    " n "), a digit or symbol next to a letter ("n3", "€l"), three of a letter ("lll").
+    Ordinary text has few, so the steps' own patterns only run there. `extra` keys are
+    found in the same pass over the light form and reported in `Forms.extra` with their
+    value (the matcher's emoji and symbol terms)."""
+    automaton = ahocorasick.Automaton()
+    for single in _ASCII_LETTERS + "0123456789€$@|":
+        for sep in _SEPARATOR_CHARS:
+            for key in (f"{sep}{single}{sep}", f"{sep} {single}{sep}"):
+                automaton.add_word(key, (_SPLIT_HINT, len(key), None))
+    for letter in _ASCII_LETTERS:
+        for c in _LEET_CHARS:
+            for key in (letter + c, c + letter):
+                automaton.add_word(key, (_LEET_HINT, 2, None))
+        automaton.add_word(letter * 3, (_STRETCH_HINT, 3, None))
+    for key, value in (extra or {}).items():
+        if key:
+            automaton.add_word(key, (_EXTRA, len(key), value))
+    automaton.make_automaton()
+    return automaton
+
+
+_default_detector = cache(detector)
 
 
 def _unleet(word: str) -> str:
@@ -327,46 +369,37 @@ def _unleet(word: str) -> str:
     return word[0].translate(_LEET) + word[1:].translate(_LEET).translate(_LEET_AT)
 
 
-def _unleet_all(text: str) -> str:
+def _unleet_at(text: str, positions: list[int]) -> list[tuple[int, int, str]]:
+    """The words around `positions` (sorted) with digits and symbols read as letters."""
     changes: list[tuple[int, int, str]] = []
-    done = 0
-    for match in _LEET_RUN.finditer(text):
-        start, end = match.span()
-        if start < done:
+    done = -1
+    for at in positions:
+        if at < done:
             continue
-        before = text[start - 1] if start else " "
-        after = text[end] if end < len(text) else " "
-        if not (before.isalpha() or after.isalpha()):
-            continue
-        # The whole word around the run: back to its start, on to its end.
-        back = _WORDISH_BACK.search(text, max(0, start - 64), start)
-        first = back.start() if back is not None else start
-        last = _WORDISH.match(text, end)
-        stop = last.end() if last is not None else end
+        back = _WORDISH_BACK.search(text, max(0, at - 64), at)
+        first = back.start() if back is not None else at
+        last = _WORDISH.match(text, at)
+        stop = last.end() if last is not None else at
+        done = max(stop, at + 1)
         word = text[first:stop]
+        if not word or first < (changes[-1][1] if changes else 0):
+            continue
         new = _unleet(word)
         if new != word:
             changes.append((first, stop, new))
-        done = stop
-    return _apply(text, changes)[0] if changes else text
-
-
-def _stretched(text: str) -> list[tuple[int, int, str]]:
-    """A letter stretched to three or more ("snelllll", "gelddd") squeezed to one. Two
-    stay (Dutch is full of them); a term is matched both as written and with its doubles
-    squeezed."""
-    changes: list[tuple[int, int, str]] = []
-    for letter in _ASCII_LETTERS:
-        triple = letter * 3
-        if triple in text:
-            changes += [(m.start(), m.end(), letter) for m in _run(letter).finditer(text)]
-    changes.sort()
     return changes
 
 
-@cache
-def _run(letter: str) -> re.Pattern[str]:
-    return re.compile(re.escape(letter * 3) + "+")
+def _forward(step: _Edits, positions: list[int]) -> list[int]:
+    """Positions before `step` to positions after it; those inside a replaced region are
+    dropped (the caller looks at the regions themselves)."""
+    out: list[int] = []
+    for at in positions:
+        i = bisect_right(step.old_ends, at)
+        if i < len(step.old_starts) and step.old_starts[i] <= at:
+            continue
+        out.append(at if i == 0 else step.new_ends[i - 1] + (at - step.old_ends[i - 1]))
+    return out
 
 
 def aggressive(text: str) -> Form:
@@ -377,30 +410,134 @@ def aggressive(text: str) -> Form:
 
 def both(text: str) -> tuple[Form, Form]:
     """`light(text)` and `aggressive(text)`, sharing the work."""
+    forms = normalise(text)
+    return forms.light, forms.aggressive
+
+
+@dataclass(frozen=True)
+class Forms:
+    light: Form
+    aggressive: Form
+    # Where the aggressive form differs from the light one, as sorted, disjoint [start,
+    # end) intervals of the aggressive text; everywhere else the two read the same.
+    changed_starts: tuple[int, ...] = ()
+    changed_ends: tuple[int, ...] = ()
+    # The detector's extra keys found in the light form: (start, length, value).
+    extra: tuple[tuple[int, int, object], ...] = ()
+
+    def changed(self, start: int, end: int) -> bool:
+        """Whether the aggressive steps changed anything in [start, end)."""
+        i = bisect_right(self.changed_ends, start)
+        return i < len(self.changed_starts) and self.changed_starts[i] < max(end, start + 1)
+
+    @property
+    def to_light(self) -> Form:
+        """The aggressive form with a map onto the light form's offsets."""
+        return Form(self.aggressive.text, self.aggressive.steps[len(self.light.steps) :])
+
+
+def normalise(text: str, using: Any = None) -> Forms:
+    """Both forms, and where they differ. The aggressive steps add at most one map: the
+    joins and squeezes are applied together, the rest is one character for one. `using`
+    is a `detector(...)` with extra keys to find on the way."""
     base = light(text)
     out = base.text
-    steps = list(base.steps)
+    changed: list[tuple[int, int]] = []
     if _LOOKALIKE_RE.search(out):
-        out = _LOOKALIKE_RE.sub(lambda m: _LOOKALIKES[m.group()], out)
-    joins: list[tuple[int, int, str]] = []
+        swaps = [(m.start(), m.end(), _LOOKALIKES[m.group()]) for m in _LOOKALIKE_RE.finditer(out)]
+        out = _apply(out, swaps)[0]
+        changed += [(start, end) for start, end, _ in swaps]
+    splits: list[int] = []
+    leets: list[int] = []
+    stretches: list[int] = []
+    extra: list[tuple[int, int, object]] = []
+    hints = (splits, leets, stretches)
+    for end, (kind, length, value) in (using or _default_detector()).iter(out):
+        if kind == _EXTRA:
+            extra.append((end - length + 1, length, value))
+        else:
+            # A split hint starts at the separator after the run's first character.
+            hints[kind].append(end - length + (0 if kind == _SPLIT_HINT else 1))
+    if not (splits or leets or stretches):
+        return _forms(base, out, (), changed, extra)
+
+    # Single letters joined: "s.n.e.l" -> "snel", stretched letters squeezed as well
+    # ("s.n.e.l.l.l"). A run's first hint is right after its first letter; later hints
+    # inside it are skipped.
+    edits: list[tuple[int, int, str]] = []
     done = 0
-    for hint in _SPLIT_HINT.finditer(out):
-        # The hint's first separator follows the run's first letter, or comes just
-        # before it (then the run starts after the separator and an optional space).
-        for start in (hint.start() - 1, hint.start() + 1, hint.start() + 2):
-            match = _SPLIT.match(out, start) if start >= done else None
+    for start in splits:
+        match = _SPLIT.match(out, start) if start >= done else None
+        if match is not None:
+            joined = _STRETCHED.sub(r"\1", _SEPARATORS.sub("", match.group()))
+            edits.append((start, match.end(), joined))
+            done = match.end()
+    # Letters stretched to three or more, outside what was joined: "snelllll" -> "snel".
+    if stretches:
+        joined_starts = [e[0] for e in edits]
+        joined_ends = [e[1] for e in edits]
+        done = 0
+        for start in stretches:
+            if start < done:
+                continue
+            i = bisect_right(joined_ends, start)
+            if i < len(joined_starts) and joined_starts[i] <= start:
+                continue
+            match = _STRETCHED.match(out, start)
             if match is not None:
-                joins.append((start, match.end(), _SEPARATORS.sub("", match.group())))
+                edits.append((start, match.end(), match.group(1)))
                 done = match.end()
-                break
-    out, step = _apply(out, joins)
-    if step is not None:
-        steps.append(step)
-    out = _unleet_all(out)
-    out, step = _apply(out, _stretched(out))
-    if step is not None:
-        steps.append(step)
-    return base, Form(out, tuple(steps))
+        edits.sort()
+    step: _Edits | None = None
+    if edits:
+        changed = [(s, e) for s, e in changed if not _inside(edits, s)]
+        out, step = _apply(out, edits)
+        if step is not None:
+            leets = _forward(step, leets) + list(step.new_starts)
+            leets.sort()
+            changed = [(a, b) for p, q in changed for a, b in [_shift(step, p, q)]]
+            changed += list(zip(step.new_starts, step.new_ends, strict=True))
+    # Digits and symbols for letters, around their hints and in every joined word.
+    if leets:
+        unleeted = _unleet_at(out, leets)
+        if unleeted:
+            out = _apply(out, unleeted)[0]
+            changed += [(start, end) for start, end, _ in unleeted]
+    return _forms(base, out, (step,) if step is not None else (), changed, extra)
+
+
+def _inside(edits: list[tuple[int, int, str]], at: int) -> bool:
+    return any(start <= at < end for start, end, _ in edits)
+
+
+def _shift(step: _Edits, start: int, end: int) -> tuple[int, int]:
+    """A 1:1 change's interval, outside every region of `step`, after the step."""
+    moved = _forward(step, [start])
+    first = moved[0] if moved else start
+    return first, first + (end - start)
+
+
+def _forms(
+    base: Form,
+    out: str,
+    steps: tuple[_Edits, ...],
+    changed: list[tuple[int, int]],
+    extra: list[tuple[int, int, object]],
+) -> Forms:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(changed):
+        end = max(end, start + 1)
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return Forms(
+        base,
+        Form(out, base.steps + steps),
+        tuple(s for s, _ in merged),
+        tuple(e for _, e in merged),
+        tuple(extra),
+    )
 
 
 def squeeze_doubles(text: str) -> str:

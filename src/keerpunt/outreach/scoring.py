@@ -56,6 +56,8 @@ CO_OCCURRENCE_POINTS = 1.5
 TEXT_CONTACT_POINTS = 1.0
 OFFER_AND_CONTACT_POINTS = 1.0
 NEWS_POINTS = -2.0
+_RANK = {category: i for i, category in enumerate(CATEGORY_POINTS)}
+_OFFER = frozenset(OFFER)
 FORM_FACTOR = {"light": 1.0, "pattern": 1.0, "aggressive": 0.75, "fuzzy": 0.5}
 
 _HANDLE = re.compile(r"(?<![\w@])@[a-z][a-z0-9_]{3,31}\b|\bt\.me/[a-z][a-z0-9_]{3,}", re.I)
@@ -95,14 +97,28 @@ def _describe(labels: Sequence[str]) -> str:
     return ", ".join(labels)
 
 
+_QUOTED: dict[str, str] = {}
+
+
 def _label(hit: Hit, text: str) -> str:
     """How a hit reads to staff: the term, and what was written when that differs."""
+    if hit.form == "light":
+        quoted = _QUOTED.get(hit.term)
+        if quoted is None:
+            quoted = _QUOTED[hit.term] = f'"{hit.term}"'
+        return quoted
     written = text[hit.start : hit.end]
     if hit.form == "pattern":
         return f'"{written}"'
-    if hit.form == "light" or written.lower() == hit.term.lower():
+    if written.lower() == hit.term.lower():
         return f'"{hit.term}"'
     return f'"{hit.term}" (als "{written}")'
+
+
+def _by_strength(found: dict[str, float]) -> list[str]:
+    if len(found) == 1:
+        return list(found)
+    return sorted(found, key=lambda t: (-found[t], t))
 
 
 def score(hits: Sequence[Hit], text: str) -> Score:
@@ -119,18 +135,19 @@ def score(hits: Sequence[Hit], text: str) -> Score:
     strength = {c: min(1.0, max(found.values())) for c, found in by_category.items()}
 
     contributions: list[Contribution] = []
-    for category, base in CATEGORY_POINTS.items():
-        labels = by_category.get(category)
-        if not labels or category == "contact":
+    for category in sorted(by_category, key=_RANK.__getitem__):
+        if category == "contact":
             continue
-        ranked = sorted(labels, key=lambda t: (-labels[t], t))
+        labels = by_category[category]
+        ranked = _by_strength(labels)
         extra = min(len(ranked) - 1, MAX_EXTRA_TERMS) * EXTRA_TERM_POINTS
-        points = _quarter(base * strength[category] + extra)
+        points = _quarter(CATEGORY_POINTS[category] * strength[category] + extra)
         if points > 0:
             contributions.append(Contribution(category, points, _describe(ranked)))
 
-    offers = sorted((c for c in OFFER if c in strength), key=lambda c: -strength[c])
+    offers = [c for c in by_category if c in _OFFER]
     if len(offers) >= 2:
+        offers.sort(key=lambda c: (-strength[c], _RANK[c]))
         beyond_strongest = sum(strength[c] for c in offers[1:])
         points = _quarter(CO_OCCURRENCE_POINTS * beyond_strongest)
         if points > 0:
@@ -138,14 +155,14 @@ def score(hits: Sequence[Hit], text: str) -> Score:
                 Contribution("co-occurrence", points, "samen gevonden: " + ", ".join(offers))
             )
 
-    routes = [p for p in PLACEHOLDERS.values() if p in text]
+    routes = [p for p in PLACEHOLDERS.values() if p in text] if "[" in text else []
     if "@" in text or "t.me" in text:
         routes += sorted({m.group().lower() for m in _HANDLE.finditer(text)})
     contact = by_category.get("contact", {})
     if contact or routes:
         listed = CATEGORY_POINTS["contact"] * strength.get("contact", 0.0)
         points = _quarter(max(listed, TEXT_CONTACT_POINTS if routes else 0.0))
-        shown = sorted(contact, key=lambda t: (-contact[t], t))
+        shown = _by_strength(contact)
         shown += [f'"{r}"' for r in routes if f'"{r}"' not in contact]
         contributions.append(Contribution("contact", points, _describe(shown)))
         if offers:
