@@ -224,6 +224,16 @@ def test_the_import_command_reads_registered_sources_only(
     missing = runner.invoke(cli.app, ["outreach", "collect", "--once"])
     assert missing.exit_code == 2
     assert "no Telegram session is configured" in missing.output
+    # Logging in needs the collector's app first, and never replaces a session silently.
+    no_app = runner.invoke(cli.app, ["outreach", "login"])
+    assert no_app.exit_code == 2
+    assert "set KEERPUNT_TELEGRAM_API_ID and KEERPUNT_TELEGRAM_API_HASH first" in no_app.output
+    monkeypatch.setenv("KEERPUNT_TELEGRAM_API_ID", "12345")
+    monkeypatch.setenv("KEERPUNT_TELEGRAM_API_HASH", "0123456789abcdef0123456789abcdef")
+    monkeypatch.setenv("KEERPUNT_TELEGRAM_SESSION", "1" + "A" * 352)
+    again_login = runner.invoke(cli.app, ["outreach", "login"])
+    assert again_login.exit_code == 2
+    assert "a Telegram session is configured already" in again_login.output
 
 
 def _messages(channel_id: int, first: int, last: int) -> list[Message]:

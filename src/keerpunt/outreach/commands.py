@@ -1,4 +1,4 @@
-"""keerpunt outreach import | sources add | sources list | terms load | collect | purge"""
+"""keerpunt outreach import | sources add | sources list | terms load | login | collect | purge"""
 
 from __future__ import annotations
 
@@ -213,6 +213,59 @@ def terms_load() -> None:
 
     added = _run(settings, work)
     out.print(f"added {added:,} terms", highlight=False)
+
+
+SESSION_FILE = "keerpunt_telegram_session"
+
+
+@outreach_app.command("login")
+def login(
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a session that is configured already")
+    ] = False,
+) -> None:
+    """Log the collector's Telegram account in, once, and keep the session string as a
+    secret (DATA_DIR/secrets/keerpunt_telegram_session, mode 0600). Asks for the phone
+    number, the code Telegram sends, and the account's two-step password if it has one."""
+    from keerpunt import cli
+    from keerpunt.config import secrets_dir
+
+    settings = cli.settings_or_exit()
+    if settings.telegram_api_id is None or settings.telegram_api_hash is None:
+        raise _fail(
+            "set KEERPUNT_TELEGRAM_API_ID and KEERPUNT_TELEGRAM_API_HASH first"
+            " (the collector's app at my.telegram.org)"
+        )
+    if settings.telegram_session is not None and not force:
+        # Logging in again and again earns flood waits of hours: keep the one session.
+        raise _fail("a Telegram session is configured already; --force replaces it")
+    folder = secrets_dir() or settings.data_dir / "secrets"
+    api_id, api_hash = settings.telegram_api_id, settings.telegram_api_hash.get_secret_value()
+
+    async def work() -> str:
+        from telethon import TelegramClient
+        from telethon.errors import RPCError
+        from telethon.sessions import StringSession
+
+        client = TelegramClient(StringSession(), api_id, api_hash, receive_updates=False)
+        try:
+            await client.start(
+                phone=lambda: typer.prompt("phone number (+31...)"),
+                code_callback=lambda: typer.prompt("the code Telegram sent"),
+                password=lambda: typer.prompt("two-step password", hide_input=True),
+            )
+            return str(client.session.save())
+        except (RPCError, ConnectionError, OSError) as exc:
+            raise _fail(f"Telegram refused the log-in: {type(exc).__name__}") from None
+        finally:
+            await client.disconnect()
+
+    import asyncio
+
+    value = asyncio.run(work())
+    cli.write_secret(folder / SESSION_FILE, value)
+    saved = folder / SESSION_FILE
+    out.print(f"wrote {saved}; 'keerpunt outreach collect' uses it", highlight=False)
 
 
 @outreach_app.command("collect")
