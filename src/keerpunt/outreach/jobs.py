@@ -72,6 +72,9 @@ async def purge(ctx: Context) -> Purged:
             )
         )
         await audit.record(ctx, tx, None, "outreach.purge", count=count)
+    if count:
+        # As for chat text: out of SQLite's write-ahead log, and vacuumed on PostgreSQL.
+        await ctx.db.forget_deleted(["outreach_posts"])
     log.info("outreach text purged", extra={"posts": count, "cutoff": cutoff.isoformat()})
     return Purged(cutoff, count)
 
