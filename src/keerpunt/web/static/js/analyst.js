@@ -8,7 +8,7 @@
 
 import { HttpError, currentCsrfToken as csrfToken } from "./socket.js";
 import { t, config } from "./strings.js";
-import { el, $, show } from "./dom.js";
+import { el, $, show, copyText } from "./dom.js";
 import {
   staffElements,
   staffPage,
@@ -661,27 +661,6 @@ function renderCampaigns() {
 
 function fullLink(channel) {
   return `${location.origin}${channel.link}`;
-}
-
-// The clipboard API needs a secure context and permission; the old way works without.
-async function copyText(text) {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    const area = el("textarea", { class: "visually-hidden", readonly: true, "aria-hidden": "true" });
-    area.value = text;
-    document.body.append(area);
-    area.select();
-    let done = false;
-    try {
-      done = document.execCommand("copy");
-    } catch {
-      done = false;
-    }
-    area.remove();
-    return done;
-  }
 }
 
 function channelsTable(campaign) {

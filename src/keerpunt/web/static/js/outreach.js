@@ -10,7 +10,7 @@
 
 import { HttpError } from "./socket.js";
 import { t, config } from "./strings.js";
-import { el, $, show } from "./dom.js";
+import { el, $, show, copyText } from "./dom.js";
 import {
   staffElements,
   staffPage,
@@ -233,27 +233,6 @@ function matchLines(text, highlights) {
   return [...places.values()].map((place) =>
     el("li", {}, el("q", {}, place.words), `: ${[...place.terms.values()].join("; ")}`),
   );
-}
-
-// The clipboard API needs a secure context and permission; the old way works without.
-async function copyText(text) {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    const area = el("textarea", { class: "visually-hidden", readonly: true, "aria-hidden": "true" });
-    area.value = text;
-    document.body.append(area);
-    area.select();
-    let done = false;
-    try {
-      done = document.execCommand("copy");
-    } catch {
-      done = false;
-    }
-    area.remove();
-    return done;
-  }
 }
 
 // A form's fields by the names the server uses in `field`, for showRefusal().
