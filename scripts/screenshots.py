@@ -18,8 +18,9 @@ What it does, in a temporary data folder that is removed afterwards:
    opens the handover list; the admin page as "beheer".
 5. A second server, closed now and open only tomorrow 09:00-17:00: the closed page.
 6. A third, `keerpunt demo` in a data folder of its own, with the demo's seed campaign:
-   the analyst page's dashboard for that campaign, as the demo user, and that campaign's
-   report (the internal edition's first page, the partner edition's visitors).
+   the analyst page's dashboard for that campaign, as the demo user, that campaign's
+   report (the internal edition's first page, the partner edition's visitors), and the
+   outreach page's queue with its top item open.
 
 The servers are stopped at the end, also when something fails.
 """
@@ -441,6 +442,23 @@ def analyst_page(browser: Browser, url: str, password: str) -> None:
         context.close()
 
 
+def outreach_page(browser: Browser, url: str, password: str) -> None:
+    """The demo's outreach queue with its top item open: the matches marked and the score
+    explained, as the demo user (outreach too)."""
+    context = new_context(browser, **DESKTOP)
+    try:
+        page = context.new_page()
+        page.goto(f"{url}/outreach?lang=nl")
+        fill_login(page, "demo", password)
+        expect(page.locator("#queue-rows tr").first).to_be_visible()
+        page.locator("#queue-rows tr").first.locator("button[data-item]").click()
+        expect(page.locator("#item-text mark").first).to_be_visible()
+        expect(page.locator("#item-why tbody tr").first).to_be_visible()
+        shoot(page, "outreach.png")
+    finally:
+        context.close()
+
+
 def demo_analyst(browser: Browser, folder: Path) -> None:
     """`keerpunt demo` seeds its campaign before it serves: the analyst page's picture."""
     password = secrets.token_urlsafe(16)
@@ -455,6 +473,7 @@ def demo_analyst(browser: Browser, folder: Path) -> None:
         server.start()
         analyst_page(browser, server.url, password)
         campaign_report(browser, server.url, password)
+        outreach_page(browser, server.url, password)
     finally:
         server.stop()
 
