@@ -1,7 +1,8 @@
 """The demo's data: a counselor who is also supervisor, analyst, outreach and admin,
 example contact persons in the regions of the seed campaign, that campaign itself with its
 chats (`demo_campaign.py`), ending last week, and outreach sources and items
-(`demo_outreach.py`), so every screen and a real report can be tried at once. Made through the same actions as real data; safe to run again."""
+(`demo_outreach.py`), so every screen and a real report can be tried at once. Made
+through the same actions as real data; safe to run again."""
 
 from __future__ import annotations
 
