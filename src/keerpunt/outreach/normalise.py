@@ -321,6 +321,7 @@ _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "9": "g", "€": "e", "$": "s"}
 )
 _LEET_AT = str.maketrans({"@": "a", "|": "l"})
+_NUMBER_UNIT = re.compile(r"\d[^\W\d_]{1,2}")
 _WORDISH = re.compile("[\\w€$@|]*")
 _WORDISH_BACK = re.compile(r"[\w€$@|]*\Z")
 
@@ -362,8 +363,13 @@ _default_detector = cache(detector)
 
 
 def _unleet(word: str) -> str:
-    # "500euro", "16jaar": a number with its unit stays a number.
-    if word[:2].isdigit() or sum(c.isalpha() for c in word) * 2 < len(word):
+    # "500euro", "16jaar", "5k", "3e": a number with its unit stays a number (else the
+    # term "1k" would read "ik" and fire on every "ik").
+    if (
+        word[:2].isdigit()
+        or sum(c.isalpha() for c in word) * 2 < len(word)
+        or _NUMBER_UNIT.fullmatch(word)
+    ):
         return word
     # "@naam" is a handle, not "anaam": an @ or | only counts inside the word.
     return word[0].translate(_LEET) + word[1:].translate(_LEET).translate(_LEET_AT)
