@@ -12,8 +12,9 @@ found about 8% of posts in Dutch Telegram drug groups about the subject) also ca
 three watchlist terms and often a recruitment phrase, OBFUSCATED_SHARE of those written
 obfuscated (look-alike letters, leetspeak, s.n.e.l, stretched letters, mathematical bold)
 and some fuzzy terms with a typo. The measured share of posts with a hit is recorded as
-`hit_share`. Posts are generated in chunks outside the timed part. The regular expression runs on a sample of the
-same posts (it is far slower). Rates are per second of CPU time of this one process (one
+`hit_share`. Posts are generated in chunks outside the timed part. The regular expression
+runs on a sample of the same posts (it is far slower). Rates are per second of CPU time of
+this one process (one
 core), so other work on a shared machine does not count against them; wall time is
 recorded beside.
 
