@@ -14,9 +14,8 @@ obfuscated (look-alike letters, leetspeak, s.n.e.l, stretched letters, mathemati
 and some fuzzy terms with a typo. The measured share of posts with a hit is recorded as
 `hit_share`. Posts are generated in chunks outside the timed part. The regular expression
 runs on a sample of the same posts (it is far slower). Rates are per second of CPU time of
-this one process (one
-core), so other work on a shared machine does not count against them; wall time is
-recorded beside.
+this one process (one core), so other work on a shared machine does not count against
+them; wall time is recorded beside.
 
 Redaction is not part of the figure: it runs before the scan in the ingest, and costs the
 same whatever the watchlist.
