@@ -496,7 +496,10 @@ def normalise(text: str, using: Any = None) -> Forms:
         edits.sort()
     step: _Edits | None = None
     if edits:
-        changed = [(s, e) for s, e in changed if not _inside(edits, s)]
+        if changed:
+            edit_starts = [e[0] for e in edits]
+            edit_ends = [e[1] for e in edits]
+            changed = [(s, e) for s, e in changed if not _inside(edit_starts, edit_ends, s)]
         out, step = _apply(out, edits)
         if step is not None:
             leets = _forward(step, leets) + list(step.new_starts)
@@ -512,8 +515,10 @@ def normalise(text: str, using: Any = None) -> Forms:
     return _forms(base, out, (step,) if step is not None else (), changed, extra)
 
 
-def _inside(edits: list[tuple[int, int, str]], at: int) -> bool:
-    return any(start <= at < end for start, end, _ in edits)
+def _inside(starts: list[int], ends: list[int], at: int) -> bool:
+    """Whether `at` is in one of the sorted, disjoint [start, end) intervals."""
+    i = bisect_right(ends, at)
+    return i < len(starts) and starts[i] <= at
 
 
 def _shift(step: _Edits, start: int, end: int) -> tuple[int, int]:
