@@ -93,26 +93,31 @@ class Hit:
 
 # --- the word view -----------------------------------------------------------------------
 
-# ASCII that is not a letter or digit (control characters, punctuation, "_", the NUL
-# between posts) and, among the rest, anything that is not a letter or digit (emoji,
-# symbols, other punctuation).
-_ASCII_NOT_WORD = re.compile(r"[\x00-\x1f!-/:-@\[-`{-\x7f]")
+# ASCII letters and digits stay, every other byte (and the "?" that stands in for each
+# character outside ASCII) becomes a space.
+_VIEW_BYTES = bytes(c if chr(c).isalnum() else 32 for c in range(128)) + b" " * 128
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_VIEW_CHARS: dict[str, str] = {}
-
-
-def _view_char(match: re.Match[str]) -> str:
-    c = match.group()
-    v = _VIEW_CHARS.get(c)
-    if v is None:
-        v = _VIEW_CHARS[c] = c if c.isalnum() else " "
-    return v
 
 
 def _view(text: str) -> str:
-    """Same length as `text`; every character that is not a letter or digit is a space."""
-    view = _ASCII_NOT_WORD.sub(" ", text)
-    return view if view.isascii() else _NON_ASCII.sub(_view_char, view)
+    """Same length as `text`; every character that is not a letter or digit is a space.
+    One C-level pass over bytes (each character outside ASCII encodes as one "?"); the
+    letters and digits outside ASCII, if any, are put back after."""
+    view = text.encode("ascii", "replace").translate(_VIEW_BYTES).decode("ascii")
+    if text.isascii():
+        return view
+    letters = {c for c in set(_NON_ASCII.findall(text)) if c.isalnum()}
+    if not letters:
+        return view
+    where = re.compile("[" + "".join(map(re.escape, sorted(letters))) + "]")
+    pieces: list[str] = []
+    last = 0
+    for match in where.finditer(text):
+        pieces.append(view[last : match.start()])
+        pieces.append(match.group())
+        last = match.end()
+    pieces.append(view[last:])
+    return "".join(pieces)
 
 
 def _key(text: str) -> str:
