@@ -323,7 +323,6 @@ _LEET = str.maketrans(
 _LEET_AT = str.maketrans({"@": "a", "|": "l"})
 _NUMBER_UNIT = re.compile(r"\d[^\W\d_]{1,2}")
 _WORDISH = re.compile("[\\w€$@|]*")
-_WORDISH_BACK = re.compile(r"[\w€$@|]*\Z")
 
 # A letter stretched to three or more ("snelllll", "gelddd") is squeezed to one. Two stay
 # (Dutch is full of them); a term is matched both as written and with its doubles
@@ -382,8 +381,10 @@ def _unleet_at(text: str, positions: list[int]) -> list[tuple[int, int, str]]:
     for at in positions:
         if at < done:
             continue
-        back = _WORDISH_BACK.search(text, max(0, at - 64), at)
-        first = back.start() if back is not None else at
+        # The word's start: its run of word characters read backwards (a regex searching
+        # forwards for the run that ends here would try every start on the way).
+        behind = _WORDISH.match(text[max(0, at - 64) : at][::-1])
+        first = at - (behind.end() if behind is not None else 0)
         last = _WORDISH.match(text, at)
         stop = last.end() if last is not None else at
         done = max(stop, at + 1)
