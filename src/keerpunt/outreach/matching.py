@@ -36,6 +36,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from itertools import accumulate
 from typing import Literal, cast
 
 import ahocorasick
@@ -215,7 +216,6 @@ def _compile_pattern(index: int, pattern: str) -> _Pattern:
 
 # Between two posts of a batch.
 _SEPARATOR = "\x00\n"
-_POST_END = re.compile("\x00")
 
 
 def _is_word(c: str) -> bool:
@@ -533,8 +533,8 @@ class Matcher:
         match can run across posts and backtracking is bounded by one post's length."""
         text = light.text
         patterns = self._patterns
-        ends = [m.start() for m in _POST_END.finditer(text)]
-        ends.append(len(text))
+        # Where each post ends (its NUL, or the end of the text for the last).
+        ends = list(accumulate(map(len, text.split("\x00")), lambda a, b: a + b + 1))
         starts = [0] + [end + len(_SEPARATOR) for end in ends[:-1]]
         for pattern in patterns:
             posts: Iterable[int] = range(len(starts))
