@@ -12,10 +12,11 @@ no per-character Python loops. Each step is either a 1:1 character replacement (
 unchanged) or a set of local edits; only the edits are recorded, as sparse breakpoints
 found again with bisect, so a text with nothing to undo costs a scan and no map at all.
 `light` finds what to fold with one regular-expression class (the characters folding
-changes); the aggressive steps find where they might apply in one Aho-Corasick pass
-(`detector`) and run their own patterns only there. `Form.span` walks the recorded steps
-back to the original string, so a highlight covers exactly the characters that produced
-the match, emoji and astral characters included.
+changes); the aggressive steps find where they might apply (one Aho-Corasick pass,
+`detector`, for separators; whole-text operations on a bytes copy for digits beside
+letters and stretched letters) and run their own patterns only there. `Form.span` walks
+the recorded steps back to the original string, so a highlight covers exactly the
+characters that produced the match, emoji and astral characters included.
 """
 
 from __future__ import annotations
@@ -335,27 +336,75 @@ _SPLIT_HINT, _LEET_HINT, _STRETCH_HINT, _EXTRA = 0, 1, 2, 3
 
 
 def detector(extra: Mapping[str, object] | None = None) -> Any:
-    """One Aho-Corasick pass finds every place the aggressive steps could change
-    something: a single character between two of the same separator (".n.", ". n.",
-    " n "), a digit or symbol next to a letter ("n3", "€l"), three of a letter ("lll").
-    Ordinary text has few, so the steps' own patterns only run there. `extra` keys are
-    found in the same pass over the light form and reported in `Forms.extra` with their
-    value (the matcher's emoji and symbol terms)."""
+    """One Aho-Corasick pass finds every place where single characters might be split by
+    separators: a single character between two of the same separator (".n.", ". n.",
+    " n "). Ordinary text has few, so the step's own pattern only runs there. Its keys
+    start with a separator, so most characters leave the automaton at its root, which
+    is what keeps the pass cheap (digits next to letters and stretched letters, which
+    would make every letter a key's start, are found on bytes instead: `_leets` and
+    `_stretches`). `extra` keys are found in the same pass over the light form and
+    reported in `Forms.extra` with their value (the matcher's emoji and symbol
+    terms)."""
     automaton = ahocorasick.Automaton()
     for single in _ASCII_LETTERS + "0123456789€$@|":
         for sep in _SEPARATOR_CHARS:
             for key in (f"{sep}{single}{sep}", f"{sep} {single}{sep}"):
                 automaton.add_word(key, (_SPLIT_HINT, len(key), None))
-    for letter in _ASCII_LETTERS:
-        for c in _LEET_CHARS:
-            for key in (letter + c, c + letter):
-                automaton.add_word(key, (_LEET_HINT, 2, None))
-        automaton.add_word(letter * 3, (_STRETCH_HINT, 3, None))
     for key, value in (extra or {}).items():
         if key:
             automaton.add_word(key, (_EXTRA, len(key), value))
     automaton.make_automaton()
     return automaton
+
+
+# Bytes tables over a copy of the text with one byte per character (each character
+# outside ASCII is one "?"): 1 for an ASCII letter, 1 for a digit or symbol read as a
+# letter (the euro sign is patched in by position), and the letters themselves with
+# anything else as 0 in one table and 255 in the other.
+_IS_LETTER = bytes(1 if chr(c) in _ASCII_LETTERS else 0 for c in range(256))
+_IS_LEET = bytes(1 if chr(c) in _LEET_CHARS else 0 for c in range(256))
+_LETTER_OR_0 = bytes(c if chr(c) in _ASCII_LETTERS else 0 for c in range(256))
+_LETTER_OR_255 = bytes(c if chr(c) in _ASCII_LETTERS else 255 for c in range(256))
+
+
+def _starts(haystack: bytes, needle: bytes) -> list[int]:
+    """Every start of `needle` in `haystack`, overlapping ones included."""
+    out: list[int] = []
+    at = haystack.find(needle)
+    while at >= 0:
+        out.append(at)
+        at = haystack.find(needle, at + 1)
+    return out
+
+
+def _leets(text: str, raw: bytes) -> list[int]:
+    """Where a letter and a digit or symbol read as a letter stand side by side ("n3",
+    "€l"): the first of the two. Whole-text operations on big integers, one byte per
+    character, so no Python runs per character."""
+    leet = raw.translate(_IS_LEET)
+    if "€" in text:
+        patched = bytearray(leet)
+        at = text.find("€")
+        while at >= 0:
+            patched[at] = 1
+            at = text.find("€", at + 1)
+        leet = bytes(patched)
+    letters = int.from_bytes(raw.translate(_IS_LETTER), "little")
+    digits = int.from_bytes(leet, "little")
+    pairs = (letters & (digits >> 8)) | (digits & (letters >> 8))
+    return _starts(pairs.to_bytes(len(raw), "little"), b"\x01")
+
+
+def _stretches(raw: bytes) -> list[int]:
+    """Where a letter stands three times in a row ("lll"): the first of the three. A
+    byte of the XOR of the text and itself shifted by one is 0 where a letter repeats."""
+    if len(raw) < 3:
+        return []
+    same = (
+        int.from_bytes(raw[:-1].translate(_LETTER_OR_0), "little")
+        ^ int.from_bytes(raw[1:].translate(_LETTER_OR_255), "little")
+    ).to_bytes(len(raw) - 1, "little")
+    return _starts(same, b"\x00\x00")
 
 
 _default_detector = cache(detector)
@@ -455,16 +504,16 @@ def normalise(text: str, using: Any = None) -> Forms:
         out = _apply(out, swaps)[0]
         changed += [(start, end) for start, end, _ in swaps]
     splits: list[int] = []
-    leets: list[int] = []
-    stretches: list[int] = []
     extra: list[tuple[int, int, object]] = []
-    hints = (splits, leets, stretches)
     for end, (kind, length, value) in (using or _default_detector()).iter(out):
         if kind == _EXTRA:
             extra.append((end - length + 1, length, value))
         else:
             # A split hint starts at the separator after the run's first character.
-            hints[kind].append(end - length + (0 if kind == _SPLIT_HINT else 1))
+            splits.append(end - length)
+    raw = out.encode("ascii", "replace")
+    leets = _leets(out, raw)
+    stretches = _stretches(raw)
     if not (splits or leets or stretches):
         return _forms(base, out, (), changed, extra)
 
