@@ -410,14 +410,20 @@ def _stretches(raw: bytes) -> list[int]:
 _default_detector = cache(detector)
 
 
+_NOT_ASCII_LETTER = bytes(c for c in range(128) if not chr(c).isalpha())
+
+
+def _letters(word: str) -> int:
+    """How many letters `word` has."""
+    if word.isascii():
+        return len(word.encode("ascii").translate(None, _NOT_ASCII_LETTER))
+    return sum(c.isalpha() for c in word)
+
+
 def _unleet(word: str) -> str:
     # "500euro", "16jaar", "5k", "3e": a number with its unit stays a number (else the
     # term "1k" would read "ik" and fire on every "ik").
-    if (
-        word[:2].isdigit()
-        or sum(c.isalpha() for c in word) * 2 < len(word)
-        or _NUMBER_UNIT.fullmatch(word)
-    ):
+    if word[:2].isdigit() or _letters(word) * 2 < len(word) or _NUMBER_UNIT.fullmatch(word):
         return word
     # "@naam" is a handle, not "anaam": an @ or | only counts inside the word.
     return word[0].translate(_LEET) + word[1:].translate(_LEET).translate(_LEET_AT)
