@@ -57,6 +57,13 @@ class _Edits:
         if start >= end:
             first = self._locate(start)[0]
             return first, first
+        i = bisect_right(self.new_ends, start)
+        if i == len(self.new_starts) or self.new_starts[i] >= end:
+            # Both ends between the same two regions (the usual case): one shift.
+            if i == 0:
+                return start, end
+            shift = self.old_ends[i - 1] - self.new_ends[i - 1]
+            return start + shift, end + shift
         return self._locate(start)[0], self._locate(end - 1)[1]
 
 
