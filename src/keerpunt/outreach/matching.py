@@ -538,20 +538,22 @@ class Matcher:
         ends = list(accumulate(map(len, text.split("\x00")), lambda a, b: a + b + 1))
         starts = [0] + [end + len(_SEPARATOR) for end in ends[:-1]]
         for pattern in patterns:
-            posts: Iterable[int] = range(len(starts))
+            # (post, where to start looking in it)
+            posts: Iterable[tuple[int, int]] = zip(range(len(starts)), starts, strict=True)
             if pattern.literal:
                 # Find the literal once per post that has it, then skip to the next post.
-                found_in: list[int] = []
+                # Every match starts with the literal, so the search starts there (what
+                # comes before stays visible to lookbehinds and \b).
+                found_in: list[tuple[int, int]] = []
                 at = text.find(pattern.literal)
                 while at >= 0:
                     post = bisect_right(starts, at) - 1
-                    found_in.append(post)
+                    found_in.append((post, at))
                     at = text.find(pattern.literal, ends[post] + 1)
                 posts = found_in
-            for post in posts:
-                first = starts[post]
-                stop = min(ends[post], first + PATTERN_TEXT_LIMIT)
-                for found in pattern.regex.finditer(text, first, stop):
+            for post, begin in posts:
+                stop = min(ends[post], starts[post] + PATTERN_TEXT_LIMIT)
+                for found in pattern.regex.finditer(text, begin, stop):
                     start, end = found.span()
                     if pattern.boundary and not _boundary(text, start):
                         continue
