@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import random
 import re
@@ -229,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         print("outreach bench: --messages, --terms and --chunk must be positive", file=sys.stderr)
         return 2
 
+    load_before = os.getloadavg()[0]
     rng = random.Random(args.seed)
     terms = watchlist(args.terms, rng)
     vocabulary = chatter_words(terms)
@@ -285,6 +287,13 @@ def main(argv: list[str] | None = None) -> int:
         "timestamp_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "machine": platform.machine(),
+        # CPU time still grows when other processes share the cores (caches, SMT): the
+        # load says how busy the machine was.
+        "cores": os.cpu_count(),
+        "load_average_1min": {
+            "before": round(load_before, 2),
+            "after": round(os.getloadavg()[0], 2),
+        },
         "goal": {"mb_per_s": 25.0, "times_regex": 50.0},
         "terms": len(terms),
         "fuzzy_terms": sum(1 for t in terms if t.kind == "fuzzy"),
