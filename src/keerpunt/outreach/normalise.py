@@ -344,17 +344,19 @@ _SPLIT_HINT, _LEET_HINT, _STRETCH_HINT, _EXTRA = 0, 1, 2, 3
 
 def detector(extra: Mapping[str, object] | None = None) -> Any:
     """One Aho-Corasick pass finds every place where single characters might be split by
-    separators: a single character between two of the same separator (".n.", ". n.",
-    " n "). Ordinary text has few, so the step's own pattern only runs there. Its keys
-    start with a separator, so most characters leave the automaton at its root, which
-    is what keeps the pass cheap (digits next to letters and stretched letters, which
-    would make every letter a key's start, are found on bytes instead: `_leets` and
+    a separator other than the space: a single character between two of the same
+    separator (".n.", ". n."). Ordinary text has few, so the step's own pattern only
+    runs there. Its keys start with a rare character, so most characters leave the
+    automaton at its root, which is what keeps the pass cheap; what would make every
+    word or letter a key's start is found on bytes instead (`_space_splits`, `_leets`,
     `_stretches`). `extra` keys are found in the same pass over the light form and
     reported in `Forms.extra` with their value (the matcher's emoji and symbol
     terms)."""
     automaton = ahocorasick.Automaton()
     for single in _ASCII_LETTERS + "0123456789€$@|":
-        for sep in _SEPARATOR_CHARS:
+        # Not the space: keys starting with one would keep the automaton busy after every
+        # word (`_space_splits` finds those).
+        for sep in _SEPARATOR_CHARS.replace(" ", ""):
             for key in (f"{sep}{single}{sep}", f"{sep} {single}{sep}"):
                 automaton.add_word(key, (_SPLIT_HINT, len(key), None))
     for key, value in (extra or {}).items():
@@ -370,6 +372,8 @@ def detector(extra: Mapping[str, object] | None = None) -> Any:
 # anything else as 0 in one table and 255 in the other.
 _IS_LETTER = bytes(1 if chr(c) in _ASCII_LETTERS else 0 for c in range(256))
 _IS_LEET = bytes(1 if chr(c) in _LEET_CHARS else 0 for c in range(256))
+_IS_SPACE = bytes(1 if c == 32 else 0 for c in range(256))
+_IS_SINGLE = bytes(1 if chr(c) in _ASCII_LETTERS + "0123456789$@|" else 0 for c in range(256))
 _LETTER_OR_0 = bytes(c if chr(c) in _ASCII_LETTERS else 0 for c in range(256))
 _LETTER_OR_255 = bytes(c if chr(c) in _ASCII_LETTERS else 255 for c in range(256))
 
@@ -384,18 +388,40 @@ def _starts(haystack: bytes, needle: bytes) -> list[int]:
     return out
 
 
-def _leets(text: str, raw: bytes) -> list[int]:
+def _mark(mask: bytes, positions: list[int]) -> bytes:
+    """`mask` with a 1 at each of `positions`."""
+    if not positions:
+        return mask
+    marked = bytearray(mask)
+    for at in positions:
+        marked[at] = 1
+    return bytes(marked)
+
+
+def _euros(text: str) -> list[int]:
+    out: list[int] = []
+    at = text.find("€")
+    while at >= 0:
+        out.append(at)
+        at = text.find("€", at + 1)
+    return out
+
+
+def _space_splits(raw: bytes, euros: list[int]) -> list[int]:
+    """Split hints with the space as separator (" n ", "  n "), as the detector gives
+    them (the character before the key), from whole-text operations on big integers."""
+    spaces = int.from_bytes(raw.translate(_IS_SPACE), "little")
+    singles = int.from_bytes(_mark(raw.translate(_IS_SINGLE), euros), "little")
+    one = spaces & (singles >> 8) & (spaces >> 16)
+    two = spaces & (spaces >> 8) & (singles >> 16) & (spaces >> 24)
+    return [at - 1 for at in _starts((one | two).to_bytes(len(raw), "little"), b"\x01")]
+
+
+def _leets(raw: bytes, euros: list[int]) -> list[int]:
     """Where a letter and a digit or symbol read as a letter stand side by side ("n3",
     "€l"): the first of the two. Whole-text operations on big integers, one byte per
     character, so no Python runs per character."""
-    leet = raw.translate(_IS_LEET)
-    if "€" in text:
-        patched = bytearray(leet)
-        at = text.find("€")
-        while at >= 0:
-            patched[at] = 1
-            at = text.find("€", at + 1)
-        leet = bytes(patched)
+    leet = _mark(raw.translate(_IS_LEET), euros)
     letters = int.from_bytes(raw.translate(_IS_LETTER), "little")
     digits = int.from_bytes(leet, "little")
     pairs = (letters & (digits >> 8)) | (digits & (letters >> 8))
@@ -525,7 +551,11 @@ def normalise(text: str, using: Any = None) -> Forms:
             # A split hint starts at the separator after the run's first character.
             splits.append(end - length)
     raw = out.encode("ascii", "replace")
-    leets = _leets(out, raw)
+    euros = _euros(out) if "€" in out else []
+    space_splits = _space_splits(raw, euros)
+    if space_splits:
+        splits = sorted(splits + space_splits)
+    leets = _leets(raw, euros)
     stretches = _stretches(raw)
     if not (splits or leets or stretches):
         return _forms(base, out, (), changed, extra)
