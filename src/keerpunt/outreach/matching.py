@@ -33,7 +33,7 @@ import re
 import tomllib
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from itertools import accumulate
@@ -533,31 +533,38 @@ class Matcher:
         """Each pattern over each post on its own (`endpos` at the post's end), so no
         match can run across posts and backtracking is bounded by one post's length."""
         text = light.text
-        patterns = self._patterns
-        # Where each post ends (its NUL, or the end of the text for the last).
-        ends = list(accumulate(map(len, text.split("\x00")), lambda a, b: a + b + 1))
-        starts = [0] + [end + len(_SEPARATOR) for end in ends[:-1]]
-        for pattern in patterns:
-            # (post, where to start looking in it)
-            posts: Iterable[tuple[int, int]] = zip(range(len(starts)), starts, strict=True)
-            if pattern.literal:
-                # Find the literal once per post that has it, then skip to the next post.
-                # Every match starts with the literal, so the search starts there (what
-                # comes before stays visible to lookbehinds and \b).
-                found_in: list[tuple[int, int]] = []
-                at = text.find(pattern.literal)
-                while at >= 0:
-                    post = bisect_right(starts, at) - 1
-                    found_in.append((post, at))
-                    at = text.find(pattern.literal, ends[post] + 1)
-                posts = found_in
-            for post, begin in posts:
-                stop = min(ends[post], starts[post] + PATTERN_TEXT_LIMIT)
+        for pattern in self._patterns:
+            for begin, stop in self._pattern_ranges(text, pattern.literal):
                 for found in pattern.regex.finditer(text, begin, stop):
                     start, end = found.span()
                     if pattern.boundary and not _boundary(text, start):
                         continue
                     yield pattern.index, *light.span(start, end), "pattern", 100.0
+
+    def _pattern_ranges(self, text: str, literal: str) -> Iterator[tuple[int, int]]:
+        """Where to search the light form for a pattern: (from, to) within one post and
+        its first PATTERN_TEXT_LIMIT characters. With a literal every match starts with,
+        only posts that have it, from its first occurrence on (what comes before stays
+        visible to lookbehinds and \\b), and the post's bounds are found around it;
+        without, every post."""
+        gap = len(_SEPARATOR)
+        if not literal:
+            first = 0
+            for end in accumulate(map(len, text.split("\x00")), lambda a, b: a + b + 1):
+                yield first, min(end, first + PATTERN_TEXT_LIMIT)
+                first = end + gap
+            return
+        at = text.find(literal)
+        while at >= 0:
+            before = text.rfind("\x00", 0, at)
+            first = 0 if before < 0 else before + gap
+            end = text.find("\x00", at)
+            if end < 0:
+                end = len(text)
+            if at >= first:
+                yield at, min(end, first + PATTERN_TEXT_LIMIT)
+            # On to the next post that has it.
+            at = text.find(literal, max(end, at) + 1)
 
     def _fuzzy_hits(self, view: str) -> Iterator[tuple[int, int, int, float]]:
         """(term index, start, end, similarity), spans in the aggressive form."""
