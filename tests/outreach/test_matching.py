@@ -322,3 +322,19 @@ def test_fuzzy_words_are_found_wherever_they_are(
         [("fuzzy", "klusjez")],
         [("fuzzy", "klusjesz"), ("light", "klusjes")],
     ]
+
+
+def test_money_amounts_are_not_ordinary_words() -> None:
+    matcher = Matcher([Term(1, "1k", "exact", "money")], version=1)
+    assert matcher.scan("ik kom zo") == []
+    assert [(h.form, h.start, h.end) for h in matcher.scan("Ik betaal 1k")] == [("light", 10, 12)]
+
+
+def test_words_with_letters_outside_ascii_match_whole() -> None:
+    matcher = Matcher([Term(1, "brød", "exact", "job"), Term(2, "klus", "exact", "job")], version=1)
+    texts = ["vers brød! 😂 klus", "brødje en klusjes", "😂 κlus"]
+    found = [
+        [(h.term_id, text[h.start : h.end]) for h in hits]
+        for text, hits in zip(texts, matcher.scan_many(texts), strict=True)
+    ]
+    assert found == [[(1, "brød"), (2, "klus")], [], [(2, "κlus")]]

@@ -63,6 +63,8 @@ def test_digits_stay_digits_outside_words() -> None:
     assert aggressive("500euro").text == "500euro"
     assert aggressive("@naam").text == "@naam"
     assert aggressive("k1usje").text == "kiusje"
+    # A number with a short unit: "1k" must not read as the word "ik".
+    assert aggressive("1k of 5k, 3e keer").text == "1k of 5k, 3e keer"
 
 
 def test_letters_stretched_to_three_or_more_are_squeezed() -> None:

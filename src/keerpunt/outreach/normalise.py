@@ -12,10 +12,11 @@ no per-character Python loops. Each step is either a 1:1 character replacement (
 unchanged) or a set of local edits; only the edits are recorded, as sparse breakpoints
 found again with bisect, so a text with nothing to undo costs a scan and no map at all.
 `light` finds what to fold with one regular-expression class (the characters folding
-changes); the aggressive steps find where they might apply in one Aho-Corasick pass
-(`detector`) and run their own patterns only there. `Form.span` walks the recorded steps
-back to the original string, so a highlight covers exactly the characters that produced
-the match, emoji and astral characters included.
+changes); the aggressive steps find where they might apply (one Aho-Corasick pass,
+`detector`, for separators; whole-text operations on a bytes copy for digits beside
+letters and stretched letters) and run their own patterns only there. `Form.span` walks
+the recorded steps back to the original string, so a highlight covers exactly the
+characters that produced the match, emoji and astral characters included.
 """
 
 from __future__ import annotations
@@ -56,6 +57,13 @@ class _Edits:
         if start >= end:
             first = self._locate(start)[0]
             return first, first
+        i = bisect_right(self.new_ends, start)
+        if i == len(self.new_starts) or self.new_starts[i] >= end:
+            # Both ends between the same two regions (the usual case): one shift.
+            if i == 0:
+                return start, end
+            shift = self.old_ends[i - 1] - self.new_ends[i - 1]
+            return start + shift, end + shift
         return self._locate(start)[0], self._locate(end - 1)[1]
 
 
@@ -321,8 +329,8 @@ _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "9": "g", "€": "e", "$": "s"}
 )
 _LEET_AT = str.maketrans({"@": "a", "|": "l"})
+_NUMBER_UNIT = re.compile(r"\d[^\W\d_]{1,2}")
 _WORDISH = re.compile("[\\w€$@|]*")
-_WORDISH_BACK = re.compile(r"[\w€$@|]*\Z")
 
 # A letter stretched to three or more ("snelllll", "gelddd") is squeezed to one. Two stay
 # (Dutch is full of them); a term is matched both as written and with its doubles
@@ -335,22 +343,22 @@ _SPLIT_HINT, _LEET_HINT, _STRETCH_HINT, _EXTRA = 0, 1, 2, 3
 
 
 def detector(extra: Mapping[str, object] | None = None) -> Any:
-    """One Aho-Corasick pass finds every place the aggressive steps could change
-    something: a single character between two of the same separator (".n.", ". n.",
-    " n "), a digit or symbol next to a letter ("n3", "€l"), three of a letter ("lll").
-    Ordinary text has few, so the steps' own patterns only run there. `extra` keys are
-    found in the same pass over the light form and reported in `Forms.extra` with their
-    value (the matcher's emoji and symbol terms)."""
+    """One Aho-Corasick pass finds every place where single characters might be split by
+    a separator other than the space: a single character between two of the same
+    separator (".n.", ". n."). Ordinary text has few, so the step's own pattern only
+    runs there. Its keys start with a rare character, so most characters leave the
+    automaton at its root, which is what keeps the pass cheap; what would make every
+    word or letter a key's start is found on bytes instead (`_space_splits`, `_leets`,
+    `_stretches`). `extra` keys are found in the same pass over the light form and
+    reported in `Forms.extra` with their value (the matcher's emoji and symbol
+    terms)."""
     automaton = ahocorasick.Automaton()
     for single in _ASCII_LETTERS + "0123456789€$@|":
-        for sep in _SEPARATOR_CHARS:
+        # Not the space: keys starting with one would keep the automaton busy after every
+        # word (`_space_splits` finds those).
+        for sep in _SEPARATOR_CHARS.replace(" ", ""):
             for key in (f"{sep}{single}{sep}", f"{sep} {single}{sep}"):
                 automaton.add_word(key, (_SPLIT_HINT, len(key), None))
-    for letter in _ASCII_LETTERS:
-        for c in _LEET_CHARS:
-            for key in (letter + c, c + letter):
-                automaton.add_word(key, (_LEET_HINT, 2, None))
-        automaton.add_word(letter * 3, (_STRETCH_HINT, 3, None))
     for key, value in (extra or {}).items():
         if key:
             automaton.add_word(key, (_EXTRA, len(key), value))
@@ -358,12 +366,97 @@ def detector(extra: Mapping[str, object] | None = None) -> Any:
     return automaton
 
 
+# Bytes tables over a copy of the text with one byte per character (each character
+# outside ASCII is one "?"): 1 for an ASCII letter, 1 for a digit or symbol read as a
+# letter (the euro sign is patched in by position), and the letters themselves with
+# anything else as 0 in one table and 255 in the other.
+_IS_LETTER = bytes(1 if chr(c) in _ASCII_LETTERS else 0 for c in range(256))
+_IS_LEET = bytes(1 if chr(c) in _LEET_CHARS else 0 for c in range(256))
+_IS_SPACE = bytes(1 if c == 32 else 0 for c in range(256))
+_IS_SINGLE = bytes(1 if chr(c) in _ASCII_LETTERS + "0123456789$@|" else 0 for c in range(256))
+_LETTER_OR_0 = bytes(c if chr(c) in _ASCII_LETTERS else 0 for c in range(256))
+_LETTER_OR_255 = bytes(c if chr(c) in _ASCII_LETTERS else 255 for c in range(256))
+
+
+def _starts(haystack: bytes, needle: bytes) -> list[int]:
+    """Every start of `needle` in `haystack`, overlapping ones included."""
+    out: list[int] = []
+    at = haystack.find(needle)
+    while at >= 0:
+        out.append(at)
+        at = haystack.find(needle, at + 1)
+    return out
+
+
+def _mark(mask: bytes, positions: list[int]) -> bytes:
+    """`mask` with a 1 at each of `positions`."""
+    if not positions:
+        return mask
+    marked = bytearray(mask)
+    for at in positions:
+        marked[at] = 1
+    return bytes(marked)
+
+
+def _euros(text: str) -> list[int]:
+    out: list[int] = []
+    at = text.find("€")
+    while at >= 0:
+        out.append(at)
+        at = text.find("€", at + 1)
+    return out
+
+
+def _space_splits(raw: bytes, euros: list[int]) -> list[int]:
+    """Split hints with the space as separator (" n ", "  n "), as the detector gives
+    them (the character before the key), from whole-text operations on big integers."""
+    spaces = int.from_bytes(raw.translate(_IS_SPACE), "little")
+    singles = int.from_bytes(_mark(raw.translate(_IS_SINGLE), euros), "little")
+    one = spaces & (singles >> 8) & (spaces >> 16)
+    two = spaces & (spaces >> 8) & (singles >> 16) & (spaces >> 24)
+    return [at - 1 for at in _starts((one | two).to_bytes(len(raw), "little"), b"\x01")]
+
+
+def _leets(raw: bytes, euros: list[int]) -> list[int]:
+    """Where a letter and a digit or symbol read as a letter stand side by side ("n3",
+    "€l"): the first of the two. Whole-text operations on big integers, one byte per
+    character, so no Python runs per character."""
+    leet = _mark(raw.translate(_IS_LEET), euros)
+    letters = int.from_bytes(raw.translate(_IS_LETTER), "little")
+    digits = int.from_bytes(leet, "little")
+    pairs = (letters & (digits >> 8)) | (digits & (letters >> 8))
+    return _starts(pairs.to_bytes(len(raw), "little"), b"\x01")
+
+
+def _stretches(raw: bytes) -> list[int]:
+    """Where a letter stands three times in a row ("lll"): the first of the three. A
+    byte of the XOR of the text and itself shifted by one is 0 where a letter repeats."""
+    if len(raw) < 3:
+        return []
+    same = (
+        int.from_bytes(raw[:-1].translate(_LETTER_OR_0), "little")
+        ^ int.from_bytes(raw[1:].translate(_LETTER_OR_255), "little")
+    ).to_bytes(len(raw) - 1, "little")
+    return _starts(same, b"\x00\x00")
+
+
 _default_detector = cache(detector)
 
 
+_NOT_ASCII_LETTER = bytes(c for c in range(128) if not chr(c).isalpha())
+
+
+def _letters(word: str) -> int:
+    """How many letters `word` has."""
+    if word.isascii():
+        return len(word.encode("ascii").translate(None, _NOT_ASCII_LETTER))
+    return sum(c.isalpha() for c in word)
+
+
 def _unleet(word: str) -> str:
-    # "500euro", "16jaar": a number with its unit stays a number.
-    if word[:2].isdigit() or sum(c.isalpha() for c in word) * 2 < len(word):
+    # "500euro", "16jaar", "5k", "3e": a number with its unit stays a number (else the
+    # term "1k" would read "ik" and fire on every "ik").
+    if word[:2].isdigit() or _letters(word) * 2 < len(word) or _NUMBER_UNIT.fullmatch(word):
         return word
     # "@naam" is a handle, not "anaam": an @ or | only counts inside the word.
     return word[0].translate(_LEET) + word[1:].translate(_LEET).translate(_LEET_AT)
@@ -376,8 +469,10 @@ def _unleet_at(text: str, positions: list[int]) -> list[tuple[int, int, str]]:
     for at in positions:
         if at < done:
             continue
-        back = _WORDISH_BACK.search(text, max(0, at - 64), at)
-        first = back.start() if back is not None else at
+        # The word's start: its run of word characters read backwards (a regex searching
+        # forwards for the run that ends here would try every start on the way).
+        behind = _WORDISH.match(text[max(0, at - 64) : at][::-1])
+        first = at - (behind.end() if behind is not None else 0)
         last = _WORDISH.match(text, at)
         stop = last.end() if last is not None else at
         done = max(stop, at + 1)
@@ -448,16 +543,20 @@ def normalise(text: str, using: Any = None) -> Forms:
         out = _apply(out, swaps)[0]
         changed += [(start, end) for start, end, _ in swaps]
     splits: list[int] = []
-    leets: list[int] = []
-    stretches: list[int] = []
     extra: list[tuple[int, int, object]] = []
-    hints = (splits, leets, stretches)
     for end, (kind, length, value) in (using or _default_detector()).iter(out):
         if kind == _EXTRA:
             extra.append((end - length + 1, length, value))
         else:
             # A split hint starts at the separator after the run's first character.
-            hints[kind].append(end - length + (0 if kind == _SPLIT_HINT else 1))
+            splits.append(end - length)
+    raw = out.encode("ascii", "replace")
+    euros = _euros(out) if "€" in out else []
+    space_splits = _space_splits(raw, euros)
+    if space_splits:
+        splits = sorted(splits + space_splits)
+    leets = _leets(raw, euros)
+    stretches = _stretches(raw)
     if not (splits or leets or stretches):
         return _forms(base, out, (), changed, extra)
 
@@ -490,7 +589,10 @@ def normalise(text: str, using: Any = None) -> Forms:
         edits.sort()
     step: _Edits | None = None
     if edits:
-        changed = [(s, e) for s, e in changed if not _inside(edits, s)]
+        if changed:
+            edit_starts = [e[0] for e in edits]
+            edit_ends = [e[1] for e in edits]
+            changed = [(s, e) for s, e in changed if not _inside(edit_starts, edit_ends, s)]
         out, step = _apply(out, edits)
         if step is not None:
             leets = _forward(step, leets) + list(step.new_starts)
@@ -506,8 +608,10 @@ def normalise(text: str, using: Any = None) -> Forms:
     return _forms(base, out, (step,) if step is not None else (), changed, extra)
 
 
-def _inside(edits: list[tuple[int, int, str]], at: int) -> bool:
-    return any(start <= at < end for start, end, _ in edits)
+def _inside(starts: list[int], ends: list[int], at: int) -> bool:
+    """Whether `at` is in one of the sorted, disjoint [start, end) intervals."""
+    i = bisect_right(ends, at)
+    return i < len(starts) and starts[i] <= at
 
 
 def _shift(step: _Edits, start: int, end: int) -> tuple[int, int]:
