@@ -570,7 +570,8 @@ CORPUS_NOTE = (
     " with probability 1/20, otherwise it reposts one of the 30 most recent (the amount,"
     " emoji, tail and sometimes the contact changed); a fifth of the campaigns are"
     " obfuscated (leetspeak, Cyrillic look-alikes, s.n.e.l, s p a c e d, stretched),"
-    " each repost the same way (the last three on words picked anew). Contacts are @handles (mention entities) or phone"
+    " each repost the same way (the last three on words picked anew). Contacts are"
+    " @handles (mention entities) or phone"
     " numbers (phone entities, redacted). 'posts_per_s' counts the posts of the registered"
     " sources the import read; the private chats are passed over unread."
 )
