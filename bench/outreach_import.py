@@ -168,7 +168,7 @@ class Corpus:
 
     An ad is a new campaign with probability 1/`REPOSTS`, otherwise a repost of one of
     the recently active campaigns, so a campaign runs to about `REPOSTS` posts over
-    the chats; a fifth of the campaigns are obfuscated (every repost the same way)."""
+    the chats; a fifth of the campaigns are obfuscated, every repost by the same method."""
 
     AD_SHARE = 0.03
     NEWS_SHARE = 0.002
