@@ -151,7 +151,8 @@ def score(hits: Sequence[Hit], text: str) -> Score:
         points = _quarter(CO_OCCURRENCE_POINTS * beyond_strongest)
         if points > 0:
             contributions.append(
-                Contribution("co-occurrence", points, "samen gevonden: " + ", ".join(offers))
+                # The category codes: the page names them in the reader's language.
+                Contribution("co-occurrence", points, ", ".join(offers))
             )
 
     routes = [p for p in PLACEHOLDERS.values() if p in text] if "[" in text else []

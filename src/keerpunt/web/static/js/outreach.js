@@ -137,7 +137,8 @@ const { call, start } = staffPage({
 
 // Helpers --------------------------------------------------------------------------------
 
-const numbers = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 1 });
+// Points are multiples of a quarter: two digits, so the rows add up to the total shown.
+const numbers = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 2 });
 
 function when(iso) {
   if (!iso) return t("never");
@@ -422,6 +423,12 @@ function showItem(item) {
   renderHistory(item);
 }
 
+// Co-occurrence names the categories found together by their codes.
+function whyDetail(part) {
+  if (part.name === "co-occurrence") return part.detail.split(", ").map(categoryName).join(", ");
+  return part.detail || "";
+}
+
 function renderWhy(item) {
   const body = ui.itemWhy.tBodies[0];
   body.replaceChildren(
@@ -431,7 +438,7 @@ function renderWhy(item) {
         {},
         el("td", {}, partName(part.name)),
         el("td", { class: "num" }, numbers.format(part.points)),
-        el("td", {}, part.detail || ""),
+        el("td", {}, whyDetail(part)),
       ),
     ),
   );
