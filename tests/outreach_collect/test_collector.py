@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 from telethon import errors, utils
 from telethon.sessions import StringSession
+from telethon.tl.types import Channel as TgChannel
 from telethon.tl.types import (
+    ChatPhotoEmpty,
     InputPeerChannel,
     InputPeerUser,
     Message,
@@ -28,6 +30,7 @@ from telethon.tl.types import (
     PeerChannel,
     PeerUser,
     Photo,
+    User,
 )
 
 from keerpunt.core.clock import FrozenClock
@@ -53,6 +56,8 @@ class Channel:
     # Raise on the next history request (then behave again).
     fail_next: Exception | None = None
     private: bool = False
+    title: str = "Een kanaal"
+    megagroup: bool = False
 
 
 def posts(channel_id: int, first: int, last: int) -> list[Any]:
@@ -99,13 +104,27 @@ class FakeTelegram:
     async def get_input_entity(self, peer: Any) -> Any:
         if isinstance(peer, InputPeerChannel):
             return peer
-        self.resolves[peer] += 1
-        if peer in self.resolve_as_user:
-            return InputPeerUser(user_id=777, access_hash=1)
-        channel = self.by_name.get(peer)
+        entity = await self.get_entity(peer)
+        if isinstance(entity, TgChannel):
+            return InputPeerChannel(channel_id=entity.id, access_hash=entity.access_hash)
+        return InputPeerUser(user_id=entity.id, access_hash=entity.access_hash)
+
+    async def get_entity(self, entity: Any) -> Any:
+        # What Telegram's ResolveUsername answers: the full chat or user.
+        self.resolves[entity] += 1
+        if entity in self.resolve_as_user:
+            return User(id=777, access_hash=1, first_name="Iemand")
+        channel = self.by_name.get(entity)
         if channel is None:
             raise errors.UsernameNotOccupiedError(request=None)
-        return InputPeerChannel(channel_id=channel.channel_id, access_hash=channel.access_hash)
+        return TgChannel(
+            id=channel.channel_id,
+            title=channel.title,
+            photo=ChatPhotoEmpty(),
+            date=T0,
+            access_hash=channel.access_hash,
+            megagroup=channel.megagroup,
+        )
 
     def iter_messages(self, entity: Any, limit: int | None = None, **kwargs: Any) -> Any:
         return self._history(entity, limit, **kwargs)
@@ -142,6 +161,7 @@ class MemoryStore:
         self.active = set(self.states)
         self.posts: dict[tuple[int, int], Post] = {}
         self.ingests: list[tuple[int, int, int]] = []  # (source, posts, checkpoint)
+        self.described: dict[int, tuple[str | None, str]] = {}  # (title, kind) on resolving
         self.backoffs: list[tuple[int, datetime, str]] = []
         self.gone: dict[int, str] = {}
         self.resolutions: list[int] = []
@@ -150,8 +170,11 @@ class MemoryStore:
     async def sources(self) -> list[SourceState]:
         return [s for i, s in self.states.items() if i in self.active]
 
-    async def resolved(self, source_id: int, peer_id: int, access_hash: int) -> None:
+    async def resolved(
+        self, source_id: int, peer_id: int, access_hash: int, title: str | None, kind: str
+    ) -> None:
         self.resolutions.append(source_id)
+        self.described[source_id] = (title, kind)
         self.states[source_id] = replace(
             self.states[source_id], peer_id=peer_id, access_hash=access_hash
         )
@@ -286,6 +309,7 @@ async def test_a_restart_after_a_crash_leaves_no_gap_and_no_duplicate(clock: Fro
 async def test_a_username_is_resolved_once_per_source_ever(clock: FrozenClock) -> None:
     a = Channel("klusjes_zuid", 1400000001, 9001, posts(1400000001, 1, 5))
     b = Channel("bijbaan_west", 1500000002, 9002, posts(1500000002, 1, 5))
+    b.title, b.megagroup = "Bijbaan West", True
     store = MemoryStore(source(1, "klusjes_zuid"), source(2, "bijbaan_west"))
     fake = FakeTelegram(clock, a, b)
 
@@ -298,6 +322,8 @@ async def test_a_username_is_resolved_once_per_source_ever(clock: FrozenClock) -
     assert store.resolutions == [1, 2]
     assert store.states[1].peer_id == -1001400000001
     assert store.states[1].access_hash == 9001
+    # The one resolution also named each source and said what it is.
+    assert store.described == {1: ("Een kanaal", "channel"), 2: ("Bijbaan West", "supergroup")}
     assert len(fake.history) == 6
 
 

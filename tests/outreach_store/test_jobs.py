@@ -257,6 +257,7 @@ async def test_the_collector_resumes_after_a_crash_without_gap_or_duplicate(
     await source(ctx, olga, username="klusjes_rdam", peer_id=None)  # type: ignore[arg-type]
     await watchlist(ctx, olga)
     channel = Channel("klusjes_rdam", 1234567, 99887766, _messages(1234567, 1, 250))
+    channel.title, channel.megagroup = "Klusjes Rotterdam", True
     fake = FakeTelegram(clock, channel)
     fake.die_after = 130
     store = jobs.DatabaseCollectorStore(ctx)
@@ -268,6 +269,8 @@ async def test_the_collector_resumes_after_a_crash_without_gap_or_duplicate(
         first = sorted((await session.scalars(select(Stored.message_id))).all())
     # Two whole batches were stored with their checkpoint; the third died with the run.
     assert (src.peer_id, src.access_hash, src.last_seen_id) == (-1000001234567, 99887766, 100)
+    # The one resolution named the source on the sources page.
+    assert (src.title, src.kind) == ("Klusjes Rotterdam", "supergroup")
     assert first == list(range(1, 100, 2))
     fake.die_after = None
     clock.advance(3600)

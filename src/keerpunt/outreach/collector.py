@@ -74,7 +74,11 @@ class CollectorStore(Protocol):
         """The active sources (not unavailable, not retired)."""
         ...
 
-    async def resolved(self, source_id: int, peer_id: int, access_hash: int) -> None: ...
+    async def resolved(
+        self, source_id: int, peer_id: int, access_hash: int, title: str | None, kind: str
+    ) -> None:
+        """Keep what the one resolution told: the peer, its access hash, the channel's
+        title and whether it is a "channel" or a "supergroup"."""
 
     async def ingest(self, source_id: int, posts: Sequence[Post], last_seen_id: int) -> None:
         """Store a batch and move the source's checkpoint to last_seen_id in ONE
@@ -94,6 +98,8 @@ class TelegramLike(Protocol):
     """The part of `telethon.TelegramClient` the collector uses."""
 
     async def get_input_entity(self, peer: Any) -> Any: ...
+
+    async def get_entity(self, entity: Any) -> Any: ...
 
     def iter_messages(self, entity: Any, limit: int | None = ..., **kwargs: Any) -> Any: ...
 
@@ -400,12 +406,14 @@ class Collector:
         self._window.take()
         report.resolved += 1
         try:
-            entity = await self._client.get_input_entity(state.username)
+            # The full entity costs the same one request as the input peer, and also
+            # names the channel and says whether it is a group.
+            entity = await self._client.get_entity(state.username)
         except ValueError:
             # Telethon's answer when the name resolves to nothing it can use.
             await self._mark_unavailable(state, "username_not_found", report)
             return state
-        if not isinstance(entity, types.InputPeerChannel):
+        if not isinstance(entity, types.Channel) or entity.access_hash is None:
             # A person or a basic group: never a source (the sources page refuses them,
             # but a username can change hands).
             await self._mark_unavailable(state, NOT_A_CHANNEL, report)
@@ -416,7 +424,10 @@ class Collector:
             # the username now names another one, which nobody approved.
             await self._mark_unavailable(state, USERNAME_MOVED, report)
             return replace(state, peer_id=None)
-        await self._store.resolved(state.source_id, peer_id, entity.access_hash)
+        kind = "supergroup" if entity.megagroup else "channel"
+        await self._store.resolved(
+            state.source_id, peer_id, entity.access_hash, entity.title or None, kind
+        )
         return replace(state, peer_id=peer_id, access_hash=entity.access_hash)
 
     async def _mark_unavailable(self, state: SourceState, reason: str, report: RunReport) -> None:

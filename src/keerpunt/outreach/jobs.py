@@ -122,12 +122,16 @@ class DatabaseCollectorStore:
             if s.state != UNAVAILABLE
         ]
 
-    async def resolved(self, source_id: int, peer_id: int, access_hash: int) -> None:
+    async def resolved(
+        self, source_id: int, peer_id: int, access_hash: int, title: str | None, kind: str
+    ) -> None:
         async with self.ctx.write() as tx:
             source = await store.source(tx.session, source_id)
             if source is None:
                 return
             source.peer_id, source.access_hash = peer_id, access_hash
+            source.title = (title or source.title or "")[:255] or None
+            source.kind = kind
             source.state = "ok"
 
     async def ingest(self, source_id: int, posts: Sequence[Incoming], last_seen_id: int) -> None:
