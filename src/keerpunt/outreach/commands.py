@@ -50,8 +50,10 @@ def _settings() -> Settings:
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
+    # The main CLI's one-line error, imported late: cli.py mounts this app.
+    from keerpunt import cli
+
+    return cli.fail(message, code)
 
 
 def _run(settings: Settings, work: Callable[[Context], Awaitable[T]]) -> T:

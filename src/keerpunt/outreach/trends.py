@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 import statistics
-import unicodedata
 from collections.abc import Collection, Iterable, Sequence
+
+from keerpunt.outreach.normalise import light
 
 BASELINE_DAYS = 28
 RISING_SD = 3.0
@@ -55,11 +56,9 @@ def rising(series: Sequence[int]) -> tuple[bool, float]:
 
 
 def words(text: str) -> list[str]:
-    """The words of a text, folded the way terms are compared: NFKC, case folded,
-    accents removed; digits and punctuation split words."""
-    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-    plain = "".join(c for c in folded if not unicodedata.combining(c))
-    flat = "".join(c if c.isalpha() else " " for c in plain)
+    """The words of a text in the matcher's light form (NFKC, case folded, accents
+    removed); digits and punctuation split words."""
+    flat = "".join(c if c.isalpha() else " " for c in light(text).text)
     return flat.split()
 
 
