@@ -33,6 +33,7 @@ from keerpunt.deps import (
     require_staff,
 )
 from keerpunt.handover.views import router as handover_router
+from keerpunt.hours.views import router as hours_router
 from keerpunt.outreach.pages import router as outreach_pages
 from keerpunt.outreach.views import router as outreach_router
 from keerpunt.privacy.views import router as privacy_router
@@ -53,6 +54,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     reports_router,
     privacy_router,
     outreach_router,
+    hours_router,
     chat_pages,
     admin_pages,
     analyst_pages,
@@ -167,6 +169,10 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/outreach/suggestions"): "outreach.read",
     ("POST", "/api/v1/outreach/suggestions/{suggestion_id}/approve"): "outreach.terms",
     ("POST", "/api/v1/outreach/suggestions/{suggestion_id}/reject"): "outreach.terms",
+    # Opening hours and idle chats
+    ("GET", "/api/v1/hours"): "hours.read",
+    ("PUT", "/api/v1/hours"): "hours.admin",
+    ("POST", "/api/v1/conversations/{conversation_id}/idle/extend"): "conversation.idle_extend",
 }
 # The dependencies that authenticate and hold the caller to the table (`deps.gate`).
 AUTHENTICATORS = {require_principal, require_staff, require_chatter, require_enrolling}

@@ -136,6 +136,12 @@ RULES: dict[str, Rule] = {
     "outreach.triage": Rule(OUTREACH, "no such item"),
     "outreach.sources": Rule(OUTREACH, "no such source"),
     "outreach.terms": Rule(OUTREACH, "no such term"),
+    # Opening hours: chat staff see them (the remaining time), admins keep them
+    "hours.read": Rule({**CHAT_STAFF, "admin": ANY}, "no such schedule"),
+    "hours.admin": Rule(ADMIN, "no such schedule"),
+    # A silent chatter's chat: its counselor, or a supervisor of any taken chat, gives
+    # more time before it closes
+    "conversation.idle_extend": Rule({"counselor": ASSIGNED, "supervisor": TAKEN}, CONVERSATION),
 }
 
 

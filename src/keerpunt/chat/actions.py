@@ -57,6 +57,11 @@ SYSTEM_TEXT = {
     "ended_by_chatter": "Je hebt het gesprek beëindigd.",
     "ended_by_counselor": "De hulpverlener heeft het gesprek beëindigd.",
     "quick_exit": "De chatter heeft de chat verlaten met de snelle uitgang.",
+    "idle_warning": "Ben je er nog? Als we niets van je horen, sluit de chat over {n} minuten.",
+    "idle_closed": (
+        "De chat is gesloten omdat we een tijd niets van je hoorden."
+        " Je kunt altijd opnieuw beginnen."
+    ),
 }
 
 EndReason = Literal["quick_exit"]
@@ -100,8 +105,14 @@ async def start_conversation(
     """A new conversation in the queue; without a chatter, a new anonymous identity too.
     Outside opening hours nobody would answer, so the chat does not start. `source` is
     today's keyed hash of the request's address, for the abuse limits."""
-    if not opening_now(ctx).open:
+    opening = await opening_now(ctx)
+    if not opening.open:
         raise Conflict("the chat is closed now; see the opening hours", code="closed")
+    if opening.closing_soon:
+        raise Conflict(
+            "the chat closes soon, so no new chat starts now; see the opening hours",
+            code="closing_soon",
+        )
     await guard.before_new_chat(ctx, source)
     async with ctx.write() as tx:
         token = None
@@ -196,6 +207,7 @@ def _append(
     conv.last_seq += 1
     if sender == "chatter":
         conv.chatter_wrote = True
+        conv.chatter_last_at = ctx.clock.now()
     message = Message(
         conversation_id=conv.id,
         seq=conv.last_seq,

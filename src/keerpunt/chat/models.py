@@ -49,6 +49,11 @@ class Conversation(Base):
     # numbers and the registration's categories stay, so a reader hears "purged", not
     # an empty transcript.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Idle chats (chat/idle.py): the silence is counted from the latest of accepted_at,
+    # the chatter's last message and the counselor's last extension.
+    chatter_last_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    idle_extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    idle_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Message(Base):

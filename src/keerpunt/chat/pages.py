@@ -46,7 +46,7 @@ def opens_text(org: Organisation, opens_at: datetime, now: datetime, locale: Loc
 @router.get("/chat", response_class=HTMLResponse)
 async def chat_page(ctx: CtxDep, visitor: Visitor, lang: Lang = None) -> HTMLResponse:
     await campaigns.count(ctx, campaigns.VISIT, None, visitor)
-    return render_chat(ctx, pick_locale(lang), None)
+    return await render_chat(ctx, pick_locale(lang), None)
 
 
 @router.get("/c/{code}", response_class=HTMLResponse)
@@ -58,20 +58,23 @@ async def tracking_link(
     unknown code still opens the chat, as an organic visit."""
     channel = await campaigns.channel_for(ctx, code)
     await campaigns.count(ctx, campaigns.VISIT, channel, visitor)
-    return render_chat(ctx, pick_locale(lang), code if channel else None)
+    return await render_chat(ctx, pick_locale(lang), code if channel else None)
 
 
-def render_chat(ctx: Context, locale: Locale, campaign: str | None) -> HTMLResponse:
-    org, state = ctx.organisation, opening_now(ctx)
+async def render_chat(ctx: Context, locale: Locale, campaign: str | None) -> HTMLResponse:
+    org, state = ctx.organisation, await opening_now(ctx)
     opens = closes = None
-    if state.opens_at is not None:
-        opens = opens_text(org, state.opens_at, ctx.clock.now(), locale)
+    # Closed: the next opening; closing soon (no new chats): the opening after this one.
+    next_open = state.opens_at or state.next_opens_at
+    if next_open is not None:
+        opens = opens_text(org, next_open, ctx.clock.now(), locale)
     if state.closes_at is not None:
         closes = format_time(state.closes_at.astimezone(org.zone), "HH:mm", locale=locale)
     return page(
         "chat.html",
         locale,
-        is_open=state.open,
+        is_open=state.takes_new_chats,
+        closing_soon=state.closing_soon,
         opens=opens,
         closes=closes,
         org=org,

@@ -3,6 +3,9 @@ Nothing here changes state."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from keerpunt.accounts import access
@@ -11,10 +14,13 @@ from keerpunt.accounts.principals import Principal, StaffPrincipal
 from keerpunt.chat import store
 from keerpunt.chat.access import visible_conversation
 from keerpunt.chat.actions import message_out, queue_entries, returning_groups
+from keerpunt.chat.hours import ALWAYS_OPEN, opening_state, schedule_now
+from keerpunt.chat.idle import idle_read
 from keerpunt.chat.models import Conversation
 from keerpunt.chat.schemas import ConversationRead, MessagePage, MessageRead, Snapshot
 from keerpunt.context import Context
 from keerpunt.core.errors import Gone, Invalid, NotFound
+from keerpunt.hours.schedule import Schedule
 from keerpunt.realtime.events import MessageOut, QueueEntry
 from keerpunt.registration import reads as registration_reads
 
@@ -139,13 +145,26 @@ async def snapshot(ctx: Context, staff: StaffPrincipal) -> Snapshot:
         views = [_view(conv) for conv in own]
         for view in views:
             view.returning = view.id in returning
+        schedule = await schedule_now(ctx, session)
     return Snapshot(
         queue=[entry for entry, _ in entries],
         conversations=views,
         to_register=await registration_reads.todo(ctx, staff),
         paused=user.paused,
         max_chats=user.max_chats,
+        **_hours(ctx, schedule, own),
     )
+
+
+def _hours(ctx: Context, schedule: Schedule, own: Sequence[Conversation]) -> dict[str, Any]:
+    opening = ALWAYS_OPEN if ctx.settings.always_open else opening_state(schedule, ctx.clock.now())
+    policy = schedule.policy
+    return {
+        "closes_at": opening.closes_at,
+        "closing_cutoff_minutes": policy.closing_cutoff_minutes,
+        "idle_close_minutes": policy.idle_close_minutes,
+        "idle": [state for conv in own if (state := idle_read(conv, policy)) is not None],
+    }
 
 
 async def last_seqs(ctx: Context, conversation_ids: list[str]) -> dict[str, int]:

@@ -53,6 +53,10 @@ class OpeningRead(BaseModel):
     open: bool
     opens_at: datetime | None
     closes_at: datetime | None
+    # open, closing_soon (open, but no new chat starts: the cut-off), or closed.
+    state: Literal["open", "closing_soon", "closed"] = "open"
+    # While closing soon: when the chat opens again.
+    next_opens_at: datetime | None = None
 
 
 class MessageCreate(BaseModel):
@@ -106,6 +110,18 @@ class QueueRead(BaseModel):
     waiting: list[QueueEntry]
 
 
+class IdleRead(BaseModel):
+    """A silent chatter's chat: when the warning went out and when the chat closes."""
+
+    conversation: str
+    # When the silence started counting: acceptance, the chatter's last message or the
+    # last extension, whichever is latest.
+    silent_since: datetime
+    warned_at: datetime | None
+    # When warned: the moment the chat closes unless the chatter writes or it is extended.
+    closes_at: datetime | None
+
+
 class Snapshot(BaseModel):
     """A staff console rebuilds itself from this on every (re)connect."""
 
@@ -115,3 +131,9 @@ class Snapshot(BaseModel):
     to_register: list[TodoItem] = Field(default_factory=list)
     paused: bool
     max_chats: int
+    # The console's remaining time: when the chat closes (None: always open, or not
+    # today), the cut-off before it, and the silent chats with their idle countdown.
+    closes_at: datetime | None = None
+    closing_cutoff_minutes: int = 10
+    idle_close_minutes: int = 5
+    idle: list[IdleRead] = Field(default_factory=list)

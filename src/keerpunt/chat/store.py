@@ -151,3 +151,9 @@ async def conversation_counts(session: AsyncSession, chatter_ids: set[str]) -> d
         .group_by(Conversation.chatter_id)
     )
     return {row[0]: int(row[1]) for row in result}
+
+
+async def active_conversations(session: AsyncSession) -> Sequence[Conversation]:
+    """Every chat a counselor holds now: the idle sweep looks at their silences."""
+    query = select(Conversation).where(Conversation.status == "active")
+    return (await session.scalars(query)).all()

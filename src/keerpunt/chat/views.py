@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from keerpunt.campaigns import actions as campaigns
-from keerpunt.chat import actions, reads
+from keerpunt.chat import actions, idle, reads
 from keerpunt.chat.hours import opening_now
 from keerpunt.chat.schemas import (
     ConversationCreate,
@@ -15,6 +15,7 @@ from keerpunt.chat.schemas import (
     ConversationRead,
     EndRequest,
     FeedbackCreate,
+    IdleRead,
     MessageAck,
     MessageCreate,
     MessagePage,
@@ -132,8 +133,14 @@ async def feedback(
 
 @router.get("/opening", summary="Whether the chat is open now, and when it opens or closes")
 async def opening(ctx: CtxDep) -> OpeningRead:
-    state = opening_now(ctx)
-    return OpeningRead(open=state.open, opens_at=state.opens_at, closes_at=state.closes_at)
+    state = await opening_now(ctx)
+    return OpeningRead(
+        open=state.open,
+        opens_at=state.opens_at,
+        closes_at=state.closes_at,
+        state=state.state,
+        next_opens_at=state.next_opens_at,
+    )
 
 
 @router.post(
@@ -153,3 +160,11 @@ async def queue(staff: Staff, ctx: CtxDep) -> QueueRead:
 @router.get("/console/snapshot", summary="Everything a staff console shows, in one read")
 async def snapshot(staff: Staff, ctx: CtxDep) -> Snapshot:
     return await reads.snapshot(ctx, staff)
+
+
+@router.post(
+    "/conversations/{conversation_id}/idle/extend",
+    summary="Give a silent chatter more time: the idle warning and closing count from now",
+)
+async def idle_extend(conversation_id: str, staff: Staff, ctx: CtxDep) -> IdleRead:
+    return await idle.extend(ctx, staff, conversation_id)

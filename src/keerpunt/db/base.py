@@ -29,6 +29,7 @@ def import_models() -> None:
     import keerpunt.canned.models
     import keerpunt.chat.models
     import keerpunt.handover.models
+    import keerpunt.hours.models
     import keerpunt.outreach.models
     import keerpunt.privacy.models
     import keerpunt.realtime.models

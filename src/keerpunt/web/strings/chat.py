@@ -31,6 +31,16 @@ CHAT = {
     "system_ended_by_chatter": N_("You ended the chat."),
     "system_ended_by_counselor": N_("The counselor ended the chat."),
     "system_quick_exit": N_("The chat was left with quick exit."),
+    "system_idle_warning": N_(
+        "Are you still there? If we do not hear from you, the chat closes in {n} minutes."
+    ),
+    "system_idle_closed": N_(
+        "The chat was closed because we did not hear from you for a while."
+        " You can always start again."
+    ),
+    "closing_soon_now": N_(
+        "We close soon, so no new chat can start now. Look below for other help."
+    ),
     "confirm_end": N_("Do you want to end this chat?"),
     "start_failed": N_("Starting the chat did not work. Please try again."),
     "closed_now": N_("The chat closed just now. Look below for other help."),

@@ -164,7 +164,8 @@ function messageText(message) {
   if (message.sender === "system" && message.code) {
     const key = `system_${message.code}`;
     const text = t(key);
-    return text === key ? message.body : text;
+    // idle_warning says in how many minutes: the number is in the stored text.
+    return text === key ? message.body : text.replace("{n}", (message.body.match(/\d+/) || [""])[0]);
   }
   return message.body;
 }
@@ -546,13 +547,14 @@ async function start(event) {
     const code = error instanceof HttpError ? error.code : null;
     const startText = {
       closed: "closed_now",
+      closing_soon: "closing_soon_now",
       rate_limited: "start_rate_limited",
       blocked: "start_blocked",
     };
     ui.startError.textContent = t(startText[code] || "start_failed");
     show(ui.startError, true);
     // Whoever cannot chat now still sees where else to find help.
-    if (code === "closed" || code === "blocked") show(ui.help, true);
+    if (code === "closed" || code === "closing_soon" || code === "blocked") show(ui.help, true);
   } finally {
     button.disabled = false;
   }
