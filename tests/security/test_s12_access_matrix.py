@@ -370,6 +370,16 @@ _call(
     fresh=_outreach,
 )
 _call("POST", f"{OUT}/suggestions/{{suggestion_id}}/reject", fresh=_outreach)
+# Opening hours and idle chats
+ALL_DAY = {
+    "week": {
+        day: [{"start": "00:00", "end": "24:00"}]
+        for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    }
+}
+_call("GET", "/api/v1/hours")
+_call("PUT", "/api/v1/hours", json=ALL_DAY)
+_call("POST", f"{C}/idle/extend", subject="conversation")
 
 # Log-outs end what the other cells use: walked last.
 ENROLMENT = {("POST", "/api/v1/auth/totp/begin"), ("POST", "/api/v1/auth/totp/confirm")}

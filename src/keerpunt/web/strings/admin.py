@@ -130,4 +130,21 @@ ADMIN = {
     "staff_session_end": N_("End session"),
     "staff_session_end_named": N_("End the session of {name}"),
     "staff_session_ended": N_("The session of {name} has ended."),
+    # Opening hours (adminhours.js)
+    "hours_now_open": N_("The chat is open now, until {when}."),
+    "hours_now_open_on": N_("The chat is open now."),
+    "hours_now_closing_soon": N_("The chat closes at {when}: no new chats start now."),
+    "hours_now_closed": N_("The chat is closed now. It opens on {when}."),
+    "hours_now_closed_on": N_("The chat is closed now, and no opening is planned."),
+    "hours_from_file": N_(
+        "These hours come from the organisation file. Saving stores them here, and from then"
+        " on the hours saved here apply."
+    ),
+    "hours_saved": N_("The opening hours are saved. They apply at once."),
+    "hours_bad_spans": N_("Write the times as 12:00-22:00, several separated by commas."),
+    "hours_bad_closed": N_("This line needs a date (YYYY-MM-DD) and what it is: {line}"),
+    "hours_bad_exception": N_(
+        "This line needs a date (YYYY-MM-DD), its hours (12:00-17:00) and what it is: {line}"
+    ),
+    "hours_bad_number": N_("Fill in a number of minutes."),
 }

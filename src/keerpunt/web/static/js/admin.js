@@ -25,6 +25,7 @@ import {
   closeForms,
 } from "./staffpage.js";
 import { staffPart } from "./adminstaff.js";
+import { hoursPart } from "./adminhours.js";
 
 const LISTS = [
   "outcome",
@@ -90,6 +91,7 @@ const { call, start } = staffPage({
   open: openAdmin,
 });
 const staff = staffPart((path, options) => call(path, options));
+const hours = hoursPart((path, options) => call(path, options));
 
 // Helpers ------------------------------------------------------------------------------
 
@@ -151,7 +153,7 @@ async function openAdmin(versions, { focus }) {
   renderVersions(versions);
   // Focus moves off the log-in form, which is gone now: to the top of the page.
   if (focus) $("#taxonomy-title").focus();
-  await Promise.all([loadTaxonomy(), loadRegions(), loadCanned(), staff.load()]);
+  await Promise.all([loadTaxonomy(), loadRegions(), loadCanned(), staff.load(), hours.load()]);
 }
 
 // The taxonomy ----------------------------------------------------------------------------

@@ -21,8 +21,9 @@ import { staffElements } from "./staffpage.js";
 // Whole modules, so a module without the expected export cannot break the console.
 import * as casetools from "./casetools.js";
 import * as handovers from "./handovers.js";
+import { consoleTime } from "./consoletime.js";
 
-const SYSTEM_CODES = new Set(["counselor_joined", "ended_by_chatter", "ended_by_counselor", "quick_exit"]);
+const SYSTEM_CODES = new Set(["counselor_joined", "ended_by_chatter", "ended_by_counselor", "quick_exit", "idle_warning", "idle_closed"]);
 const VISITORS = new Set(["youth", "relative", "professional", "unknown"]);
 const FINAL = new Set(["ended", "abandoned"]);
 const TYPING_EVERY_MS = 3000; // at most one "typing" frame per this interval
@@ -381,6 +382,7 @@ async function rebuild() {
   if (state.carried?.forms) state.carriedForms = state.carried.forms;
   for (const read of snapshot.conversations) ensureConv(read);
   applyToRegister(snapshot.to_register || []);
+  timeKeeper().snapshot(snapshot, state.convs);
   // What was carried over a lost session goes back into the outbox of its chat.
   if (state.carried) {
     for (const [id, items] of state.carried.outboxes) {
@@ -1275,6 +1277,7 @@ function setStatus(conv, status, { register = true } = {}) {
   conv.ended = true;
   conv.form.ended();
   conv.tools?.ended();
+  timeKeeper().ended(conv);
   if (register && status === "ended" && conv.form.status() !== "complete") {
     addToRegister({
       conversation: conv.id,
@@ -1329,6 +1332,7 @@ function closeTab(id) {
   conv.tab.remove();
   conv.panel.remove();
   state.convs.delete(id);
+  timeKeeper().forget(id);
   state.order.splice(index, 1);
   renumberTabs();
   renderTabsArea();
@@ -1401,6 +1405,7 @@ function onMessage(message) {
   }
   if (message.sender === "chatter") conv.chatterTypingUntil = 0;
   if (conv === current()) renderTyping();
+  timeKeeper().message(conv, message);
   scrollIfPinned(conv);
   const news = message.sender === "chatter" || (message.sender === "system" && message.code !== "counselor_joined");
   if (conv.loaded && news) {
@@ -1738,3 +1743,10 @@ async function boot() {
 }
 
 boot();
+
+// The closing time and the idle countdowns (consoletime.js), made at first use.
+let clocks = null;
+function timeKeeper() {
+  clocks ??= consoleTime({ call, t, locale: config.locale, node: $("#closing") });
+  return clocks;
+}
