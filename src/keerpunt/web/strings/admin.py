@@ -147,4 +147,10 @@ ADMIN = {
         "This line needs a date (YYYY-MM-DD), its hours (12:00-17:00) and what it is: {line}"
     ),
     "hours_bad_number": N_("Fill in a number of minutes."),
+    "hours_span_order": N_(
+        "A range ends before it starts. Open past midnight: until 24:00, and from 00:00 on"
+        " the next day."
+    ),
+    "hours_span_overlap": N_("Two ranges of this day overlap."),
+    "hours_duplicate_date": N_("A date is listed twice: as closed, or with its own hours."),
 }

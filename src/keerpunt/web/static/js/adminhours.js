@@ -147,7 +147,12 @@ export function hoursPart(call) {
       status(statusLine, t("hours_saved"));
     } catch (error) {
       if (error instanceof SessionLost) return;
-      const text = staffProblem(error, detailOf);
+      const own = {
+        span_order: t("hours_span_order"),
+        span_overlap: t("hours_span_overlap"),
+        duplicate_date: t("hours_duplicate_date"),
+      };
+      const text = own[error.code] || staffProblem(error, detailOf);
       const name = fieldOf(error);
       if (name && fields[name]) {
         setError(fields[name], text);
