@@ -57,7 +57,7 @@ def test_an_admin_keeps_the_opening_hours(
 
     # Two ranges that overlap: refused beside the day, nothing saved.
     page.get_by_label("Maandag").fill("12:00-18:00, 17:00-22:00")
-    save = page.get_by_role("button", name="Openingstijden opslaan")
+    save = page.get_by_role("button", name="Deze openingstijden vastleggen")
     save.click()
     expect(page.locator("#hours-monday-error")).to_have_text("Twee tijden van deze dag overlappen.")
     expect(page.get_by_label("Maandag")).to_be_focused()

@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 CLOCK = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
 MAX_SPANS = 6
 MAX_DATES = 400
+# A label is one line of text: no control characters (PostgreSQL refuses NUL outright).
+LABEL = r"^[^\x00-\x1f\x7f]+$"
 
 
 class Strict(BaseModel):
@@ -35,14 +37,14 @@ class WeekIO(Strict):
 
 class ClosedDateIO(Strict):
     day: date
-    label: str = Field(min_length=1, max_length=80)
+    label: str = Field(min_length=1, max_length=80, pattern=LABEL)
 
 
 class ExceptionIO(Strict):
     """A date with its own hours instead of the weekday's."""
 
     day: date
-    label: str = Field(min_length=1, max_length=80)
+    label: str = Field(min_length=1, max_length=80, pattern=LABEL)
     spans: list[SpanIO] = Field(min_length=1, max_length=MAX_SPANS)
 
 
