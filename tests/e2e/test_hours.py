@@ -12,6 +12,13 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 
+from keerpunt.accounts import store as accounts_store
+from keerpunt.accounts.principals import StaffPrincipal
+from keerpunt.chat import actions as chat
+from keerpunt.chat import idle
+from keerpunt.chat import store as chat_store
+from keerpunt.context import Context
+from keerpunt.core.clock import FrozenClock
 from keerpunt.organisation import WEEKDAYS
 from tests.e2e.conftest import (
     DESKTOP,
@@ -120,4 +127,46 @@ def test_the_console_shows_when_the_chat_closes(
     expect(closing).to_contain_text(f"Sluit om {closes.astimezone():%H:%M}")
     expect(closing).to_contain_text("min)")
     expect(closing).to_have_class("closing soon")
+    assert browsing.watch.problems == []
+
+
+def test_a_silent_chat_counts_down_and_the_counselor_gives_more_time(
+    browser: Browser, site: Site, contexts: list[BrowserContext]
+) -> None:
+    # A chat accepted eleven minutes ago whose chatter never wrote: warned a minute ago,
+    # so it closes in about four minutes (the server's own sweep has nothing to do yet).
+    now = dt.datetime.now(dt.UTC)
+
+    async def silent_chat(ctx: Context) -> str:
+        clock = FrozenClock(now - dt.timedelta(minutes=11))
+        ctx.clock = clock
+        async with ctx.read() as session:
+            user = await accounts_store.user_by_username(session, "anna")
+            assert user is not None
+            anna = StaffPrincipal(user.id, user.username, user.role_names, "setup")
+        started = await chat.start_conversation(ctx, None)
+        await chat.accept(ctx, anna, started.conversation.id)
+        clock.advance(10 * 60)
+        assert (await idle.sweep(ctx)).warned == [started.conversation.id]
+        return started.conversation.id
+
+    conversation = run_async(silent_chat, site.settings)
+    browsing = counselor(browser, site, contexts)
+    page = browsing.page
+    expect(page.locator(".log-list")).to_contain_text(
+        "De chatter is gevraagd of hij of zij er nog is."
+    )
+    banner = page.locator(".idle-banner")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("De chatter is stil. Deze chat sluit over")
+    banner.get_by_role("button", name="Meer tijd geven").click()
+    expect(banner).to_be_hidden()
+
+    async def extended(ctx: Context) -> dt.datetime | None:
+        async with ctx.read() as session:
+            conv = await chat_store.conversation(session, conversation)
+            assert conv is not None
+            return conv.idle_extended_at
+
+    assert run_async(extended, site.settings) is not None
     assert browsing.watch.problems == []
