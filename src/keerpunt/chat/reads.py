@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from keerpunt.accounts import access
 from keerpunt.accounts import store as accounts_store
 from keerpunt.accounts.principals import Principal, StaffPrincipal
-from keerpunt.chat import store
+from keerpunt.chat import assignment, store
 from keerpunt.chat.access import visible_conversation
 from keerpunt.chat.actions import message_out, queue_entries, returning_groups
 from keerpunt.chat.models import Conversation
@@ -139,12 +139,15 @@ async def snapshot(ctx: Context, staff: StaffPrincipal) -> Snapshot:
         views = [_view(conv) for conv in own]
         for view in views:
             view.returning = view.id in returning
+        offer, transfers = await assignment.console_state(ctx, session, staff.user_id)
     return Snapshot(
         queue=[entry for entry, _ in entries],
         conversations=views,
         to_register=await registration_reads.todo(ctx, staff),
         paused=user.paused,
         max_chats=user.max_chats,
+        offer=offer,
+        transfers=transfers,
     )
 
 
