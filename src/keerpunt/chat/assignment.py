@@ -68,15 +68,12 @@ async def online_counselors(
     """Every counselor who is logged in (a session neither expired nor idle too long) and
     not paused, with their load and last pick-up. Full ones are included: the colleague
     list shows them too."""
-    starts = dict(
-        (
-            await session.execute(
-                select(StaffSession.user_id, func.min(StaffSession.created_at))
-                .where(StaffSession.expires_at > now, StaffSession.last_seen_at > now - idle)
-                .group_by(StaffSession.user_id)
-            )
-        ).tuples()
+    rows = await session.execute(
+        select(StaffSession.user_id, func.min(StaffSession.created_at))
+        .where(StaffSession.expires_at > now, StaffSession.last_seen_at > now - idle)
+        .group_by(StaffSession.user_id)
     )
+    starts: dict[int, datetime] = {user: at for user, at in rows}
     if not starts:
         return []
     users = (
@@ -126,7 +123,7 @@ async def active_counts(session: AsyncSession, user_ids: Sequence[int]) -> dict[
         .where(Conversation.counselor_id.in_(user_ids), Conversation.status == "active")
         .group_by(Conversation.counselor_id)
     )
-    return {int(user): int(count) for user, count in rows.tuples() if user is not None}
+    return {int(user): int(count) for user, count in rows if user is not None}
 
 
 async def last_pickups(session: AsyncSession, user_ids: Sequence[int]) -> dict[int, datetime]:
@@ -140,7 +137,7 @@ async def last_pickups(session: AsyncSession, user_ids: Sequence[int]) -> dict[i
         .where(Conversation.counselor_id.in_(user_ids))
         .group_by(Conversation.counselor_id)
     )
-    return {int(user): at for user, at in rows.tuples() if user is not None and at is not None}
+    return {int(user): at for user, at in rows if user is not None and at is not None}
 
 
 async def open_offers(session: AsyncSession, *, lock: bool = False) -> Sequence[Offer]:
@@ -172,7 +169,7 @@ async def refused(session: AsyncSession, conversation_ids: Sequence[str]) -> dic
         )
     )
     found: dict[str, set[int]] = {}
-    for conversation_id, user_id in rows.tuples():
+    for conversation_id, user_id in rows:
         found.setdefault(conversation_id, set()).add(user_id)
     return found
 
