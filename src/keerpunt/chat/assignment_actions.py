@@ -2,12 +2,13 @@
 here, one transaction each (the chat's own changes go through `chat/actions.py`).
 
 A round offers each waiting chat, longest-waiting first (a chat handed back to the queue
-before all), to one counselor (`assignment.choose`). It runs after a chat starts, is
-taken or ends, after a pause ends, after an offer is declined, and every few seconds from
-`chat/assignment_job.py`, in whichever server process: rounds are serialised (an advisory
-lock on PostgreSQL; SQLite has one writer) and the database allows one open offer per
-chat, so two processes never offer one chat twice. Nothing lives in memory: an offer's
-expiry is a column, and the next round after it moves the chat on.
+before all), to one counselor (`assignment.choose`). The HTTP edge runs one (`nudge`)
+after a chat starts, is taken, ends or is handed back, after a pause or resume and after
+an offer is declined, and `chat/assignment_job.py` runs one every few seconds, in
+whichever server process: rounds are serialised (an advisory lock on PostgreSQL; SQLite
+has one writer) and the database allows one open offer per chat, so two processes never
+offer one chat twice. Nothing lives in memory: an offer's expiry is a column, and the
+next round after it moves the chat on.
 """
 
 from __future__ import annotations
@@ -172,7 +173,6 @@ async def decline_offer(ctx: Context, staff: StaffPrincipal, conversation_id: st
             raise NotFound(NO_OFFER)
         _close(tx, offer, "declined", ctx.clock.now())
     log.info("offer declined", extra={"conversation": conversation_id, "user_id": staff.user_id})
-    await nudge(ctx)
 
 
 async def transfer(
@@ -258,8 +258,6 @@ async def transfer(
         "conversation transferred",
         extra={"conversation": conversation_id, "user_id": staff.user_id, "warm": to != "queue"},
     )
-    if to == "queue":
-        await nudge(ctx)
     return row
 
 

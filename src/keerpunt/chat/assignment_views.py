@@ -29,6 +29,7 @@ TransferId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 )
 async def decline_offer(conversation_id: str, staff: Staff, ctx: CtxDep) -> None:
     await assignment_actions.decline_offer(ctx, staff, conversation_id)
+    await assignment_actions.nudge(ctx)
 
 
 @router.post(
@@ -40,6 +41,8 @@ async def transfer(
     conversation_id: str, body: TransferCreate, staff: Staff, ctx: CtxDep
 ) -> TransferRead:
     row = await assignment_actions.transfer(ctx, staff, conversation_id, body.to, body.note)
+    if row.to_user_id is None:
+        await assignment_actions.nudge(ctx)  # back in the queue: offered again
     return TransferRead(
         id=row.id, conversation=row.conversation_id, state=row.state, to=row.to_user_id
     )
