@@ -10,6 +10,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -24,7 +25,7 @@ from keerpunt.core.clock import FrozenClock
 from keerpunt.core.errors import Conflict, NotFound
 from keerpunt.realtime.events import OfferOut, ServerFrame, user_channel
 from tests.conftest import make_settings
-from tests.live import make_staff, staff_session
+from tests.live import Chatter, Counselor, LiveServer, Socket, make_staff, staff_session
 
 OFFER_SECONDS = 30
 
@@ -320,3 +321,39 @@ async def test_a_simulated_shift_is_fair(ctx: Context, clock: FrozenClock) -> No
 
 def _later(now: datetime, seconds: int) -> datetime:
     return now + timedelta(seconds=seconds)
+
+
+# Over the wire ---------------------------------------------------------------------------
+
+
+async def test_the_offer_frame_reaches_only_that_counselor(
+    server: LiveServer, setup_ctx: Context
+) -> None:
+    await make_staff(setup_ctx, "anna")
+    await make_staff(setup_ctx, "bram")
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        anna = await Counselor.login(http, "anna")
+        bram = await Counselor.login(http, "bram")  # logged in later: less idle
+        anna_sock = await Socket.open(server.ws_url, await anna.ticket())
+        bram_sock = await Socket.open(server.ws_url, await bram.ticket())
+        youth = await Chatter.start(http)
+        offer = await anna_sock.expect("offer", conversation=youth.conversation)
+        assert (offer["state"], offer["visitor"], offer["returning"]) == ("open", "youth", False)
+        # A reconnecting console finds it in the snapshot.
+        snapshot = (await anna.get("/api/v1/console/snapshot")).json()
+        assert snapshot["offer"]["conversation"] == youth.conversation
+        assert (await bram.get("/api/v1/console/snapshot")).json()["offer"] is None
+        # Up to a pong, Bram's socket has heard of no offer.
+        await bram_sock.send({"type": "ping"})
+        await bram_sock.expect("pong")
+        assert [f for f in bram_sock.seen if f["type"] == "offer"] == []
+
+        # Anna declines: the chat moves on to Bram at once; Anna's dialog closes.
+        declined = await anna.post(f"/api/v1/conversations/{youth.conversation}/offer/decline")
+        assert declined.status_code == 204
+        await anna_sock.expect("offer", state="gone")
+        await bram_sock.expect("offer", state="open", conversation=youth.conversation)
+        assert (await bram.accept(youth.conversation)).status_code == 200
+        await bram_sock.expect("offer", state="gone")
+        for sock in (anna_sock, bram_sock):
+            await sock.close()
