@@ -21,8 +21,10 @@ import { staffElements } from "./staffpage.js";
 // Whole modules, so a module without the expected export cannot break the console.
 import * as casetools from "./casetools.js";
 import * as handovers from "./handovers.js";
+import { mountAssignment } from "./assignment.js";
 
 const SYSTEM_CODES = new Set(["counselor_joined", "ended_by_chatter", "ended_by_counselor", "quick_exit"]);
+for (const code of ["transferred", "requeued"]) SYSTEM_CODES.add(code); // transfers (assignment.js)
 const VISITORS = new Set(["youth", "relative", "professional", "unknown"]);
 const FINAL = new Set(["ended", "abandoned"]);
 const TYPING_EVERY_MS = 3000; // at most one "typing" frame per this interval
@@ -300,6 +302,7 @@ function sessionLost() {
 
 function teardown({ keepOutbox }) {
   state.generation += 1;
+  assignment.reset();
   if (state.socket) state.socket.stop();
   if (keepOutbox && state.user) {
     const outboxes = new Map();
@@ -381,6 +384,7 @@ async function rebuild() {
   if (state.carried?.forms) state.carriedForms = state.carried.forms;
   for (const read of snapshot.conversations) ensureConv(read);
   applyToRegister(snapshot.to_register || []);
+  assignment.apply(snapshot);
   // What was carried over a lost session goes back into the outbox of its chat.
   if (state.carried) {
     for (const [id, items] of state.carried.outboxes) {
@@ -455,6 +459,12 @@ function onFrame(frame) {
       break;
     case "alert":
       onAlert(frame);
+      break;
+    case "offer":
+      assignment.onOffer(frame);
+      break;
+    case "transfer":
+      if (state.user) assignment.onTransfer(frame, state.user.id);
       break;
     default:
       break;
@@ -1694,6 +1704,8 @@ document.addEventListener("keydown", (event) => {
     else notice(t("no_chat_for_form"));
   } else if (code === "KeyO") {
     showHandovers(ui.handoversView.hidden);
+  } else if (code === "KeyT") {
+    assignment.openTransfer();
   } else handled = false;
   if (handled) event.preventDefault();
 });
@@ -1721,6 +1733,33 @@ setInterval(() => {
   tickQueue();
   renderTyping();
 }, 1000);
+
+// Offers and transfers (assignment.js) ----------------------------------------------------------
+
+const assignment = mountAssignment({
+  call,
+  notice,
+  visitorText,
+  current,
+  toolsAnchor: ui.end,
+  // An accepted offer or transfer: the chat becomes a tab of ours, as after an accept.
+  take(read) {
+    const conv = ensureConv(read);
+    if (!conv.resubscribing && state.socket?.ready) subscribe(conv);
+    dropFromQueue(read.id);
+    select(conv.id, { focus: "message" });
+    notice(t("accepted", { visitor: visitorText(read.visitor) }));
+    renderCap();
+    renderAcceptable();
+  },
+  // Handed on: no longer ours; what is on screen stays, read-only.
+  release(id) {
+    const conv = state.convs.get(id);
+    if (conv && !conv.ended) setStatus(conv, "ended", { register: false });
+    renderCap();
+    renderAcceptable();
+  },
+});
 
 // Start ------------------------------------------------------------------------------------------
 
