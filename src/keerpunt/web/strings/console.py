@@ -204,9 +204,9 @@ CONSOLE = {
     "system_transferred": N_("The chat was handed to a colleague."),
     "system_requeued": N_("The chat went back to the queue."),
     "offer_title": N_("A chat for you"),
-    "offer_text": N_("{visitor} is waiting. Do you take this chat?"),
+    "offer_text": N_("A chat is waiting ({visitor}). Do you take it?"),
     "offer_text_returning": N_(
-        "{visitor} is waiting and spoke with you last time. Do you take this chat?"
+        "A chat is waiting ({visitor}); this chatter spoke with you last time. Do you take it?"
     ),
     "offer_seconds_left": N_("Offered to you for {seconds} more seconds."),
     "offer_hint": N_("Enter accepts. Escape declines."),
