@@ -5,12 +5,18 @@ one who handed it on no longer can."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 from sqlalchemy import select
 
+from keerpunt.chat import actions as chat
+from keerpunt.chat import assignment_actions
 from keerpunt.chat.models import Transfer
 from keerpunt.context import Context
-from tests.live import Chatter, LiveServer, StaffMember, held_form, make_staff
+from keerpunt.core.clock import FrozenClock
+from keerpunt.privacy import actions as privacy
+from tests.live import Chatter, LiveServer, StaffMember, held_form, make_staff, staff_session
 
 NOTE = "Let op: NOTITIE-KANARIE over schulden bij zijn neef"
 
@@ -158,3 +164,24 @@ async def test_a_cold_transfer_puts_the_chat_first_in_the_queue_with_its_draft(
             await anna.post(_path(second.conversation, "/transfers"), json={"to": "queue"})
         ).is_success
         assert (await second.end()).json()["status"] == "ended"
+
+
+async def test_retention_deletes_the_transfer_note_with_the_transcript(
+    ctx: Context, clock: FrozenClock
+) -> None:
+    await make_staff(ctx, "anna")
+    await make_staff(ctx, "bram")
+    anna = await staff_session(ctx, "anna")
+    bram = await staff_session(ctx, "bram")
+    started = await chat.start_conversation(ctx, None)
+    conv = started.conversation.id
+    await chat.accept(ctx, anna, conv)
+    row = await assignment_actions.transfer(ctx, anna, conv, bram.user_id, NOTE)
+    await assignment_actions.accept_transfer(ctx, bram, row.id)
+    await chat.end(ctx, bram, conv)
+    clock.advance(timedelta(days=ctx.settings.retention_days + 1).total_seconds())
+    await privacy.purge_expired(ctx)
+    async with ctx.read() as session:
+        kept = await session.get(Transfer, row.id)
+        assert kept is not None
+        assert (kept.state, kept.note) == ("accepted", None)
