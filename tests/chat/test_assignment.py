@@ -6,6 +6,7 @@ job would run them."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -168,6 +169,21 @@ async def test_a_returning_chatter_is_offered_first_to_their_previous_counselor(
     clock.advance(OFFER_SECONDS)
     assert [o.user_id for o in (await assignment_actions.run_round(ctx)).offered] == [bram.user_id]
     await chat.accept(ctx, bram, again.conversation.id)
+
+
+async def test_rounds_at_once_offer_each_chat_once(ctx: Context, clock: FrozenClock) -> None:
+    """Several server processes run rounds at the same moment: each chat still gets one
+    open offer (rounds are serialised; the database allows one open offer per chat)."""
+    for name in ("anna", "bram", "cas"):
+        await _counselor(ctx, name)
+        clock.advance(1)
+    for _ in range(2):
+        await chat.start_conversation(ctx, None)
+    await asyncio.gather(*(assignment_actions.run_round(ctx) for _ in range(4)))
+    offers = [o for o in await _offers(ctx) if o.state == "open"]
+    assert len(offers) == 2
+    assert len({o.conversation_id for o in offers}) == 2
+    assert len({o.user_id for o in offers}) == 2
 
 
 # The simulated shift ---------------------------------------------------------------------
