@@ -19,6 +19,7 @@ from keerpunt.admin.pages import router as admin_pages
 from keerpunt.analyst.pages import router as analyst_pages
 from keerpunt.campaigns.views import router as campaigns_router
 from keerpunt.canned.views import router as canned_router
+from keerpunt.chat.assignment_views import router as assignment_router
 from keerpunt.chat.pages import router as chat_pages
 from keerpunt.chat.views import router as chat_router
 from keerpunt.core.errors import ErrorRead
@@ -45,6 +46,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     health.router,
     accounts_router,
     chat_router,
+    assignment_router,
     abuse_router,
     realtime_router,
     registration_router,
@@ -110,6 +112,11 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/conversations/{conversation_id}/accept"): "conversation.claim",
     ("GET", "/api/v1/queue"): "queue.read",
     ("GET", "/api/v1/console/snapshot"): "queue.read",
+    ("POST", "/api/v1/conversations/{conversation_id}/offer/decline"): "offer.decline",
+    ("POST", "/api/v1/conversations/{conversation_id}/transfers"): "conversation.transfer",
+    ("POST", "/api/v1/transfers/{transfer_id}/accept"): "transfer.respond",
+    ("POST", "/api/v1/transfers/{transfer_id}/decline"): "transfer.respond",
+    ("GET", "/api/v1/colleagues"): "colleagues.read",
     # Registration and case tools
     ("GET", "/api/v1/taxonomy"): "taxonomy.read",
     ("GET", "/api/v1/taxonomy/{version}"): "taxonomy.read",

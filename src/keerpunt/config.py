@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     # A returning chatter waits this long for the counselor they spoke with last (when
     # that counselor is logged in, not paused and has room) before anyone may accept.
     returning_offer_seconds: int = Field(default=60, ge=0, le=600)
+    # Automatic assignment: the longest-waiting chat is offered to one counselor (the one
+    # idle longest with room under the cap) for offer_seconds, then to the next.
+    auto_assign: bool = False
+    offer_seconds: int = Field(default=30, ge=5, le=600)
     max_message_chars: int = 4000
     # Abuse limits (S18), in the `limits` notation: "5/10 minutes", several joined by ";".
     # A source is one address (through its keyed hash); a chatter is one token or account.

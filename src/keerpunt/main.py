@@ -18,6 +18,7 @@ from keerpunt import __version__
 from keerpunt.accounts.principals import StaffPrincipal
 from keerpunt.api import include_routers
 from keerpunt.bootstrap import ensure_defaults
+from keerpunt.chat import assignment_job
 from keerpunt.chat import jobs as chat_jobs
 from keerpunt.config import Settings
 from keerpunt.context import Context, build_context
@@ -176,6 +177,8 @@ def create_app(
         every = settings.audit_checkpoint_minutes * 60
         jobs = [asyncio.create_task(privacy_jobs.checkpoints(app.state.ctx, every))]
         jobs.append(asyncio.create_task(chat_jobs.idle_sweeps(app.state.ctx)))
+        if settings.auto_assign:
+            jobs.append(asyncio.create_task(assignment_job.rounds(app.state.ctx)))
         if settings.retention_schedule:
             jobs.append(asyncio.create_task(privacy_jobs.daily_retention(app.state.ctx)))
             jobs.append(asyncio.create_task(outreach_jobs.daily_purge(app.state.ctx)))

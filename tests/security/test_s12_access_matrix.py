@@ -286,6 +286,50 @@ _call("POST", "/api/v1/reports", json=PERIOD)
 _call("GET", "/api/v1/reports/dashboard", params=PERIOD)
 
 
+# Automatic assignment and transfer. Nobody holds an offer here: whoever may decline one
+# passes the gate and hears there is none (tests/chat/test_assignment.py makes offers).
+_call("POST", f"{C}/offer/decline", subject="conversation", ok=frozenset({404}))
+_call("GET", "/api/v1/colleagues")
+# Cold, back to the queue: the chat leaves its counselor, so on a world of its own.
+_call("POST", f"{C}/transfers", json={"to": "queue"}, subject="conversation", own_world=True)
+HANDED: list[str] = []
+
+
+async def _handed(town: Town) -> dict[str, Any]:
+    """A chat of the assigned counselor, handed to the other counselor (warm)."""
+    fresh = await Chatter.start(town.http)
+    path = f"/api/v1/conversations/{fresh.conversation}"
+    assert (await town.callers["assigned"].request("POST", f"{path}/accept")).is_success
+    to = town.user_ids["other"]
+    made = await town.callers["assigned"].request("POST", f"{path}/transfers", json={"to": to})
+    assert made.status_code == 201, made.text
+    HANDED.append(fresh.conversation)
+    return {"transfer_id": made.json()["id"]}
+
+
+async def _end_handed(town: Town) -> None:
+    """Whoever holds the handed chat now ends it, so no cap fills up."""
+    path = f"/api/v1/conversations/{HANDED.pop()}/end"
+    for name in ("assigned", "other"):
+        await town.callers[name].request("POST", path)
+
+
+_call(
+    "POST",
+    "/api/v1/transfers/{transfer_id}/accept",
+    subject="transfer",
+    fresh=_handed,
+    after=_end_handed,
+)
+_call(
+    "POST",
+    "/api/v1/transfers/{transfer_id}/decline",
+    subject="transfer",
+    fresh=_handed,
+    after=_end_handed,
+)
+
+
 OUTREACH_TERMS = [("snel geld", "money"), ("klusje", "job"), ("16+", "age"), ("vandaag", "urgency")]
 
 
@@ -474,6 +518,8 @@ class Town:
             "conversation": access.Subject(chatter_id=chatter_a, counselor_id=counselor),
             "earlier": access.Subject(chatter_id=chatter_a),
             "handover": access.Subject(counselor_id=counselor),
+            # A transfer is answered by the colleague it is addressed to.
+            "transfer": access.Subject(counselor_id=self.user_ids["other"]),
         }
         return World(ids, subjects)
 

@@ -26,7 +26,7 @@ from pydantic import SecretStr
 from sqlalchemy import select, update
 
 from keerpunt.abuse.models import reason_aad
-from keerpunt.chat.models import Conversation, Message, message_aad
+from keerpunt.chat.models import Conversation, Message, message_aad, transfer_note_aad
 from keerpunt.config import Settings
 from keerpunt.context import Context, build_context
 from keerpunt.core.clock import FrozenClock, SystemClock
@@ -159,6 +159,7 @@ def test_s22_every_sealed_column_is_found_and_bound_as_its_domain_binds_it() -> 
         "users.totp_secret",
         "outreach_posts.text",
         "outreach_actions.note",
+        "transfers.note",
     }
     # The template a rotation uses gives the same binding the domain seals with.
     rows: dict[str, dict[str, Any]] = {
@@ -169,6 +170,7 @@ def test_s22_every_sealed_column_is_found_and_bound_as_its_domain_binds_it() -> 
         "users.totp_secret": {"id": 5},
         "outreach_posts.text": {"id": 9, "peer_id": -1001, "message_id": 5},
         "outreach_actions.note": {"id": 4, "item_id": 7},
+        "transfers.note": {"id": 6, "conversation_id": "c-1"},
     }
     expected = {
         "messages.body": message_aad("c-1", 7),
@@ -178,6 +180,7 @@ def test_s22_every_sealed_column_is_found_and_bound_as_its_domain_binds_it() -> 
         "users.totp_secret": b"totp:5",
         "outreach_posts.text": post_aad(-1001, 5),
         "outreach_actions.note": action_aad(7),
+        "transfers.note": transfer_note_aad(6),
     }
     for table, column in privacy.bound_columns():
         name = f"{table.name}.{column.name}"

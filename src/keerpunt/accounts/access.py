@@ -97,6 +97,13 @@ RULES: dict[str, Rule] = {
     "queue.read": Rule(CHAT_STAFF, CONVERSATION),
     "conversation.claim": Rule(CHAT_STAFF, CONVERSATION),
     "alerts.receive": Rule({"supervisor": ANY}),
+    # Automatic assignment and transfer (chat/assignment_actions.py): an offer is declined
+    # by the counselor it went to (the action checks), a transfer answered by the
+    # colleague it is addressed to
+    "offer.decline": Rule(CHAT_STAFF, "no such offer"),
+    "conversation.transfer": Rule(CASE_WRITERS, CONVERSATION),
+    "transfer.respond": Rule(CASE_WRITERS, "no such transfer"),
+    "colleagues.read": Rule(CHAT_STAFF, "no such list"),
     # Registration and case tools
     "taxonomy.read": Rule({**CHAT_STAFF, **AGGREGATES}),
     "taxonomy.admin": Rule(ADMIN),

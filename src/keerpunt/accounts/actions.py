@@ -493,6 +493,8 @@ async def set_paused(ctx: Context, principal: StaffPrincipal, paused: bool) -> U
     async with ctx.write() as tx:
         user = await store.user_by_id(tx.session, principal.user_id)
         assert user is not None
+        if user.paused and not paused:
+            user.resumed_at = ctx.clock.now()
         user.paused = paused
     return user
 

@@ -26,6 +26,9 @@ class User(Base):
     # Organisation policy, so it lives in data: how many chats this counselor holds at once.
     max_chats: Mapped[int] = mapped_column(Integer, default=3)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the user last came back from a pause: automatic assignment counts idle time
+    # from their last pick-up, their session's start, or this, whichever is latest.
+    resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # The TOTP secret, sealed with the key ring and bound to this user (`totp:<id>`). Set
     # at the start of enrolment; only a confirmed secret is a second factor.

@@ -25,6 +25,7 @@ from keerpunt.accounts.schemas import (
     StaffUserRead,
     UserRead,
 )
+from keerpunt.chat import assignment_actions
 from keerpunt.context import Context
 from keerpunt.core.errors import NotFound
 from keerpunt.deps import (
@@ -155,7 +156,10 @@ async def end_session(
 
 @router.post("/me/pause", summary="Pause or resume taking new chats")
 async def pause(body: PauseIn, staff: Staff, ctx: CtxDep) -> UserRead:
-    return user_read(await actions.set_paused(ctx, staff, body.paused))
+    user = await actions.set_paused(ctx, staff, body.paused)
+    # Automatic assignment: a pause withdraws this counselor's offer, a resume may bring one.
+    await assignment_actions.nudge(ctx)
+    return user_read(user)
 
 
 @router.put("/users/{user_id}/roles", summary="Give a staff member exactly these roles (admin)")

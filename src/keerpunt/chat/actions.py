@@ -24,7 +24,7 @@ from keerpunt.accounts.principals import (
     Principal,
     StaffPrincipal,
 )
-from keerpunt.chat import store
+from keerpunt.chat import assignment, store
 from keerpunt.chat.access import NOT_FOUND, visible_conversation
 from keerpunt.chat.hours import opening_now
 from keerpunt.chat.models import (
@@ -32,6 +32,8 @@ from keerpunt.chat.models import (
     Conversation,
     FeedbackAnswer,
     Message,
+    Offer,
+    Transfer,
     message_aad,
 )
 from keerpunt.chat.queue import estimate_wait
@@ -41,12 +43,15 @@ from keerpunt.realtime.events import (
     STAFF_CHANNEL,
     ConversationOut,
     MessageOut,
+    OfferOut,
     QueueEntry,
     QueuePosition,
     QueueSnapshot,
     ReadOut,
+    TransferOut,
     TypingOut,
     conversation_channel,
+    user_channel,
 )
 
 log = logging.getLogger(__name__)
@@ -62,6 +67,8 @@ SYSTEM_TEXT = {
         "De chat is gesloten omdat we een tijd niets van je hoorden."
         " Je kunt altijd opnieuw beginnen."
     ),
+    "transferred": "Je gesprek gaat verder met een collega.",
+    "requeued": "Je gesprek gaat zo verder met een collega. Nog even geduld.",
 }
 
 EndReason = Literal["quick_exit"]
@@ -264,7 +271,9 @@ async def accept(ctx: Context, staff: StaffPrincipal, conversation_id: str) -> C
         if user.paused:
             raise Conflict("you are paused: resume to take chats", code="paused")
         offer = (await returning_offers(ctx, tx.session, [conv]))[conv.id]
-        if offer.offered_to is not None and offer.offered_to != user.id:
+        offered = await assignment.open_offer(tx.session, conv.id)
+        holds_offer = offered is not None and offered.user_id == user.id
+        if offer.offered_to is not None and offer.offered_to != user.id and not holds_offer:
             raise Conflict(
                 "this returning chatter is offered first to the counselor they spoke with"
                 f" last, for {offer.offered_seconds} more seconds",
@@ -274,7 +283,9 @@ async def accept(ctx: Context, staff: StaffPrincipal, conversation_id: str) -> C
             raise Conflict(f"you already hold {user.max_chats} chats", code="at_capacity")
         conv.status = "active"
         conv.counselor_id = user.id
-        conv.accepted_at = ctx.clock.now()
+        conv.accepted_at = conv.accepted_at or ctx.clock.now()
+        conv.assigned_at = ctx.clock.now()
+        settle_handoffs(ctx, tx, offered, None, taken_by=user.id)
         _append(ctx, tx, conv, "system", SYSTEM_TEXT["counselor_joined"], code="counselor_joined")
         _status(tx, conv)
         await tx.session.flush()
@@ -313,7 +324,14 @@ async def end_locked(ctx: Context, tx: Tx, conv: Conversation) -> None:
 
 async def _close(ctx: Context, tx: Tx, conv: Conversation, *, by_chatter: bool, code: str) -> None:
     was_queued = conv.status == "queued"
-    conv.status = "abandoned" if was_queued else "ended"
+    # A chat handed back to the queue was picked up before: it ends, never "abandoned".
+    conv.status = "abandoned" if was_queued and conv.accepted_at is None else "ended"
+    settle_handoffs(
+        ctx,
+        tx,
+        await assignment.open_offer(tx.session, conv.id),
+        await assignment.open_transfer(tx.session, conv.id),
+    )
     conv.ended_at = ctx.clock.now()
     conv.ended_by = "chatter" if by_chatter else "counselor"
     _append(ctx, tx, conv, "system", SYSTEM_TEXT[code], code=code)
@@ -493,4 +511,39 @@ async def give_feedback(
                 FeedbackAnswer(
                     conversation_id=conv.id, question=question, answer=answer, created_at=now
                 )
+            )
+
+
+def settle_handoffs(
+    ctx: Context,
+    tx: Tx,
+    offer: Offer | None,
+    transfer: Transfer | None,
+    *,
+    taken_by: int | None = None,
+) -> None:
+    """Close a chat's open offer and open transfer because the chat was taken or ended:
+    the offer is "accepted" when its own counselor took it, else withdrawn, and whoever
+    had a dialog for it hears it is gone. The caller holds the conversation's row lock."""
+    now = ctx.clock.now()
+    if offer is not None and offer.state == "open":
+        offer.state = "accepted" if offer.user_id == taken_by else "withdrawn"
+        offer.closed_at = now
+        tx.publish(
+            user_channel(offer.user_id),
+            OfferOut(conversation=offer.conversation_id, state="gone"),
+        )
+    if transfer is not None and transfer.state == "open" and transfer.to_user_id is not None:
+        transfer.state = "withdrawn"
+        transfer.decided_at = now
+        for user_id in (transfer.to_user_id, transfer.from_user_id):
+            tx.publish(
+                user_channel(user_id),
+                TransferOut(
+                    transfer=transfer.id,
+                    conversation=transfer.conversation_id,
+                    state="gone",
+                    from_user=transfer.from_user_id,
+                    to_user=transfer.to_user_id,
+                ),
             )

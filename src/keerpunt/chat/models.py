@@ -2,7 +2,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, false
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from keerpunt.db.base import Base, BigId
@@ -54,6 +63,12 @@ class Conversation(Base):
     chatter_last_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     idle_extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     idle_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # When the current counselor got the chat (accept, offer or transfer): their last
+    # pick-up, which automatic assignment reads. accepted_at stays the first pick-up.
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # A cold transfer put the chat back in the queue at this time: it waits ahead of
+    # every chat that was never picked up.
+    requeued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Message(Base):
@@ -92,3 +107,71 @@ class FeedbackAnswer(Base):
     question: Mapped[str] = mapped_column(String(32), primary_key=True)
     answer: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# Automatic assignment and transfer (chat/assignment.py, chat/assignment_actions.py) ------
+
+# An offer of a waiting chat to one counselor: open until accepted, declined, left to
+# expire, or withdrawn (the chat was taken otherwise or ended, or the counselor can no
+# longer take it). Closed offers stay: whoever declined or let one expire is not asked
+# about that chat again.
+OFFER_STATES = ("open", "accepted", "declined", "expired", "withdrawn")
+
+TRANSFER_NOTE_AAD = "transfer-note:{id}"
+
+
+class Offer(Base):
+    __tablename__ = "offers"
+    __table_args__ = (
+        # One open offer per conversation, kept by the database: two server processes
+        # running a round at once cannot both offer the same chat.
+        Index(
+            "uq_offers_open_conversation",
+            "conversation_id",
+            unique=True,
+            sqlite_where=text("state = 'open'"),
+            postgresql_where=text("state = 'open'"),
+        ),
+        Index("ix_offers_user_state", "user_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Transfer(Base):
+    """A counselor hands an active chat on: warm to a colleague (who accepts or declines),
+    or cold back to the queue (`to_user_id` none, done at once). The note is for the
+    colleague only, sealed and bound to its row."""
+
+    __tablename__ = "transfers"
+    __table_args__ = (
+        Index(
+            "uq_transfers_open_conversation",
+            "conversation_id",
+            unique=True,
+            sqlite_where=text("state = 'open'"),
+            postgresql_where=text("state = 'open'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    from_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    to_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), nullable=True, index=True
+    )
+    # open, accepted, declined, withdrawn (the chat ended first); a cold one is "queued".
+    state: Mapped[str] = mapped_column(String(12))
+    note: Mapped[Sealed | None] = mapped_column(EncryptedText(aad=TRANSFER_NOTE_AAD), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+def transfer_note_aad(transfer_id: int) -> bytes:
+    return TRANSFER_NOTE_AAD.format(id=transfer_id).encode()

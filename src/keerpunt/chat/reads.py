@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from keerpunt.accounts import access
 from keerpunt.accounts import store as accounts_store
 from keerpunt.accounts.principals import Principal, StaffPrincipal
-from keerpunt.chat import store
+from keerpunt.chat import assignment, store
 from keerpunt.chat.access import visible_conversation
 from keerpunt.chat.actions import message_out, queue_entries, returning_groups
 from keerpunt.chat.hours import ALWAYS_OPEN, opening_state, schedule_now
@@ -146,6 +146,7 @@ async def snapshot(ctx: Context, staff: StaffPrincipal) -> Snapshot:
         for view in views:
             view.returning = view.id in returning
         schedule = await schedule_now(ctx, session)
+        offer, transfers = await assignment.console_state(ctx, session, staff.user_id)
     return Snapshot(
         queue=[entry for entry, _ in entries],
         conversations=views,
@@ -153,6 +154,8 @@ async def snapshot(ctx: Context, staff: StaffPrincipal) -> Snapshot:
         paused=user.paused,
         max_chats=user.max_chats,
         **_hours(ctx, schedule, own),
+        offer=offer,
+        transfers=transfers,
     )
 
 

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from keerpunt.realtime.events import MAX_BODY_CHARS, QueueEntry
+from keerpunt.realtime.events import MAX_BODY_CHARS, OfferOut, QueueEntry, TransferOut
 from keerpunt.registration.schemas import TodoItem
 
 Visitor = Literal["youth", "relative", "professional", "unknown"]
@@ -137,3 +137,36 @@ class Snapshot(BaseModel):
     closing_cutoff_minutes: int = 10
     idle_close_minutes: int = 5
     idle: list[IdleRead] = Field(default_factory=list)
+    # Automatic assignment: the chat offered to this counselor now, and the transfers
+    # colleagues handed them that wait for an answer (the same frames the socket sends).
+    offer: OfferOut | None = None
+    transfers: list[TransferOut] = Field(default_factory=list)
+
+
+class TransferCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # A colleague's user id (warm), or "queue" (cold: back to the queue, first in line).
+    to: Annotated[int, Field(ge=1, le=2**31 - 1)] | Literal["queue"]
+    # For the colleague only; never shown to the chatter. Only with a warm transfer.
+    note: str = Field(default="", max_length=2000)
+
+
+class TransferRead(BaseModel):
+    id: int
+    conversation: str
+    # open (waits for the colleague), accepted, declined, withdrawn; queued for a cold one.
+    state: str
+    to: int | None
+
+
+class ColleagueRead(BaseModel):
+    id: int
+    name: str
+    # Chats held now, and the most this colleague holds at once.
+    active: int
+    max_chats: int
+
+
+class ColleaguesRead(BaseModel):
+    colleagues: list[ColleagueRead]

@@ -50,7 +50,13 @@ async def queued(session: AsyncSession) -> Sequence[Conversation]:
     result = await session.scalars(
         select(Conversation)
         .where(Conversation.status == "queued")
-        .order_by(Conversation.created_at, Conversation.id)
+        # A chat handed back to the queue (cold transfer) waits ahead of all others.
+        .order_by(
+            Conversation.requeued_at.is_(None),
+            Conversation.requeued_at,
+            Conversation.created_at,
+            Conversation.id,
+        )
     )
     return result.all()
 

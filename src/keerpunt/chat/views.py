@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from keerpunt.campaigns import actions as campaigns
-from keerpunt.chat import actions, idle, reads
+from keerpunt.chat import actions, assignment_actions, idle, reads
 from keerpunt.chat.hours import opening_now
 from keerpunt.chat.schemas import (
     ConversationCreate,
@@ -55,6 +55,7 @@ async def start(
     started = await actions.start_conversation(
         ctx, chatter, visitor=body.visitor, channel_id=channel, locale=body.locale, source=source
     )
+    await assignment_actions.nudge(ctx)
     # An existing chatter keeps the token they sent.
     token = started.token or bearer_token(request) or ""
     return ConversationCreated(
@@ -117,6 +118,7 @@ async def end(
     conversation_id: str, principal: AnyPrincipal, ctx: CtxDep, body: EndRequest | None = None
 ) -> ConversationRead:
     await actions.end(ctx, principal, conversation_id, reason=body.reason if body else None)
+    await assignment_actions.nudge(ctx)
     return await reads.conversation_view(ctx, principal, conversation_id)
 
 
@@ -149,6 +151,7 @@ async def opening(ctx: CtxDep) -> OpeningRead:
 )
 async def accept(conversation_id: str, staff: Staff, ctx: CtxDep) -> ConversationRead:
     await actions.accept(ctx, staff, conversation_id)
+    await assignment_actions.nudge(ctx)
     return await reads.conversation_view(ctx, staff, conversation_id)
 
 

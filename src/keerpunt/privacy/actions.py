@@ -20,7 +20,7 @@ from keerpunt.accounts.models import Chatter, ChatterToken
 from keerpunt.accounts.passwords import verify_password
 from keerpunt.accounts.principals import ChatterPrincipal, StaffPrincipal
 from keerpunt.chat import actions as chat
-from keerpunt.chat.models import OPEN_STATUSES, Conversation, FeedbackAnswer, Message
+from keerpunt.chat.models import OPEN_STATUSES, Conversation, FeedbackAnswer, Message, Transfer
 from keerpunt.context import Context, Tx
 from keerpunt.core.errors import Conflict, NotFound, Unauthorized
 from keerpunt.db.base import Base, import_models
@@ -313,6 +313,12 @@ async def purge_expired(ctx: Context, *, batch: int = PURGE_BATCH) -> Purged:
                         .where(Handover.conversation_id.in_(ids), Handover.summary.is_not(None))
                         .values(summary=None)
                     )
+                )
+                # A transfer's note to the colleague is text about the chat too.
+                await session.execute(
+                    update(Transfer)
+                    .where(Transfer.conversation_id.in_(ids), Transfer.note.is_not(None))
+                    .values(note=None)
                 )
                 await session.execute(
                     update(Conversation)

@@ -179,6 +179,34 @@ class AlertOut(Frame):
     at: datetime
 
 
+class OfferOut(Frame):
+    """To one counselor: a waiting chat is offered to them (automatic assignment) until
+    `expires_at`; "gone" when it was taken, declined, expired or withdrawn."""
+
+    type: Literal["offer"] = "offer"
+    conversation: str
+    state: Literal["open", "gone"]
+    expires_at: datetime | None = None
+    visitor: str | None = None
+    returning: bool = False
+
+
+class TransferOut(Frame):
+    """To the colleague a chat is handed to ("open", with the sender's note; "gone" when
+    it was withdrawn), and back to the sender ("accepted" or "declined")."""
+
+    type: Literal["transfer"] = "transfer"
+    transfer: int
+    conversation: str
+    state: Literal["open", "accepted", "declined", "gone"]
+    from_user: int
+    from_name: str | None = None
+    to_user: int
+    to_name: str | None = None
+    note: str | None = None
+    visitor: str | None = None
+
+
 class AccessChanged(Frame):
     """Between processes only, never sent to a client: what this staff member may do
     changed (roles granted or taken away), so their sockets look at the access table
@@ -219,6 +247,8 @@ ServerFrame = (
     | Heartbeat
     | Pong
     | AlertOut
+    | OfferOut
+    | TransferOut
     | AccessChanged
     | SessionsEnded
     | ErrorOut
@@ -235,6 +265,8 @@ SERVER_FRAMES: tuple[type[Frame], ...] = (
     Heartbeat,
     Pong,
     AlertOut,
+    OfferOut,
+    TransferOut,
     AccessChanged,
     SessionsEnded,
     ErrorOut,

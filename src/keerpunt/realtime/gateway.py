@@ -53,6 +53,7 @@ from keerpunt.realtime.events import (
     Heartbeat,
     Hello,
     MessageOut,
+    OfferOut,
     Ping,
     Pong,
     QueuePosition,
@@ -63,6 +64,7 @@ from keerpunt.realtime.events import (
     Send,
     SessionsEnded,
     Subscribe,
+    TransferOut,
     TypingIn,
     TypingOut,
     Unsubscribe,
@@ -456,6 +458,9 @@ class Connection:
             elif isinstance(frame, AccessChanged):
                 await self._recheck_all()
             elif isinstance(frame, QueueSnapshot | AlertOut):
+                await self.send(frame)
+            elif isinstance(frame, OfferOut | TransferOut):
+                # Published only on the user channel of the counselor concerned.
                 await self.send(frame)
             elif isinstance(frame, TypingOut | ReadOut):
                 who = frame.sender if isinstance(frame, TypingOut) else frame.reader

@@ -209,4 +209,6 @@ CASE: dict[str, str] = {
     "case_lift_confirm": N_("Lift the block of the chatter of chat {code}?"),
     "case_lift_done": N_("The block of the chatter of chat {code} is lifted."),
     "case_lift_failed": N_("Lifting the block did not work. Try again."),
+    "case_system_transferred": N_("The chat was handed to a colleague."),
+    "case_system_requeued": N_("The chat went back to the queue."),
 }

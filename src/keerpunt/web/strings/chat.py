@@ -76,4 +76,9 @@ CHAT = {
     "read_empty": N_("This chat has no messages."),
     "read_gone": N_("This chat is no longer there."),
     "read_purged": N_("The text of this conversation was deleted {days} days after it ended."),
+    # Transfer (chat/assignment_actions.py)
+    "system_transferred": N_("Your chat continues with a colleague."),
+    "system_requeued": N_(
+        "Your chat will continue with a colleague shortly. Please wait a moment."
+    ),
 }

@@ -208,4 +208,47 @@ CONSOLE = {
     "reg_complete_failed": N_("Finishing did not work: {reason}"),
     "reg_escalation_title": N_("Acute danger: the escalation protocol"),
     "reg_supervisors_alerted": N_("The supervisors who are online have been alerted."),
+    # Automatic offers and transfers (assignment.js)
+    "system_transferred": N_("The chat was handed to a colleague."),
+    "system_requeued": N_("The chat went back to the queue."),
+    "offer_title": N_("A chat for you"),
+    "offer_text": N_("A chat is waiting ({visitor}). Do you take it?"),
+    "offer_text_returning": N_(
+        "A chat is waiting ({visitor}); this chatter spoke with you last time. Do you take it?"
+    ),
+    "offer_seconds_left": N_("Offered to you for {seconds} more seconds."),
+    "offer_hint": N_("Enter accepts. Escape declines."),
+    "offer_accept": N_("Accept"),
+    "offer_decline": N_("Decline"),
+    "offer_declined": N_("Declined. The chat goes to a colleague."),
+    "offer_gone": N_("The offered chat went to someone else or was ended."),
+    "transfer": N_("Transfer"),
+    "transfer_title": N_("Transfer this chat"),
+    "transfer_to": N_("To"),
+    "transfer_colleague": N_("{name} ({active} of {max} chats)"),
+    "transfer_queue": N_("Back to the queue (first in line)"),
+    "transfer_note": N_("Note for your colleague"),
+    "transfer_note_hint": N_("Only your colleague reads this; the chatter never sees it."),
+    "transfer_queue_hint": N_(
+        "The next counselor takes it from the queue; a note is not possible."
+    ),
+    "transfer_send": N_("Transfer"),
+    "transfer_cancel": N_("Cancel"),
+    "transfer_no_chat": N_("Open a running chat to transfer it."),
+    "transfer_asked": N_("Asked {name} to take over. The chat stays yours until they accept."),
+    "transfer_queued": N_("The chat is back in the queue, first in line."),
+    "transfer_accepted": N_("Your colleague took over the chat."),
+    "transfer_declined": N_("Your colleague declined. The chat stays with you."),
+    "transfer_error": N_("Transferring did not work. Try again."),
+    "transfer_error_open": N_(
+        "This chat is already offered to a colleague. Wait for their answer."
+    ),
+    "transfer_error_offline": N_("This colleague is no longer logged in. Choose another."),
+    "transfer_error_ended": N_("This chat has ended."),
+    "incoming_title": N_("A colleague hands you a chat"),
+    "incoming_text": N_("{name} asks you to take over a chat ({visitor})."),
+    "incoming_no_note": N_("No note."),
+    "incoming_accept": N_("Take over"),
+    "incoming_decline": N_("Decline"),
+    "incoming_gone": N_("This transfer is no longer open."),
 }

@@ -22,8 +22,9 @@ import { staffElements } from "./staffpage.js";
 import * as casetools from "./casetools.js";
 import * as handovers from "./handovers.js";
 import { consoleTime } from "./consoletime.js";
+import { mountAssignment } from "./assignment.js";
 
-const SYSTEM_CODES = new Set(["counselor_joined", "ended_by_chatter", "ended_by_counselor", "quick_exit", "idle_warning", "idle_closed"]);
+const SYSTEM_CODES = new Set(["counselor_joined", "ended_by_chatter", "ended_by_counselor", "quick_exit", "idle_warning", "idle_closed", "transferred", "requeued"]);
 const VISITORS = new Set(["youth", "relative", "professional", "unknown"]);
 const FINAL = new Set(["ended", "abandoned"]);
 const TYPING_EVERY_MS = 3000; // at most one "typing" frame per this interval
@@ -301,6 +302,7 @@ function sessionLost() {
 
 function teardown({ keepOutbox }) {
   state.generation += 1;
+  assignment.reset();
   if (state.socket) state.socket.stop();
   if (keepOutbox && state.user) {
     const outboxes = new Map();
@@ -383,6 +385,7 @@ async function rebuild() {
   for (const read of snapshot.conversations) ensureConv(read);
   applyToRegister(snapshot.to_register || []);
   timeKeeper().snapshot(snapshot, state.convs);
+  assignment.apply(snapshot);
   // What was carried over a lost session goes back into the outbox of its chat.
   if (state.carried) {
     for (const [id, items] of state.carried.outboxes) {
@@ -457,6 +460,12 @@ function onFrame(frame) {
       break;
     case "alert":
       onAlert(frame);
+      break;
+    case "offer":
+      assignment.onOffer(frame);
+      break;
+    case "transfer":
+      if (state.user) assignment.onTransfer(frame, state.user.id);
       break;
     default:
       break;
@@ -1699,6 +1708,8 @@ document.addEventListener("keydown", (event) => {
     else notice(t("no_chat_for_form"));
   } else if (code === "KeyO") {
     showHandovers(ui.handoversView.hidden);
+  } else if (code === "KeyT") {
+    assignment.openTransfer();
   } else handled = false;
   if (handled) event.preventDefault();
 });
@@ -1726,6 +1737,33 @@ setInterval(() => {
   tickQueue();
   renderTyping();
 }, 1000);
+
+// Offers and transfers (assignment.js) ----------------------------------------------------------
+
+const assignment = mountAssignment({
+  call,
+  notice,
+  visitorText,
+  current,
+  toolsAnchor: ui.end,
+  // An accepted offer or transfer: the chat becomes a tab of ours, as after an accept.
+  take(read) {
+    const conv = ensureConv(read);
+    if (!conv.resubscribing && state.socket?.ready) subscribe(conv);
+    dropFromQueue(read.id);
+    select(conv.id, { focus: "message" });
+    notice(t("accepted", { visitor: visitorText(read.visitor) }));
+    renderCap();
+    renderAcceptable();
+  },
+  // Handed on: no longer ours; what is on screen stays, read-only.
+  release(id) {
+    const conv = state.convs.get(id);
+    if (conv && !conv.ended) setStatus(conv, "ended", { register: false });
+    renderCap();
+    renderAcceptable();
+  },
+});
 
 // Start ------------------------------------------------------------------------------------------
 
