@@ -33,12 +33,15 @@ from keerpunt.deps import (
     require_staff,
 )
 from keerpunt.handover.views import router as handover_router
+from keerpunt.knowledge.views import router as knowledge_router
 from keerpunt.outreach.pages import router as outreach_pages
 from keerpunt.outreach.views import router as outreach_router
 from keerpunt.privacy.views import router as privacy_router
 from keerpunt.realtime.views import router as realtime_router
 from keerpunt.registration.views import router as registration_router
 from keerpunt.reports.views import router as reports_router
+from keerpunt.review.pages import router as review_pages
+from keerpunt.review.views import router as review_router
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -53,10 +56,13 @@ ROUTERS: tuple[APIRouter, ...] = (
     reports_router,
     privacy_router,
     outreach_router,
+    review_router,
+    knowledge_router,
     chat_pages,
     admin_pages,
     analyst_pages,
     outreach_pages,
+    review_pages,
 )
 
 # (method, path): reachable without credentials, each for a reason.
@@ -74,6 +80,7 @@ PUBLIC = {
     ("GET", "/admin"),  # likewise the admin page
     ("GET", "/analyst"),  # the analyst page shows its login form; its data needs a session
     ("GET", "/outreach"),  # likewise the outreach page
+    ("GET", "/review"),  # likewise the review page
 }
 # (method, path) -> the operation in the access table; a new route is one line here.
 ROUTES: dict[tuple[str, str], str] = {
@@ -167,6 +174,15 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/outreach/suggestions"): "outreach.read",
     ("POST", "/api/v1/outreach/suggestions/{suggestion_id}/approve"): "outreach.terms",
     ("POST", "/api/v1/outreach/suggestions/{suggestion_id}/reject"): "outreach.terms",
+    # Review against the method, and the knowledge export
+    ("GET", "/api/v1/reviews/sample"): "review.list",
+    ("GET", "/api/v1/reviews/search"): "review.list",
+    ("GET", "/api/v1/reviews/quality"): "review.quality",
+    ("GET", "/api/v1/reviews/conversations/{conversation_id}"): "review.transcript",
+    ("PUT", "/api/v1/reviews/conversations/{conversation_id}"): "review.write",
+    ("GET", "/api/v1/reviews"): "review.read",
+    ("GET", "/api/v1/reviews/{review_id}"): "review.read",
+    ("GET", "/api/v1/knowledge/export"): "knowledge.export",
 }
 # The dependencies that authenticate and hold the caller to the table (`deps.gate`).
 AUTHENTICATORS = {require_principal, require_staff, require_chatter, require_enrolling}

@@ -136,6 +136,15 @@ RULES: dict[str, Rule] = {
     "outreach.triage": Rule(OUTREACH, "no such item"),
     "outreach.sources": Rule(OUTREACH, "no such source"),
     "outreach.terms": Rule(OUTREACH, "no such term"),
+    # Review against the method: supervisors review ended conversations; a counselor
+    # reads the done reviews of their own conversations
+    "review.list": Rule({"supervisor": ANY}, CONVERSATION),
+    "review.transcript": Rule({"supervisor": ANY}, CONVERSATION),
+    "review.write": Rule({"supervisor": ANY}, CONVERSATION),
+    "review.read": Rule({"counselor": ASSIGNED, "supervisor": ANY}, "no such review"),
+    "review.quality": Rule({"supervisor": ANY}, "no such page"),
+    # The de-identified transcript export for research: the researcher role alone
+    "knowledge.export": Rule({"researcher": ANY}, "no such export"),
 }
 
 
