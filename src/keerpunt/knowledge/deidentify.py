@@ -37,12 +37,25 @@ _URL = re.compile(
     r"(?i)\b(?:https?://|www\.)\S+|\b(?:t\.me|snapchat\.com|instagram\.com|tiktok\.com|wa\.me)/\S+"
 )
 _HANDLE = re.compile(r"(?<![\w@.])@[A-Za-z0-9_][A-Za-z0-9_.]{1,31}")
-# "snap: naam", "mijn telegram is naam", "insta naam123", "sc = naam".
+# "snap: naam", "sc=naam", "insta: naam"; and "mijn snapchat is naam".
 _PLATFORM = re.compile(
     r"(?i)\b(snap(?:chat)?|sc|telegram|tg|insta(?:gram)?|ig|tiktok|signal|discord)"
-    r"(\s*(?:[:=]|is|naam|name|account|id)?\s*(?:is\s*)?[:=]?\s*)"
-    r"(?!\[)([A-Za-z0-9_][A-Za-z0-9_.\-]{2,31})"
+    r"(\s*[:=]\s*)(?!\[)([A-Za-z0-9_][A-Za-z0-9_.\-]{2,31})"
 )
+_PLATFORM_SAID = re.compile(
+    r"(?i)\b(snapchat|telegram|instagram|insta|tiktok|discord)"
+    r"(\s+(?:is|naam|name|account|id)\s+)(?!\[)([A-Za-z0-9_][A-Za-z0-9_.\-]{2,31})"
+)
+_MONTHS = (
+    r"jan(?:uari)?|feb(?:ruari)?|maart|mrt|apr(?:il)?|mei|juni?|juli?|aug(?:ustus)?"
+    r"|sep(?:t(?:ember)?)?|okt(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+# Dates deduce leaves in chat: "15 maart", "3 okt", "12-3", "12/03/2025".
+_DATE = re.compile(
+    rf"(?i)\b\d{{1,2}}(?:e|ste|de)?\s+(?:{_MONTHS})\b(?:\s+\d{{4}})?"
+    r"|\b\d{1,2}[-/]\d{1,2}(?:[-/]\d{2,4})?\b"
+)
+DATE_TAG = "[DATUM]"
 # A street-like word followed by a house number ("Kerkstraat 12a", "Lange Laan 3-5").
 _STREET = re.compile(
     r"(?i)\b([A-Za-zÀ-ÿ'\-]*(?:straat|laan|weg|plein|gracht|kade|singel|dijk|dreef|steeg|pad"
@@ -81,8 +94,11 @@ def extra_pass(text: str) -> str:
     text = _URL.sub(URL_TAG, text)
     text = _HANDLE.sub(HANDLE_TAG, text)
     text = _PLATFORM.sub(lambda m: f"{m[1]}{m[2]}{HANDLE_TAG}", text)
+    text = _PLATFORM_SAID.sub(lambda m: f"{m[1]}{m[2]}{HANDLE_TAG}", text)
     text = _STREET.sub(ADDRESS_TAG, text)
     text = _TAGGED_NUMBER.sub(lambda m: m[1], text)
+    # After the streets: "Laan 3-5" is a house number, not a date.
+    text = _DATE.sub(DATE_TAG, text)
     return text
 
 
