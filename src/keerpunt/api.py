@@ -180,7 +180,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/reviews/quality"): "review.quality",
     ("GET", "/api/v1/reviews/conversations/{conversation_id}"): "review.transcript",
     ("PUT", "/api/v1/reviews/conversations/{conversation_id}"): "review.write",
-    ("GET", "/api/v1/reviews"): "review.read",
+    ("GET", "/api/v1/reviews"): "review.mine",
     ("GET", "/api/v1/reviews/{review_id}"): "review.read",
     ("GET", "/api/v1/knowledge/export"): "knowledge.export",
 }

@@ -142,6 +142,7 @@ RULES: dict[str, Rule] = {
     "review.transcript": Rule({"supervisor": ANY}, CONVERSATION),
     "review.write": Rule({"supervisor": ANY}, CONVERSATION),
     "review.read": Rule({"counselor": ASSIGNED, "supervisor": ANY}, "no such review"),
+    "review.mine": Rule({"counselor": ANY, "supervisor": ANY}, "no such review"),
     "review.quality": Rule({"supervisor": ANY}, "no such page"),
     # The de-identified transcript export for research: the researcher role alone
     "knowledge.export": Rule({"researcher": ANY}, "no such export"),

@@ -138,8 +138,7 @@ async def review(ctx: Context, staff: StaffPrincipal, review_id: int) -> ReviewR
 
 async def reviews(ctx: Context, staff: StaffPrincipal) -> list[ReviewRead]:
     """Done reviews, newest first: a counselor's own, or for a supervisor everyone's."""
-    # The list is of the caller's own conversations (or, for a supervisor, everyone's).
-    access.require(staff, "review.read", access.Subject(counselor_id=staff.user_id))
+    access.require(staff, "review.mine")
     mine = None if staff.has("supervisor") else staff.user_id
     async with ctx.read() as session:
         rows = await store.done_reviews(session, counselor_id=mine)
