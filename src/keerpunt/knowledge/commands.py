@@ -41,4 +41,4 @@ def export(
         raise cli.fail(exc.reason) from None
     out.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
     out.chmod(0o600)
-    err.print(f"{len(lines)} conversations written to {out}")
+    err.print(f"{cli.plural(len(lines), 'conversation')} written to {out}")

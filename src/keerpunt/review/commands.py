@@ -50,4 +50,4 @@ def sample(
     if drawn.already:
         out.print(f"{drawn.week}: drawn before; nothing new drawn")
     else:
-        out.print(f"{drawn.week}: {drawn.drawn} conversations drawn for review")
+        out.print(f"{drawn.week}: {cli.plural(drawn.drawn, 'conversation')} drawn for review")
