@@ -264,3 +264,19 @@ async def test_the_demo_leaves_one_review_done_and_one_draft(ctx: Context) -> No
     found = await actions.search_ended(ctx, sara, SearchQuery())
     listed = await reads.search_results(ctx, found.conversations)
     assert sorted(str(c.review) for c in listed) == ["None", "done", "draft"]
+
+
+async def test_far_dates_in_a_search_are_refused_or_answered_never_an_error(
+    ctx: Context,
+) -> None:
+    sara = await staff(ctx, "sara", ["supervisor"])
+    from datetime import date
+
+    found = await actions.search_ended(ctx, sara, SearchQuery(since=date.min))
+    assert found.conversations == []
+    with pytest.raises(Invalid):
+        await actions.search_ended(ctx, sara, SearchQuery(since=date.min, until=date(1, 1, 2)))
+    with pytest.raises(Invalid):
+        await actions.search_ended(ctx, sara, SearchQuery(until=date.max))
+    with pytest.raises(Invalid):
+        await actions.draw_sample(ctx, "9999-W52")

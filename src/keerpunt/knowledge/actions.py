@@ -39,6 +39,7 @@ CATEGORIES = (
     "safety",
 )
 MAX_DAYS = 366
+EARLIEST = date(2000, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -97,8 +98,12 @@ def _lines(raws: list[Raw]) -> list[str]:
 
 
 def period(ctx: Context, since: date, until: date) -> tuple[datetime, datetime]:
+    # Nothing was said before the product existed; and far dates do not fit a datetime.
+    since = max(since, EARLIEST)
     if until < since:
         raise Invalid("the period ends before it starts", code="bad_period", field="until")
+    if until >= date.max - timedelta(days=1):
+        raise Invalid("the period ends too far in the future", code="bad_period", field="until")
     if (until - since).days >= MAX_DAYS:
         raise Invalid(
             f"export at most {MAX_DAYS} days at once", code="period_too_long", field="until"

@@ -13,7 +13,7 @@ import random
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
@@ -237,8 +237,11 @@ async def search_ended(ctx: Context, staff: StaffPrincipal, query: SearchQuery) 
     zone = ctx.organisation.zone
     start = None
     if query.since is not None:
-        start = datetime.combine(query.since, time(), zone)
+        # Far dates do not fit a datetime in every time zone; nothing was said before 2000.
+        start = datetime.combine(max(query.since, date(2000, 1, 1)), time(), zone)
     end = None
+    if query.until is not None and query.until >= date.max - timedelta(days=1):
+        raise Invalid("the period ends too far in the future", code="bad_period", field="until")
     if query.until is not None:
         end = datetime.combine(query.until + timedelta(days=1), time(), zone)
     if start is not None and end is not None and end <= start:

@@ -26,6 +26,8 @@ def monday(name: str) -> date:
     match = WEEK.match(name)
     if match is None:
         raise Invalid(f"{name!r} is not a week like 2026-W49", code="bad_week", field="week")
+    if not 2000 <= int(match[1]) <= 2999:
+        raise Invalid(f"{name} is not a week of this era", code="bad_week", field="week")
     try:
         return date.fromisocalendar(int(match[1]), int(match[2]), 1)
     except ValueError:
