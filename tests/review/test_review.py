@@ -280,3 +280,26 @@ async def test_far_dates_in_a_search_are_refused_or_answered_never_an_error(
         await actions.search_ended(ctx, sara, SearchQuery(until=date.max))
     with pytest.raises(Invalid):
         await actions.draw_sample(ctx, "9999-W52")
+
+
+async def test_the_server_job_draws_the_last_complete_week_once(
+    ctx: Context, clock: FrozenClock
+) -> None:
+    from datetime import UTC, datetime
+
+    from keerpunt.review import jobs
+
+    anna = await staff(ctx, "anna", ["counselor"])
+    clock.set(datetime(2026, 1, 2, 14, 0, tzinfo=UTC))  # Friday of 2026-W01
+    await ended_chat(ctx, anna)
+    clock.set(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))  # the Monday after
+
+    first = await jobs.sample_if_due(ctx)
+    assert first is not None
+    assert (first.week, first.drawn, first.already) == ("2026-W01", 1, False)
+    # The same day, any process: the day is claimed already.
+    assert await jobs.sample_if_due(ctx) is None
+    clock.advance(24 * 3600)
+    again = await jobs.sample_if_due(ctx)
+    assert again is not None
+    assert (again.week, again.drawn, again.already) == ("2026-W01", 0, True)
