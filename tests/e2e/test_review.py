@@ -94,6 +94,14 @@ def test_a_supervisor_reviews_with_the_keyboard_and_the_counselor_reads_it(
     expect(card).to_have_count(1)
     expect(card).to_contain_text("Goed doorgevraagd.")
     expect(card).to_contain_text("Score: 4 van 5")
+    expect(card).to_contain_text("Geluisterd en verhelderd")
     expect(card).to_contain_text("sara")
     assert axe_violations(mine) == []
+    # The supervisor's quality tab: the week with its one review.
+    page.click("[data-tab=quality]")
+    expect(page.locator("#quality-title")).to_be_focused()
+    expect(page.locator("#quality-rows tr").first).to_contain_text("100% gedaan")
+    expect(page.locator("#quality-chart svg")).to_be_visible()
+    assert axe_violations(page) == []
+    assert sara.watch.problems == []
     assert bram.watch.problems == []

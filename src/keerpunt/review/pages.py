@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
+from keerpunt.review.method import method
 from keerpunt.web.i18n import pick_locale
 from keerpunt.web.render import page
 from keerpunt.web.strings import translated
@@ -30,5 +31,9 @@ async def review_page(
         "review.html",
         locale,
         strings=translated({**LOGIN, **REVIEW}, locale),
-        config={"locale": locale},
+        # The method's items, so a counselor's reviews show them by name.
+        config={
+            "locale": locale,
+            "method": [{"code": i.code, "label": i.label.model_dump()} for i in method().item],
+        },
     )

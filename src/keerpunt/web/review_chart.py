@@ -9,8 +9,8 @@ from html import escape
 from keerpunt.organisation import Locale
 from keerpunt.review.schemas import Quality
 
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 44, 180, 16, 40
+WIDTH, HEIGHT = 760, 260
+LEFT, RIGHT, TOP, BOTTOM = 44, 250, 16, 40
 # Told apart by colour and by dash, so the lines read in black and white too.
 COLOURS = ("#3a6590", "#b0562c", "#2f7d4f", "#7a4a9a", "#8a6d1f", "#444444")
 DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2", "10 4")
@@ -81,7 +81,7 @@ def quality_svg(quality: Quality, locale: Locale) -> str:
         )
         parts.append(
             f'<text x="{lx + 28}" y="{ly}" font-size="11" fill="#262626">'
-            f"{escape(labels[code][:26])}</text>"
+            f"{escape(labels[code][:34])}</text>"
         )
     parts.append("</svg>")
     return "".join(parts)

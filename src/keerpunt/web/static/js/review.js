@@ -55,7 +55,7 @@ const ui = {
   qualityError: $("#quality-error"),
 };
 
-const state = { user: null, method: [], open: null, opener: null, tab: null };
+const state = { user: null, method: config.method || [], open: null, opener: null, tab: null };
 
 const isSupervisor = () => (state.user?.roles || []).includes("supervisor");
 
