@@ -33,7 +33,7 @@ from keerpunt.context import Context
 from tests.live import Chatter, LiveServer, StaffMember, make_staff
 
 EXAMPLES = 6
-ROLES = ("counselor", "supervisor", "analyst", "outreach", "admin", "researcher")
+ROLES = ("counselor", "supervisor", "analyst", "outreach", "admin")
 POSITIVE_CHECKS = [
     not_a_server_error,
     status_code_conformance,
