@@ -35,12 +35,15 @@ from keerpunt.deps import (
 )
 from keerpunt.handover.views import router as handover_router
 from keerpunt.hours.views import router as hours_router
+from keerpunt.knowledge.views import router as knowledge_router
 from keerpunt.outreach.pages import router as outreach_pages
 from keerpunt.outreach.views import router as outreach_router
 from keerpunt.privacy.views import router as privacy_router
 from keerpunt.realtime.views import router as realtime_router
 from keerpunt.registration.views import router as registration_router
 from keerpunt.reports.views import router as reports_router
+from keerpunt.review.pages import router as review_pages
+from keerpunt.review.views import router as review_router
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -57,10 +60,13 @@ ROUTERS: tuple[APIRouter, ...] = (
     privacy_router,
     outreach_router,
     hours_router,
+    review_router,
+    knowledge_router,
     chat_pages,
     admin_pages,
     analyst_pages,
     outreach_pages,
+    review_pages,
 )
 
 # (method, path): reachable without credentials, each for a reason.
@@ -78,6 +84,7 @@ PUBLIC = {
     ("GET", "/admin"),  # likewise the admin page
     ("GET", "/analyst"),  # the analyst page shows its login form; its data needs a session
     ("GET", "/outreach"),  # likewise the outreach page
+    ("GET", "/review"),  # likewise the review page
 }
 # (method, path) -> the operation in the access table; a new route is one line here.
 ROUTES: dict[tuple[str, str], str] = {
@@ -180,6 +187,15 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/hours"): "hours.read",
     ("PUT", "/api/v1/hours"): "hours.admin",
     ("POST", "/api/v1/conversations/{conversation_id}/idle/extend"): "conversation.idle_extend",
+    # Review against the method, and the knowledge export
+    ("GET", "/api/v1/reviews/sample"): "review.list",
+    ("GET", "/api/v1/reviews/search"): "review.list",
+    ("GET", "/api/v1/reviews/quality"): "review.quality",
+    ("GET", "/api/v1/reviews/conversations/{conversation_id}"): "review.transcript",
+    ("PUT", "/api/v1/reviews/conversations/{conversation_id}"): "review.write",
+    ("GET", "/api/v1/reviews"): "review.mine",
+    ("GET", "/api/v1/reviews/{review_id}"): "review.read",
+    ("GET", "/api/v1/knowledge/export"): "knowledge.export",
 }
 # The dependencies that authenticate and hold the caller to the table (`deps.gate`).
 AUTHENTICATORS = {require_principal, require_staff, require_chatter, require_enrolling}

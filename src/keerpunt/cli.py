@@ -31,6 +31,7 @@ from keerpunt.core.logging import configure_logging
 from keerpunt.db import migrate
 from keerpunt.db.engine import sqlite_path
 from keerpunt.demo import seed_demo
+from keerpunt.knowledge.commands import knowledge_app
 from keerpunt.organisation import load_organisation
 from keerpunt.outreach import jobs as outreach_jobs
 from keerpunt.outreach.commands import outreach_app
@@ -43,6 +44,7 @@ from keerpunt.registration import actions as registration
 from keerpunt.registration import reads as registration_reads
 from keerpunt.registration import store as registration_store
 from keerpunt.registration.schemas import TaxonomyRead
+from keerpunt.review.commands import review_app
 from keerpunt.server import uvicorn_config
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Keerpunt help chat")
@@ -63,6 +65,8 @@ app.add_typer(report_app, name="report")
 retention_app = typer.Typer(no_args_is_help=True, help="Deleting text past its retention period")
 app.add_typer(retention_app, name="retention")
 app.add_typer(outreach_app, name="outreach")
+app.add_typer(review_app, name="review")
+app.add_typer(knowledge_app, name="knowledge")
 
 out = Console()
 err = Console(stderr=True)
@@ -176,7 +180,9 @@ def user_create(
     username: str,
     role: Annotated[
         list[str],
-        typer.Option(help="counselor, supervisor, analyst, outreach or admin; repeatable"),
+        typer.Option(
+            help="counselor, supervisor, analyst, outreach, admin or researcher; repeatable"
+        ),
     ],
     display_name: Annotated[str | None, typer.Option(help="Name shown to colleagues")] = None,
     max_chats: Annotated[int, typer.Option(help="Chats this counselor holds at once")] = 3,

@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     # Run the retention job once a day inside the server; off to run it only from cron
     # (`keerpunt retention run`).
     retention_schedule: bool = True
+    # Review: the share of a week's held conversations drawn for review, per counselor
+    # (rounded up, at least one for a counselor who held any).
+    review_sample_share: float = Field(default=0.1, gt=0, le=1)
     # Outreach: the text of matched Telegram posts is deleted this many days after it
     # was posted, unless its item is still open (new or in review); counts stay.
     outreach_retention_days: int = Field(default=30, ge=1, le=3650)

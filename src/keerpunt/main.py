@@ -27,6 +27,7 @@ from keerpunt.deps import SOURCE_SCOPE_KEY, VISITOR_SCOPE_KEY
 from keerpunt.outreach import jobs as outreach_jobs
 from keerpunt.privacy import actions as privacy
 from keerpunt.privacy import jobs as privacy_jobs
+from keerpunt.review import jobs as review_jobs
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -182,6 +183,7 @@ def create_app(
         if settings.retention_schedule:
             jobs.append(asyncio.create_task(privacy_jobs.daily_retention(app.state.ctx)))
             jobs.append(asyncio.create_task(outreach_jobs.daily_purge(app.state.ctx)))
+            jobs.append(asyncio.create_task(review_jobs.weekly_sample(app.state.ctx)))
         try:
             yield
         finally:

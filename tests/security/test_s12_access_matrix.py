@@ -53,6 +53,7 @@ STAFF = {
     "outreach": ["outreach"],
     "admin": ["admin"],
     "two_roles": ["counselor", "admin"],
+    "researcher": ["researcher"],
 }
 CALLERS = ("nobody", "chatter_a", "chatter_b", *STAFF)
 REGION = "den_haag"
@@ -425,6 +426,59 @@ _call("GET", "/api/v1/hours")
 _call("PUT", "/api/v1/hours", json=ALL_DAY)
 _call("POST", f"{C}/idle/extend", subject="conversation")
 
+
+async def _ended(town: Town) -> dict[str, Any]:
+    """A chat the assigned counselor took and ended, in which the chatter wrote."""
+    fresh = await Chatter.start(town.http)
+    assigned = town.callers["assigned"]
+    path = f"/api/v1/conversations/{fresh.conversation}"
+    assert (await assigned.request("POST", f"{path}/accept")).is_success
+    assert (await fresh.send("hoi")).status_code == 201
+    assert (await assigned.request("POST", f"{path}/end")).is_success
+    return {"conversation_id": fresh.conversation}
+
+
+async def _review(town: Town) -> dict[str, Any]:
+    """A done review of the assigned counselor's ended chat."""
+    ids = await _ended(town)
+    made = await town.callers["supervisor"].request(
+        "PUT", f"/api/v1/reviews/conversations/{ids['conversation_id']}", json=REVIEW_DONE
+    )
+    assert made.status_code == 200, made.text
+    return {"review_id": made.json()["id"]}
+
+
+REVIEW_DONE = {
+    "answers": {
+        code: "done"
+        for code in (
+            "listened",
+            "safety",
+            "informed",
+            "further_help",
+            "social_environment",
+            "warm_handover",
+        )
+    },
+    "score": 4,
+    "finish": True,
+}
+R = "/api/v1/reviews"
+_call("GET", f"{R}/sample")
+_call("GET", f"{R}/search")
+_call("GET", f"{R}/quality")
+_call("GET", f"{R}/conversations/{{conversation_id}}", fresh=_ended)
+_call(
+    "PUT",
+    f"{R}/conversations/{{conversation_id}}",
+    json={"answers": {"listened": "done"}},
+    fresh=_ended,
+)
+_call("GET", R)
+_call("GET", f"{R}/{{review_id}}", subject="review", fresh=_review)
+# A period without chats: the researcher passes the gate without loading the library.
+_call("GET", "/api/v1/knowledge/export", params={"since": "2020-01-01", "until": "2020-01-02"})
+
 # Log-outs end what the other cells use: walked last.
 ENROLMENT = {("POST", "/api/v1/auth/totp/begin"), ("POST", "/api/v1/auth/totp/confirm")}
 LAST = [("POST", "/api/v1/chatter/logout"), ("POST", "/api/v1/auth/logout")]
@@ -520,6 +574,7 @@ class Town:
             "handover": access.Subject(counselor_id=counselor),
             # A transfer is answered by the colleague it is addressed to.
             "transfer": access.Subject(counselor_id=self.user_ids["other"]),
+            "review": access.Subject(counselor_id=counselor),
         }
         return World(ids, subjects)
 

@@ -48,6 +48,7 @@ async def test_s19_headers_on_pages_assets_api_errors_and_reports(
             "console page": await http.get("/console"),
             "analyst page": await http.get("/analyst"),
             "outreach page": await http.get("/outreach"),
+            "review page": await http.get("/review"),
             "api": await http.post("/api/v1/conversations"),
             "chatter's messages": await youth.messages(),
             "error": await http.get("/api/v1/conversations/nope"),

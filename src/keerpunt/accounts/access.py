@@ -149,6 +149,16 @@ RULES: dict[str, Rule] = {
     # A silent chatter's chat: its counselor, or a supervisor of any taken chat, gives
     # more time before it closes
     "conversation.idle_extend": Rule({"counselor": ASSIGNED, "supervisor": TAKEN}, CONVERSATION),
+    # Review against the method: supervisors review ended conversations; a counselor
+    # reads the done reviews of their own conversations
+    "review.list": Rule({"supervisor": ANY}, CONVERSATION),
+    "review.transcript": Rule({"supervisor": ANY}, CONVERSATION),
+    "review.write": Rule({"supervisor": ANY}, CONVERSATION),
+    "review.read": Rule({"counselor": ASSIGNED, "supervisor": ANY}, "no such review"),
+    "review.mine": Rule({"counselor": ANY, "supervisor": ANY}, "no such review"),
+    "review.quality": Rule({"supervisor": ANY}, "no such page"),
+    # The de-identified transcript export for research: the researcher role alone
+    "knowledge.export": Rule({"researcher": ANY}, "no such export"),
 }
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Role = Literal["counselor", "supervisor", "analyst", "outreach", "admin"]
-ROLES: tuple[Role, ...] = ("counselor", "supervisor", "analyst", "outreach", "admin")
+Role = Literal["counselor", "supervisor", "analyst", "outreach", "admin", "researcher"]
+ROLES: tuple[Role, ...] = ("counselor", "supervisor", "analyst", "outreach", "admin", "researcher")
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,4 +34,5 @@ def import_models() -> None:
     import keerpunt.privacy.models
     import keerpunt.realtime.models
     import keerpunt.registration.models
-    import keerpunt.reports.models  # noqa: F401
+    import keerpunt.reports.models
+    import keerpunt.review.models  # noqa: F401

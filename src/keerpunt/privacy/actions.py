@@ -370,36 +370,50 @@ async def place_hold(
     """Keep a conversation's text past its retention period until the hold is released
     (a review, a complaint). A purged conversation has nothing left to hold."""
     async with ctx.write() as tx:
-        conv = await tx.session.get(Conversation, conversation_id)
-        if conv is None:
-            raise NotFound("no such conversation")
-        if conv.purged_at is not None:
-            raise Conflict("the text of this conversation is deleted already", code="purged")
-        hold = RetentionHold(
-            conversation_id=conversation_id,
-            reason=reason,
-            held_by=actor.user_id if actor is not None else None,
-            created_at=ctx.clock.now(),
-        )
-        tx.session.add(hold)
-        await tx.session.flush()
-        await audit.record(
-            ctx, tx, actor, "retention_hold", conversation=conversation_id, purpose=reason
-        )
+        hold = await hold_within(ctx, tx, actor, conversation_id, reason)
+    return hold
+
+
+async def hold_within(
+    ctx: Context, tx: Tx, actor: StaffPrincipal | None, conversation_id: str, reason: str
+) -> RetentionHold:
+    """`place_hold` inside the caller's transaction: for an action that holds a
+    conversation as part of its own change (a review drawn or started)."""
+    conv = await tx.session.get(Conversation, conversation_id)
+    if conv is None:
+        raise NotFound("no such conversation")
+    if conv.purged_at is not None:
+        raise Conflict("the text of this conversation is deleted already", code="purged")
+    hold = RetentionHold(
+        conversation_id=conversation_id,
+        reason=reason,
+        held_by=actor.user_id if actor is not None else None,
+        created_at=ctx.clock.now(),
+    )
+    tx.session.add(hold)
+    await tx.session.flush()
+    await audit.record(
+        ctx, tx, actor, "retention_hold", conversation=conversation_id, purpose=reason
+    )
     return hold
 
 
 async def release_hold(ctx: Context, actor: StaffPrincipal | None, hold_id: int) -> None:
     async with ctx.write() as tx:
-        hold = await tx.session.get(RetentionHold, hold_id)
-        if hold is None or hold.released_at is not None:
-            raise NotFound("no such hold")
-        hold.released_at = ctx.clock.now()
-        await audit.record(
-            ctx,
-            tx,
-            actor,
-            "retention_release",
-            conversation=hold.conversation_id,
-            purpose=hold.reason,
-        )
+        await release_within(ctx, tx, actor, hold_id)
+
+
+async def release_within(ctx: Context, tx: Tx, actor: StaffPrincipal | None, hold_id: int) -> None:
+    """`release_hold` inside the caller's transaction."""
+    hold = await tx.session.get(RetentionHold, hold_id)
+    if hold is None or hold.released_at is not None:
+        raise NotFound("no such hold")
+    hold.released_at = ctx.clock.now()
+    await audit.record(
+        ctx,
+        tx,
+        actor,
+        "retention_release",
+        conversation=hold.conversation_id,
+        purpose=hold.reason,
+    )
