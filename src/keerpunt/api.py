@@ -39,6 +39,8 @@ from keerpunt.privacy.views import router as privacy_router
 from keerpunt.realtime.views import router as realtime_router
 from keerpunt.registration.views import router as registration_router
 from keerpunt.reports.views import router as reports_router
+from keerpunt.supervision.pages import router as supervision_pages
+from keerpunt.supervision.views import router as supervision_router
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -57,6 +59,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     admin_pages,
     analyst_pages,
     outreach_pages,
+    supervision_router,
+    supervision_pages,
 )
 
 # (method, path): reachable without credentials, each for a reason.
@@ -74,6 +78,7 @@ PUBLIC = {
     ("GET", "/admin"),  # likewise the admin page
     ("GET", "/analyst"),  # the analyst page shows its login form; its data needs a session
     ("GET", "/outreach"),  # likewise the outreach page
+    ("GET", "/supervise"),  # likewise the supervisors' live view
 }
 # (method, path) -> the operation in the access table; a new route is one line here.
 ROUTES: dict[tuple[str, str], str] = {
@@ -167,6 +172,12 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/outreach/suggestions"): "outreach.read",
     ("POST", "/api/v1/outreach/suggestions/{suggestion_id}/approve"): "outreach.terms",
     ("POST", "/api/v1/outreach/suggestions/{suggestion_id}/reject"): "outreach.terms",
+    # Supervision
+    ("GET", "/api/v1/supervision/live"): "supervision.live",
+    ("POST", "/api/v1/conversations/{conversation_id}/whispers"): "conversation.whisper",
+    ("GET", "/api/v1/conversations/{conversation_id}/whispers"): "conversation.whisper",
+    ("POST", "/api/v1/conversations/{conversation_id}/join"): "conversation.join",
+    ("POST", "/api/v1/conversations/{conversation_id}/takeover"): "conversation.takeover",
 }
 # The dependencies that authenticate and hold the caller to the table (`deps.gate`).
 AUTHENTICATORS = {require_principal, require_staff, require_chatter, require_enrolling}

@@ -57,6 +57,8 @@ SYSTEM_TEXT = {
     "ended_by_chatter": "Je hebt het gesprek beëindigd.",
     "ended_by_counselor": "De hulpverlener heeft het gesprek beëindigd.",
     "quick_exit": "De chatter heeft de chat verlaten met de snelle uitgang.",
+    "transferred": "Je gesprek gaat verder met een collega.",
+    "colleague_joined": "Een collega is ook in het gesprek gekomen.",
 }
 
 EndReason = Literal["quick_exit"]

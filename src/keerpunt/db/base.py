@@ -33,4 +33,5 @@ def import_models() -> None:
     import keerpunt.privacy.models
     import keerpunt.realtime.models
     import keerpunt.registration.models
-    import keerpunt.reports.models  # noqa: F401
+    import keerpunt.reports.models
+    import keerpunt.supervision.models  # noqa: F401

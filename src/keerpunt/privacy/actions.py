@@ -32,6 +32,7 @@ from keerpunt.privacy.models import JobRun, RetentionHold
 from keerpunt.privacy.schemas import AuditEntryRead, AuditPage, AuditQuery
 from keerpunt.realtime.models import SocketTicket
 from keerpunt.registration.models import ChatterMerge, Registration
+from keerpunt.supervision.models import SupervisorJoin, Whisper
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,15 @@ async def erase_chatter(tx: Tx, chatter_id: str) -> int:
         await session.execute(
             update(Registration).where(Registration.duplicate_of.in_(ids)).values(duplicate_of=None)
         )
-        for model in (RetentionHold, Handover, Registration, FeedbackAnswer, Message):
+        for model in (
+            RetentionHold,
+            Handover,
+            Registration,
+            FeedbackAnswer,
+            Message,
+            Whisper,
+            SupervisorJoin,
+        ):
             await session.execute(delete(model).where(model.conversation_id.in_(ids)))
         await session.execute(delete(Conversation).where(Conversation.id.in_(ids)))
     await session.execute(delete(Chatter).where(Chatter.id == chatter_id))
@@ -298,6 +307,8 @@ async def purge_expired(ctx: Context, *, batch: int = PURGE_BATCH) -> Purged:
                 messages += _rowcount(
                     await session.execute(delete(Message).where(Message.conversation_id.in_(ids)))
                 )
+                # Whispers are staff text about the chat: they go with its transcript.
+                await session.execute(delete(Whisper).where(Whisper.conversation_id.in_(ids)))
                 notes += _rowcount(
                     await session.execute(
                         update(Registration)
@@ -336,7 +347,12 @@ async def purge_expired(ctx: Context, *, batch: int = PURGE_BATCH) -> Purged:
             break
     if conversations:
         await ctx.db.forget_deleted(
-            [Message.__tablename__, Registration.__tablename__, Handover.__tablename__]
+            [
+                Message.__tablename__,
+                Registration.__tablename__,
+                Handover.__tablename__,
+                Whisper.__tablename__,
+            ]
         )
     log.info(
         "retention run",

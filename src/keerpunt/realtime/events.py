@@ -179,6 +179,31 @@ class AlertOut(Frame):
     at: datetime
 
 
+class WhisperAuthor(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    name: str
+
+
+class WhisperOut(Frame):
+    """Between a supervisor and a chat's counselor, never to the chatter: sent only on the
+    staff members' own channels (`user_channel`), never on the conversation's."""
+
+    # "from" is a Python keyword: the field is `author`, and "from" on the wire.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, serialize_by_alias=True, validate_by_name=True
+    )
+
+    type: Literal["whisper"] = "whisper"
+    conversation: str
+    id: str
+    client_id: str
+    author: WhisperAuthor = Field(alias="from")
+    body: str
+    created_at: datetime
+
+
 class AccessChanged(Frame):
     """Between processes only, never sent to a client: what this staff member may do
     changed (roles granted or taken away), so their sockets look at the access table
@@ -219,6 +244,7 @@ ServerFrame = (
     | Heartbeat
     | Pong
     | AlertOut
+    | WhisperOut
     | AccessChanged
     | SessionsEnded
     | ErrorOut
@@ -235,6 +261,7 @@ SERVER_FRAMES: tuple[type[Frame], ...] = (
     Heartbeat,
     Pong,
     AlertOut,
+    WhisperOut,
     AccessChanged,
     SessionsEnded,
     ErrorOut,

@@ -66,6 +66,7 @@ from keerpunt.realtime.events import (
     TypingIn,
     TypingOut,
     Unsubscribe,
+    WhisperOut,
     client_frame,
     conversation_channel,
     user_channel,
@@ -455,7 +456,7 @@ class Connection:
                 await self._deliver(frame)
             elif isinstance(frame, AccessChanged):
                 await self._recheck_all()
-            elif isinstance(frame, QueueSnapshot | AlertOut):
+            elif isinstance(frame, QueueSnapshot | AlertOut | WhisperOut):
                 await self.send(frame)
             elif isinstance(frame, TypingOut | ReadOut):
                 who = frame.sender if isinstance(frame, TypingOut) else frame.reader
