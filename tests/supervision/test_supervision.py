@@ -21,7 +21,10 @@ from tests.live import (
 WHISPER = "Kanarie-fluister: vraag naar de schuld"
 
 
-async def _setting(http: httpx.AsyncClient, ctx: Context) -> tuple[Chatter, StaffMember, StaffMember]:
+Setting = tuple[Chatter, StaffMember, StaffMember]
+
+
+async def _setting(http: httpx.AsyncClient, ctx: Context) -> Setting:
     """A chat that counselor anna took, and supervisor sven logged in."""
     await make_staff(ctx, "anna", display_name="Anna")
     await make_staff(ctx, "sven", roles=["supervisor"], display_name="Sven")
@@ -96,7 +99,8 @@ async def test_a_supervisor_observes_silently_and_whispers_reach_staff_only(
         await _pong(phone)
         kinds = {frame["type"] for frame in phone.seen}
         assert "whisper" not in kinds
-        assert "read" not in kinds and "typing" not in kinds
+        assert "read" not in kinds
+        assert "typing" not in kinds
         assert not any(WHISPER in str(frame) for frame in phone.seen)
         # ... over long-poll and the transcript ...
         page = (await youth.messages(0)).json()
@@ -124,7 +128,7 @@ async def test_a_long_poll_of_the_chatter_never_carries_a_whisper(
     server: LiveServer, setup_ctx: Context
 ) -> None:
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
-        youth, anna, sven = await _setting(http, setup_ctx)
+        youth, _anna, sven = await _setting(http, setup_ctx)
         conv = youth.conversation
         sent = await sven.post(
             f"/api/v1/conversations/{conv}/whispers",
