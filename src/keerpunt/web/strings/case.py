@@ -48,6 +48,8 @@ CASE: dict[str, str] = {
     "case_system_ended_by_chatter": N_("The chatter ended the chat."),
     "case_system_ended_by_counselor": N_("The counselor ended the chat."),
     "case_system_quick_exit": N_("The chatter left with quick exit. The chat has ended."),
+    "case_system_colleague_joined": N_("A supervisor joined the chat."),
+    "case_system_transferred": N_("A supervisor took the chat over."),
     # Duplicates.
     "case_duplicate": N_("Duplicate"),
     "case_dup_intro": N_(

@@ -31,6 +31,7 @@ CHAT = {
     "system_ended_by_chatter": N_("You ended the chat."),
     "system_ended_by_counselor": N_("The counselor ended the chat."),
     "system_quick_exit": N_("The chat was left with quick exit."),
+    "system_colleague_joined": N_("A colleague has joined the conversation too."),
     "confirm_end": N_("Do you want to end this chat?"),
     "start_failed": N_("Starting the chat did not work. Please try again."),
     "closed_now": N_("The chat closed just now. Look below for other help."),

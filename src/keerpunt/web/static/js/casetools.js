@@ -27,6 +27,8 @@ const FILTERS = ["region", "age_band", "visitor"];
 const DAYS = [7, 14, 30, 60, 90];
 const SHARE = ["summary", "visitor", "age_band", "crime_forms", "signals", "help_questions", "safety"];
 const SYSTEM_CODES = new Set(["counselor_joined", "ended_by_chatter", "ended_by_counselor", "quick_exit"]);
+SYSTEM_CODES.add("colleague_joined");
+SYSTEM_CODES.add("transferred");
 // Where a handover error belongs when the server does not name the field.
 const ERROR_FIELDS = { consent_required: "consent", unknown_contact: "contact", missing: "summary", not_agreed: "summary" };
 const BLOCK_PERIODS = ["1h", "24h", "7d"];
