@@ -48,9 +48,15 @@ async def test_a_supervisor_observes_silently_and_whispers_reach_staff_only(
     async with httpx.AsyncClient(base_url=server.url) as http:
         youth, anna, sven = await _setting(http, setup_ctx)
         conv = youth.conversation
+        await make_staff(setup_ctx, "sara", roles=["supervisor"], display_name="Sara")
+        sara = await StaffMember.login(http, "sara")
         phone = await Socket.open(server.ws_url, await youth.ticket())
         console = await Socket.open(server.ws_url, await anna.ticket())
         watcher = await Socket.open(server.ws_url, await sven.ticket())
+        # A second supervisor only observes; whispers reach her too.
+        second = await Socket.open(server.ws_url, await sara.ticket())
+        await second.subscribe(conv)
+        await second.expect("conversation")
         for sock in (phone, console):
             await sock.subscribe(conv)
             await sock.expect("conversation")
@@ -84,6 +90,7 @@ async def test_a_supervisor_observes_silently_and_whispers_reach_staff_only(
         assert (again.status_code, again.json()["id"]) == (200, sent.json()["id"])
         heard = await console.expect("whisper", conversation=conv)
         assert (heard["body"], heard["from"]["name"]) == (WHISPER, "Sven")
+        assert (await second.expect("whisper", conversation=conv))["body"] == WHISPER
         back = await anna.post(
             f"/api/v1/conversations/{conv}/whispers",
             json={"client_id": str(uuid.uuid4()), "body": "Dank, doe ik"},
@@ -115,7 +122,7 @@ async def test_a_supervisor_observes_silently_and_whispers_reach_staff_only(
                 json={"client_id": str(uuid.uuid4()), "body": "x"} if verb == "POST" else None,
             )
             assert answer.status_code == 401
-        for sock in (phone, console, watcher):
+        for sock in (phone, console, watcher, second):
             await sock.close()
     # Opening the chat to observe it is a read of it, logged as one.
     reads = await audit_entries(setup_ctx, "read_chat")

@@ -43,8 +43,9 @@ async def whisper(
     ctx: Context, staff: StaffPrincipal, conversation_id: str, client_id: str, body: str
 ) -> Whispered:
     """A line from a supervisor to the chat's counselor, or back. Stored apart from the
-    chat's messages and sent only to staff: the counselor, the supervisors who joined or
-    whispered in this chat, and the writer. A repeated client_id returns the stored one."""
+    chat's messages and sent only to staff, each on their own channel: the counselor, the
+    supervisors who joined, observe or whispered in this chat, and the writer. A repeated
+    client_id returns the stored one."""
     client_id = str(uuid.UUID(client_id))
     async with ctx.write() as tx:
         conv = await visible_conversation(
@@ -87,10 +88,11 @@ async def whisper(
 
 
 async def _staff_side(tx: Tx, conv: Conversation) -> set[int]:
-    """Who hears a chat's whispers: its counselor, the supervisors who joined it and
-    everyone who whispered in it (the writer of this one included)."""
+    """Who hears a chat's whispers: its counselor, the supervisors who joined or observe
+    it, and everyone who whispered in it (the writer of this one included)."""
     users = await store.whisper_authors(tx.session, conv.id)
     users |= await store.joined(tx.session, conv.id)
+    users |= await store.watching_supervisors(tx.session, conv.id)
     if conv.counselor_id is not None:
         users.add(conv.counselor_id)
     return users

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from keerpunt.accounts.models import StaffSession, User, UserRole
 from keerpunt.chat.models import Conversation, Message
+from keerpunt.privacy.models import AuditEntry
 from keerpunt.registration.models import Registration
 from keerpunt.supervision.models import SupervisorJoin, Whisper
 
@@ -45,6 +46,22 @@ async def whisper_authors(session: AsyncSession, conversation_id: str) -> set[in
         select(Whisper.author_id).where(Whisper.conversation_id == conversation_id).distinct()
     )
     return set(rows.all())
+
+
+async def watching_supervisors(session: AsyncSession, conversation_id: str) -> set[int]:
+    """Supervisors who opened the conversation: the access log holds every opening (a
+    socket subscription, a page over HTTP), so no process needs to remember observers."""
+    rows = await session.scalars(
+        select(AuditEntry.user_id)
+        .join(UserRole, UserRole.user_id == AuditEntry.user_id)
+        .where(
+            AuditEntry.conversation_id == conversation_id,
+            AuditEntry.action == "read_chat",
+            UserRole.role == "supervisor",
+        )
+        .distinct()
+    )
+    return {user_id for user_id in rows.all() if user_id is not None}
 
 
 async def counselors(session: AsyncSession) -> Sequence[User]:
