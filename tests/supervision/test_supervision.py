@@ -127,7 +127,9 @@ async def test_a_supervisor_observes_silently_and_whispers_reach_staff_only(
     # Opening the chat to observe it is a read of it, logged as one.
     reads = await audit_entries(setup_ctx, "read_chat")
     assert any(
-        (e.conversation_id, e.subject, e.role) == (conv, "socket", "supervisor") for e in reads
+        (e.conversation_id, e.subject, e.role, e.purpose)
+        == (conv, "socket", "supervisor", "supervision")
+        for e in reads
     )
 
 

@@ -110,10 +110,13 @@ async def erase_chatter(tx: Tx, chatter_id: str) -> int:
 async def record_chat_read(
     ctx: Context, staff: StaffPrincipal, conversation_id: str, *, count: int, via: str
 ) -> None:
-    """A staff member was given messages of their own chat. One entry per read action (a
-    page over HTTP, a subscription with its replay over the socket), not per message; a
-    long-poll that returned nothing read nothing and writes nothing."""
+    """A staff member was given messages of their own chat, or a supervisor of a chat they
+    observe. One entry per read action (a page over HTTP, a subscription with its replay
+    over the socket), not per message; a long-poll that returned nothing read nothing and
+    writes nothing."""
     async with ctx.write() as tx:
+        conv = await tx.session.get(Conversation, conversation_id)
+        own = conv is None or conv.counselor_id == staff.user_id
         await audit.record(
             ctx,
             tx,
@@ -121,7 +124,7 @@ async def record_chat_read(
             "read_chat",
             conversation=conversation_id,
             subject=via,
-            purpose="own chat",
+            purpose="own chat" if own else "supervision",
             count=count,
         )
 

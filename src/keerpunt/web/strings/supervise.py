@@ -20,6 +20,8 @@ SUPERVISE = {
     # The tables.
     "minutes": N_("{n} min"),
     "seconds": N_("{n} s"),
+    "hours": N_("{n} h"),
+    "days": N_("{n} days"),
     "returning": N_("returning"),
     "nobody_waiting": N_("No one is waiting."),
     "no_counselors": N_("There are no counselors."),

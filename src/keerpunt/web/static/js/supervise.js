@@ -79,12 +79,15 @@ function visitorText(visitor) {
 
 function since(iso) {
   if (!iso) return t("never");
-  const seconds = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000));
-  return seconds < 120 ? t("seconds", { n: seconds }) : t("minutes", { n: Math.floor(seconds / 60) });
+  return waited(Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000)));
 }
 
+// A duration in the unit a person reads at a glance: seconds, minutes, hours, days.
 function waited(seconds) {
-  return seconds < 120 ? t("seconds", { n: seconds }) : t("minutes", { n: Math.floor(seconds / 60) });
+  if (seconds < 120) return t("seconds", { n: seconds });
+  if (seconds < 120 * 60) return t("minutes", { n: Math.floor(seconds / 60) });
+  if (seconds < 48 * 3600) return t("hours", { n: Math.floor(seconds / 3600) });
+  return t("days", { n: Math.floor(seconds / 86400) });
 }
 
 const { call, sessionLost, start } = staffPage({
