@@ -40,6 +40,7 @@ from keerpunt.privacy import reads as privacy_reads
 from keerpunt.privacy.crypto import DecryptError, KeyRing, Sealed
 from keerpunt.privacy.models import AuditEntry
 from keerpunt.registration.models import Registration, notes_aad
+from keerpunt.supervision.models import whisper_aad
 from tests.conftest import make_settings
 from tests.live import (
     Chatter,
@@ -159,6 +160,7 @@ def test_s22_every_sealed_column_is_found_and_bound_as_its_domain_binds_it() -> 
         "users.totp_secret",
         "outreach_posts.text",
         "outreach_actions.note",
+        "whispers.body",
     }
     # The template a rotation uses gives the same binding the domain seals with.
     rows: dict[str, dict[str, Any]] = {
@@ -169,6 +171,7 @@ def test_s22_every_sealed_column_is_found_and_bound_as_its_domain_binds_it() -> 
         "users.totp_secret": {"id": 5},
         "outreach_posts.text": {"id": 9, "peer_id": -1001, "message_id": 5},
         "outreach_actions.note": {"id": 4, "item_id": 7},
+        "whispers.body": {"id": "w-1", "conversation_id": "c-1"},
     }
     expected = {
         "messages.body": message_aad("c-1", 7),
@@ -178,6 +181,7 @@ def test_s22_every_sealed_column_is_found_and_bound_as_its_domain_binds_it() -> 
         "users.totp_secret": b"totp:5",
         "outreach_posts.text": post_aad(-1001, 5),
         "outreach_actions.note": action_aad(7),
+        "whispers.body": whisper_aad("w-1"),
     }
     for table, column in privacy.bound_columns():
         name = f"{table.name}.{column.name}"
