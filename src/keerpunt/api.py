@@ -44,6 +44,8 @@ from keerpunt.registration.views import router as registration_router
 from keerpunt.reports.views import router as reports_router
 from keerpunt.review.pages import router as review_pages
 from keerpunt.review.views import router as review_router
+from keerpunt.supervision.pages import router as supervision_pages
+from keerpunt.supervision.views import router as supervision_router
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -67,6 +69,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     analyst_pages,
     outreach_pages,
     review_pages,
+    supervision_router,
+    supervision_pages,
 )
 
 # (method, path): reachable without credentials, each for a reason.
@@ -85,6 +89,7 @@ PUBLIC = {
     ("GET", "/analyst"),  # the analyst page shows its login form; its data needs a session
     ("GET", "/outreach"),  # likewise the outreach page
     ("GET", "/review"),  # likewise the review page
+    ("GET", "/supervise"),  # likewise the supervisors' live view
 }
 # (method, path) -> the operation in the access table; a new route is one line here.
 ROUTES: dict[tuple[str, str], str] = {
@@ -196,6 +201,12 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/reviews"): "review.mine",
     ("GET", "/api/v1/reviews/{review_id}"): "review.read",
     ("GET", "/api/v1/knowledge/export"): "knowledge.export",
+    # Supervision
+    ("GET", "/api/v1/supervision/live"): "supervision.live",
+    ("POST", "/api/v1/conversations/{conversation_id}/whispers"): "conversation.whisper",
+    ("GET", "/api/v1/conversations/{conversation_id}/whispers"): "conversation.whisper",
+    ("POST", "/api/v1/conversations/{conversation_id}/join"): "conversation.join",
+    ("POST", "/api/v1/conversations/{conversation_id}/takeover"): "conversation.takeover",
 }
 # The dependencies that authenticate and hold the caller to the table (`deps.gate`).
 AUTHENTICATORS = {require_principal, require_staff, require_chatter, require_enrolling}

@@ -799,10 +799,13 @@ def demo(
         f"  Admin page: {base}/admin\n"
         f"  Analyst page (campaigns, dashboard, reports): {base}/analyst\n"
         f"  Outreach page (Telegram sources, watchlist, triage): {base}/outreach\n"
+        f"  Supervisors' live view (observe, whisper, join, take over): {base}/supervise\n"
         f"  Demo staff (every role): user name [bold]demo[/bold],"
         f" password [bold]{password}[/bold],\n"
         f"  TOTP secret [bold]{secret}[/bold] (scan the QR code above, or add {escape(uri)}\n"
         f"  to an authenticator app; `oathtool --totp -b SECRET` prints a code too)\n"
+        f"  Counselors [bold]anna[/bold] and [bold]bram[/bold] (with running chats): the same"
+        f" password and the same TOTP secret as demo\n"
         f"  API schema: {base}/api/openapi.json; the protocol: docs/protocol.md\n",
         highlight=False,
         soft_wrap=True,

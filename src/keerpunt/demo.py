@@ -1,15 +1,16 @@
 """The demo's data: a counselor who is also supervisor, analyst, outreach and admin,
 example contact persons in the regions of the seed campaign, that campaign itself with its
-chats (`demo_campaign.py`), ending last week, and outreach sources and items
-(`demo_outreach.py`), so every screen and a real report can be tried at once. Made
-through the same actions as real data; safe to run again."""
+chats (`demo_campaign.py`), ending last week, outreach sources and items
+(`demo_outreach.py`), and a shift for supervisors to watch (`demo_supervision.py`), so
+every screen and a real report can be tried at once. Made through the same actions as
+real data; safe to run again."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
 
-from keerpunt import demo_campaign, demo_outreach
+from keerpunt import demo_campaign, demo_outreach, demo_supervision
 from keerpunt.accounts import actions as accounts
 from keerpunt.accounts import store as accounts_store
 from keerpunt.accounts.principals import StaffPrincipal
@@ -66,6 +67,8 @@ async def seed_demo(ctx: Context, password: str, totp_secret: str) -> None:
     if not have_campaign:
         await seed_campaign(ctx, admin)
     await demo_outreach.seed(ctx, admin)
+    # Counselors anna and bram with running, waiting and ended chats, for the live view.
+    await demo_supervision.seed(ctx, password, totp_secret)
 
 
 async def seed_campaign(ctx: Context, staff: StaffPrincipal) -> None:

@@ -285,6 +285,12 @@ _call("POST", "/api/v1/campaigns", json=NEW_CAMPAIGN)
 _call("PUT", "/api/v1/campaigns/{campaign_id}", json=NEW_CAMPAIGN)
 _call("POST", "/api/v1/reports", json=PERIOD)
 _call("GET", "/api/v1/reports/dashboard", params=PERIOD)
+# Supervision: the live view, whispers, joining and taking over (which change the chat).
+_call("GET", "/api/v1/supervision/live")
+_call("POST", f"{C}/whispers", json=_send, subject="conversation")
+_call("GET", f"{C}/whispers", subject="conversation")
+_call("POST", f"{C}/join", subject="conversation", own_world=True)
+_call("POST", f"{C}/takeover", subject="conversation", own_world=True)
 
 
 # Automatic assignment and transfer. Nobody holds an offer here: whoever may decline one

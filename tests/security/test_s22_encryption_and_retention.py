@@ -41,6 +41,7 @@ from keerpunt.privacy.crypto import DecryptError, KeyRing, Sealed
 from keerpunt.privacy.models import AuditEntry
 from keerpunt.registration.models import Registration, notes_aad
 from keerpunt.review.models import comment_aad
+from keerpunt.supervision.models import whisper_aad
 from tests.conftest import make_settings
 from tests.live import (
     Chatter,
@@ -162,6 +163,7 @@ def test_s22_every_sealed_column_is_found_and_bound_as_its_domain_binds_it() -> 
         "outreach_actions.note",
         "transfers.note",
         "reviews.comment",
+        "whispers.body",
     }
     # The template a rotation uses gives the same binding the domain seals with.
     rows: dict[str, dict[str, Any]] = {
@@ -174,6 +176,7 @@ def test_s22_every_sealed_column_is_found_and_bound_as_its_domain_binds_it() -> 
         "outreach_actions.note": {"id": 4, "item_id": 7},
         "transfers.note": {"id": 6, "conversation_id": "c-1"},
         "reviews.comment": {"id": 6, "conversation_id": "c-1"},
+        "whispers.body": {"id": "w-1", "conversation_id": "c-1"},
     }
     expected = {
         "messages.body": message_aad("c-1", 7),
@@ -185,6 +188,7 @@ def test_s22_every_sealed_column_is_found_and_bound_as_its_domain_binds_it() -> 
         "outreach_actions.note": action_aad(7),
         "transfers.note": transfer_note_aad(6),
         "reviews.comment": comment_aad(6),
+        "whispers.body": whisper_aad("w-1"),
     }
     for table, column in privacy.bound_columns():
         name = f"{table.name}.{column.name}"

@@ -33,9 +33,13 @@ class Relation(Enum):
     # Any conversation a counselor has taken: supervisors oversee the work, but never
     # what waits in the queue unanswered.
     TAKEN = "taken"
+    # The counselor the conversation is assigned to, or a supervisor who joined it: the
+    # staff side that writes in the chat.
+    JOINED = "joined"
 
 
 ANY, OWN, ASSIGNED, TAKEN = Relation.ANY, Relation.OWN, Relation.ASSIGNED, Relation.TAKEN
+JOINED = Relation.JOINED
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,8 @@ class Subject:
 
     chatter_id: str | None = None
     counselor_id: int | None = None
+    # Supervisors who joined the conversation (they write in it besides its counselor).
+    joined: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -65,8 +71,13 @@ class Rule:
 
 CONVERSATION = "no such conversation"
 CHAT_STAFF = {"counselor": ANY, "supervisor": ANY}
-# A conversation's own side: its chatter and the counselor who took it.
-PARTIES = {CHATTER: OWN, "counselor": ASSIGNED, "supervisor": ASSIGNED}
+# A conversation's own side: its chatter and the counselor who took it (and a supervisor
+# who joined it).
+PARTIES = {CHATTER: OWN, "counselor": ASSIGNED, "supervisor": JOINED}
+# Who follows a conversation: its parties, and supervisors observing any taken one. An
+# observer reads and streams it but sends nothing into it (no message, typing or read
+# receipt), so the chatter sees no trace of them.
+WATCHERS = {**PARTIES, "supervisor": TAKEN}
 # Reading a case: its counselor, and supervisors for every taken conversation.
 CASE_READERS = {"counselor": ASSIGNED, "supervisor": TAKEN}
 CASE_WRITERS = {"counselor": ASSIGNED, "supervisor": ASSIGNED}
@@ -85,9 +96,9 @@ RULES: dict[str, Rule] = {
     # The chatter's own account
     "chatter.account": Rule({CHATTER: ANY}),
     # A conversation, by its parties
-    "conversation.read": Rule(PARTIES, CONVERSATION),
-    "conversation.messages": Rule(PARTIES, CONVERSATION),  # the transcript and resume
-    "conversation.subscribe": Rule(PARTIES, CONVERSATION),  # live over the socket
+    "conversation.read": Rule(WATCHERS, CONVERSATION),
+    "conversation.messages": Rule(WATCHERS, CONVERSATION),  # the transcript and resume
+    "conversation.subscribe": Rule(WATCHERS, CONVERSATION),  # live over the socket
     "conversation.send": Rule(PARTIES, CONVERSATION),
     "conversation.typing": Rule(PARTIES, CONVERSATION),
     "conversation.read_receipt": Rule(PARTIES, CONVERSATION),
@@ -159,6 +170,12 @@ RULES: dict[str, Rule] = {
     "review.quality": Rule({"supervisor": ANY}, "no such page"),
     # The de-identified transcript export for research: the researcher role alone
     "knowledge.export": Rule({"researcher": ANY}, "no such export"),
+    # Supervision: the live view, whispers between supervisor and counselor, joining a
+    # chat and taking it over
+    "supervision.live": Rule({"supervisor": ANY}, "no such page"),
+    "conversation.whisper": Rule({"counselor": ASSIGNED, "supervisor": TAKEN}, CONVERSATION),
+    "conversation.join": Rule({"supervisor": TAKEN}, CONVERSATION),
+    "conversation.takeover": Rule({"supervisor": TAKEN}, CONVERSATION),
 }
 
 
@@ -179,6 +196,10 @@ def _related(principal: Principal, relation: Relation, subject: Subject | None) 
         )
     if relation is ASSIGNED:
         return isinstance(principal, StaffPrincipal) and subject.counselor_id == principal.user_id
+    if relation is JOINED:
+        return isinstance(principal, StaffPrincipal) and (
+            subject.counselor_id == principal.user_id or principal.user_id in subject.joined
+        )
     return subject.counselor_id is not None  # TAKEN
 
 

@@ -6,20 +6,23 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from keerpunt.accounts import access
-from keerpunt.accounts.principals import Principal
+from keerpunt.accounts.principals import Principal, StaffPrincipal
 from keerpunt.chat import store
 from keerpunt.chat.models import Conversation
 from keerpunt.core.errors import NotFound, Refused
+from keerpunt.supervision import store as supervision_store
 
 NOT_FOUND = access.CONVERSATION
 
 
-def subject(conv: Conversation) -> access.Subject:
-    return access.Subject(chatter_id=conv.chatter_id, counselor_id=conv.counselor_id)
+def subject(conv: Conversation, joined: frozenset[int] = frozenset()) -> access.Subject:
+    return access.Subject(chatter_id=conv.chatter_id, counselor_id=conv.counselor_id, joined=joined)
 
 
-def may(principal: Principal, operation: str, conv: Conversation) -> bool:
-    return access.may(principal, operation, subject(conv))
+def may(
+    principal: Principal, operation: str, conv: Conversation, joined: frozenset[int] = frozenset()
+) -> bool:
+    return access.may(principal, operation, subject(conv, joined))
 
 
 async def visible_conversation(
@@ -35,6 +38,10 @@ async def visible_conversation(
     conv = await store.conversation(session, conversation_id, lock=lock)
     if conv is None:
         raise NotFound(NOT_FOUND)
-    if not may(principal, operation, conv):
+    joined: frozenset[int] = frozenset()
+    if isinstance(principal, StaffPrincipal) and "supervisor" in principal.roles:
+        # Only a supervisor can have joined: nobody else pays for the query.
+        joined = await supervision_store.joined(session, conv.id)
+    if not may(principal, operation, conv, joined):
         raise Refused(NOT_FOUND, conversation=conv.id)
     return conv

@@ -69,6 +69,7 @@ SYSTEM_TEXT = {
     ),
     "transferred": "Je gesprek gaat verder met een collega.",
     "requeued": "Je gesprek gaat zo verder met een collega. Nog even geduld.",
+    "colleague_joined": "Een collega is ook in het gesprek gekomen.",
 }
 
 EndReason = Literal["quick_exit"]

@@ -36,3 +36,4 @@ def import_models() -> None:
     import keerpunt.registration.models
     import keerpunt.reports.models
     import keerpunt.review.models  # noqa: F401
+    import keerpunt.supervision.models  # noqa: F401

@@ -32,6 +32,7 @@ from keerpunt.privacy.models import JobRun, RetentionHold
 from keerpunt.privacy.schemas import AuditEntryRead, AuditPage, AuditQuery
 from keerpunt.realtime.models import SocketTicket
 from keerpunt.registration.models import ChatterMerge, Registration
+from keerpunt.supervision.models import SupervisorJoin, Whisper
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,15 @@ async def erase_chatter(tx: Tx, chatter_id: str) -> int:
         await session.execute(
             update(Registration).where(Registration.duplicate_of.in_(ids)).values(duplicate_of=None)
         )
-        for model in (RetentionHold, Handover, Registration, FeedbackAnswer, Message):
+        for model in (
+            RetentionHold,
+            Handover,
+            Registration,
+            FeedbackAnswer,
+            Message,
+            Whisper,
+            SupervisorJoin,
+        ):
             await session.execute(delete(model).where(model.conversation_id.in_(ids)))
         await session.execute(delete(Conversation).where(Conversation.id.in_(ids)))
     await session.execute(delete(Chatter).where(Chatter.id == chatter_id))
@@ -101,10 +110,13 @@ async def erase_chatter(tx: Tx, chatter_id: str) -> int:
 async def record_chat_read(
     ctx: Context, staff: StaffPrincipal, conversation_id: str, *, count: int, via: str
 ) -> None:
-    """A staff member was given messages of their own chat. One entry per read action (a
-    page over HTTP, a subscription with its replay over the socket), not per message; a
-    long-poll that returned nothing read nothing and writes nothing."""
+    """A staff member was given messages of their own chat, or a supervisor of a chat they
+    observe. One entry per read action (a page over HTTP, a subscription with its replay
+    over the socket), not per message; a long-poll that returned nothing read nothing and
+    writes nothing."""
     async with ctx.write() as tx:
+        conv = await tx.session.get(Conversation, conversation_id)
+        own = conv is None or conv.counselor_id == staff.user_id
         await audit.record(
             ctx,
             tx,
@@ -112,7 +124,7 @@ async def record_chat_read(
             "read_chat",
             conversation=conversation_id,
             subject=via,
-            purpose="own chat",
+            purpose="own chat" if own else "supervision",
             count=count,
         )
 
@@ -298,6 +310,8 @@ async def purge_expired(ctx: Context, *, batch: int = PURGE_BATCH) -> Purged:
                 messages += _rowcount(
                     await session.execute(delete(Message).where(Message.conversation_id.in_(ids)))
                 )
+                # Whispers are staff text about the chat: they go with its transcript.
+                await session.execute(delete(Whisper).where(Whisper.conversation_id.in_(ids)))
                 notes += _rowcount(
                     await session.execute(
                         update(Registration)
@@ -342,7 +356,12 @@ async def purge_expired(ctx: Context, *, batch: int = PURGE_BATCH) -> Purged:
             break
     if conversations:
         await ctx.db.forget_deleted(
-            [Message.__tablename__, Registration.__tablename__, Handover.__tablename__]
+            [
+                Message.__tablename__,
+                Registration.__tablename__,
+                Handover.__tablename__,
+                Whisper.__tablename__,
+            ]
         )
     log.info(
         "retention run",

@@ -205,6 +205,29 @@ class TransferOut(Frame):
     to_name: str | None = None
     note: str | None = None
     visitor: str | None = None
+class WhisperAuthor(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    name: str
+
+
+class WhisperOut(Frame):
+    """Between a supervisor and a chat's counselor, never to the chatter: sent only on the
+    staff members' own channels (`user_channel`), never on the conversation's."""
+
+    # "from" is a Python keyword: the field is `author`, and "from" on the wire.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, serialize_by_alias=True, validate_by_name=True
+    )
+
+    type: Literal["whisper"] = "whisper"
+    conversation: str
+    id: str
+    client_id: str
+    author: WhisperAuthor = Field(alias="from")
+    body: str
+    created_at: datetime
 
 
 class AccessChanged(Frame):
@@ -249,6 +272,7 @@ ServerFrame = (
     | AlertOut
     | OfferOut
     | TransferOut
+    | WhisperOut
     | AccessChanged
     | SessionsEnded
     | ErrorOut
@@ -267,6 +291,7 @@ SERVER_FRAMES: tuple[type[Frame], ...] = (
     AlertOut,
     OfferOut,
     TransferOut,
+    WhisperOut,
     AccessChanged,
     SessionsEnded,
     ErrorOut,

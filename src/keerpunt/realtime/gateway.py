@@ -68,6 +68,7 @@ from keerpunt.realtime.events import (
     TypingIn,
     TypingOut,
     Unsubscribe,
+    WhisperOut,
     client_frame,
     conversation_channel,
     user_channel,
@@ -457,7 +458,7 @@ class Connection:
                 await self._deliver(frame)
             elif isinstance(frame, AccessChanged):
                 await self._recheck_all()
-            elif isinstance(frame, QueueSnapshot | AlertOut):
+            elif isinstance(frame, QueueSnapshot | AlertOut | WhisperOut):
                 await self.send(frame)
             elif isinstance(frame, OfferOut | TransferOut):
                 # Published only on the user channel of the counselor concerned.

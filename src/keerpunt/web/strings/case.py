@@ -50,6 +50,7 @@ CASE: dict[str, str] = {
     "case_system_quick_exit": N_("The chatter left with quick exit. The chat has ended."),
     "case_system_idle_warning": N_("The chatter was asked whether they are still there."),
     "case_system_idle_closed": N_("The chat was closed: the chatter stayed silent."),
+    "case_system_colleague_joined": N_("A supervisor joined the chat."),
     # Duplicates.
     "case_duplicate": N_("Duplicate"),
     "case_dup_intro": N_(

@@ -41,6 +41,7 @@ CHAT = {
     "closing_soon_now": N_(
         "We close soon, so no new chat can start now. Look below for other help."
     ),
+    "system_colleague_joined": N_("A colleague has joined the conversation too."),
     "confirm_end": N_("Do you want to end this chat?"),
     "start_failed": N_("Starting the chat did not work. Please try again."),
     "closed_now": N_("The chat closed just now. Look below for other help."),

@@ -97,6 +97,12 @@ CONSOLE = {
     # Supervisors: acute danger.
     "alert_acute": N_("Acute danger reported by {name} in chat {code}"),
     "alert_dismiss": N_("Dismiss this alert"),
+    # Supervision: whispers and the lines of joining and taking over.
+    "whisper_from": N_("Whisper from {name} (the chatter does not see this)"),
+    "whisper_back": N_("Whisper back to the supervisor"),
+    "whisper_send": N_("Whisper"),
+    "whisper_failed": N_("The whisper was not sent. Try again."),
+    "system_colleague_joined": N_("A supervisor joined the chat."),
     "handovers_unavailable": N_("The handover list is not available."),
     # Canned replies.
     "canned_failed": N_("The canned replies could not be loaded. Try again."),

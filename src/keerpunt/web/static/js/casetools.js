@@ -26,7 +26,7 @@ const LABELS = ["outcome", "visitor", "age_band", "region", "crime_forms", "sign
 const FILTERS = ["region", "age_band", "visitor"];
 const DAYS = [7, 14, 30, 60, 90];
 const SHARE = ["summary", "visitor", "age_band", "crime_forms", "signals", "help_questions", "safety"];
-const SYSTEM_CODES = new Set(["counselor_joined", "ended_by_chatter", "ended_by_counselor", "quick_exit", "idle_warning", "idle_closed", "transferred", "requeued"]);
+const SYSTEM_CODES = new Set(["counselor_joined", "ended_by_chatter", "ended_by_counselor", "quick_exit", "idle_warning", "idle_closed", "transferred", "requeued", "colleague_joined"]);
 // Where a handover error belongs when the server does not name the field.
 const ERROR_FIELDS = { consent_required: "consent", unknown_contact: "contact", missing: "summary", not_agreed: "summary" };
 const BLOCK_PERIODS = ["1h", "24h", "7d"];

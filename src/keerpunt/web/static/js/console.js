@@ -23,8 +23,9 @@ import * as casetools from "./casetools.js";
 import * as handovers from "./handovers.js";
 import { consoleTime } from "./consoletime.js";
 import { mountAssignment } from "./assignment.js";
+import { whisperTools } from "./whispers.js";
 
-const SYSTEM_CODES = new Set(["counselor_joined", "ended_by_chatter", "ended_by_counselor", "quick_exit", "idle_warning", "idle_closed", "transferred", "requeued"]);
+const SYSTEM_CODES = new Set(["counselor_joined", "ended_by_chatter", "ended_by_counselor", "quick_exit", "idle_warning", "idle_closed", "transferred", "requeued", "colleague_joined"]);
 const VISITORS = new Set(["youth", "relative", "professional", "unknown"]);
 const FINAL = new Set(["ended", "abandoned"]);
 const TYPING_EVERY_MS = 3000; // at most one "typing" frame per this interval
@@ -264,6 +265,7 @@ function startConsole(user) {
   state.user = user;
   state.lastKeepalive = Date.now();
   ui.who.textContent = t("logged_in_as", { name: user.display_name || user.username });
+  show($("#supervise-link"), (user.roles || []).includes("supervisor"));
   setPaused(user.paused);
   show(ui.loading, false);
   show(ui.loginView, false);
@@ -406,6 +408,9 @@ async function rebuild() {
     if (!conv.ended || !conv.loaded) subscribe(conv);
   }
   for (const conv of state.convs.values()) {
+    if (!conv.ended) whispers.load(conv);
+  }
+  for (const conv of state.convs.values()) {
     for (const item of conv.outbox) sendFrame(conv, item);
     conv.form.retry(); // a save that failed while the line was down
   }
@@ -466,6 +471,9 @@ function onFrame(frame) {
       break;
     case "transfer":
       if (state.user) assignment.onTransfer(frame, state.user.id);
+      break;
+    case "whisper":
+      onWhisper(frame);
       break;
     default:
       break;
@@ -791,6 +799,17 @@ async function openRegistration(id, { focus = "form" } = {}) {
 }
 
 // Supervisors: acute danger ------------------------------------------------------------------------
+
+// Whispers (whispers.js): shown inline, never counted as unread chat messages.
+const whispers = whisperTools({ call, t, locale: config.locale, problem: () => t("whisper_failed") });
+
+function onWhisper(frame) {
+  const conv = state.convs.get(frame.conversation);
+  if (conv && whispers.show(conv, frame)) {
+    scrollIfPinned(conv);
+    if (frame.from?.id !== state.user?.id) beep("message");
+  }
+}
 
 function onAlert(frame) {
   if (frame.kind !== "acute_danger" || !state.user?.roles?.includes("supervisor")) return;
