@@ -800,6 +800,7 @@ def demo(
         f"  Analyst page (campaigns, dashboard, reports): {base}/analyst\n"
         f"  Outreach page (Telegram sources, watchlist, triage): {base}/outreach\n"
         f"  Supervisors' live view (observe, whisper, join, take over): {base}/supervise\n"
+        f"  Reviews against the method (this week's sample, quality): {base}/review\n"
         f"  Demo staff (every role): user name [bold]demo[/bold],"
         f" password [bold]{password}[/bold],\n"
         f"  TOTP secret [bold]{secret}[/bold] (scan the QR code above, or add {escape(uri)}\n"

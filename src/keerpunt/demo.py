@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from keerpunt import demo_campaign, demo_outreach, demo_supervision
+from keerpunt import demo_campaign, demo_outreach, demo_review, demo_supervision
 from keerpunt.accounts import actions as accounts
 from keerpunt.accounts import store as accounts_store
 from keerpunt.accounts.principals import StaffPrincipal
@@ -22,7 +22,7 @@ from keerpunt.handover import store as handover_store
 from keerpunt.handover.schemas import ContactWrite
 from keerpunt.privacy.visitors import DailyVisitors
 
-DEMO_ROLES = ["counselor", "supervisor", "analyst", "outreach", "admin"]
+DEMO_ROLES = ["counselor", "supervisor", "analyst", "outreach", "admin", "researcher"]
 # Made up, and marked so: a demo must never look like a real contact list.
 CONTACTS = [
     (
@@ -69,6 +69,8 @@ async def seed_demo(ctx: Context, password: str, totp_secret: str) -> None:
     await demo_outreach.seed(ctx, admin)
     # Counselors anna and bram with running, waiting and ended chats, for the live view.
     await demo_supervision.seed(ctx, password, totp_secret)
+    # This week's review sample from their ended chats: one review done, one draft.
+    await demo_review.seed_reviews(ctx)
 
 
 async def seed_campaign(ctx: Context, staff: StaffPrincipal) -> None:

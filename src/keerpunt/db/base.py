@@ -35,5 +35,5 @@ def import_models() -> None:
     import keerpunt.realtime.models
     import keerpunt.registration.models
     import keerpunt.reports.models
-    import keerpunt.review.models  # noqa: F401
+    import keerpunt.review.models
     import keerpunt.supervision.models  # noqa: F401

@@ -205,6 +205,8 @@ class TransferOut(Frame):
     to_name: str | None = None
     note: str | None = None
     visitor: str | None = None
+
+
 class WhisperAuthor(BaseModel):
     model_config = ConfigDict(frozen=True)
 
