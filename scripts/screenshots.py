@@ -19,8 +19,9 @@ What it does, in a temporary data folder that is removed afterwards:
 5. A second server, closed now and open only tomorrow 09:00-17:00: the closed page.
 6. A third, `keerpunt demo` in a data folder of its own, with the demo's seed campaign:
    the analyst page's dashboard for that campaign, as the demo user, that campaign's
-   report (the internal edition's first page, the partner edition's visitors), and the
-   outreach page's queue with its top item open.
+   report (the internal edition's first page, the partner edition's visitors), the
+   outreach page's queue with its top item open, the supervisors' live view with a chat
+   observed and a whisper sent, and the review page with this week's sample.
 
 The servers are stopped at the end, also when something fails.
 """
@@ -459,6 +460,40 @@ def outreach_page(browser: Browser, url: str, password: str) -> None:
         context.close()
 
 
+def supervise_page(browser: Browser, url: str, password: str) -> None:
+    """The demo's live view as the demo user (supervisor too): anna's and bram's running
+    chats, one with acute danger, and the first one observed with a whisper sent."""
+    context = new_context(browser, **DESKTOP)
+    try:
+        page = context.new_page()
+        page.goto(f"{url}/supervise?lang=nl")
+        fill_login(page, "demo", password)
+        expect(page.locator("#running tr").first).to_be_visible()
+        page.locator("#running tr").first.locator("button[data-conversation]").click()
+        expect(page.locator("#transcript li").first).to_be_visible()
+        page.fill("#whisper-body", "Goed dat je naar zijn veiligheid vraagt. Vraag ook naar thuis.")
+        page.locator("#whisper-send").click()
+        expect(page.locator("#whispers li").first).to_be_visible()
+        shoot(page, "supervise.png")
+    finally:
+        context.close()
+
+
+def review_page(browser: Browser, url: str, password: str) -> None:
+    """The demo's review page: this week's sample with one review open."""
+    context = new_context(browser, **DESKTOP)
+    try:
+        page = context.new_page()
+        page.goto(f"{url}/review?lang=nl#todo")
+        fill_login(page, "demo", password)
+        expect(page.locator("#sample-rows tr").first).to_be_visible()
+        page.locator("#sample-rows tr button.primary").first.click()
+        expect(page.locator("#transcript li").first).to_be_visible()
+        shoot(page, "review.png")
+    finally:
+        context.close()
+
+
 def demo_analyst(browser: Browser, folder: Path) -> None:
     """`keerpunt demo` seeds its campaign before it serves: the analyst page's picture."""
     password = secrets.token_urlsafe(16)
@@ -474,6 +509,8 @@ def demo_analyst(browser: Browser, folder: Path) -> None:
         analyst_page(browser, server.url, password)
         campaign_report(browser, server.url, password)
         outreach_page(browser, server.url, password)
+        supervise_page(browser, server.url, password)
+        review_page(browser, server.url, password)
     finally:
         server.stop()
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 
@@ -26,6 +27,7 @@ from keerpunt import api
 from keerpunt.accounts import access
 from keerpunt.accounts.principals import ROLES, ChatterPrincipal, Principal, StaffPrincipal
 from keerpunt.chat import store as chat_store
+from keerpunt.config import Settings
 from keerpunt.context import Context
 from keerpunt.deps import require_chatter, require_principal, require_staff
 from keerpunt.outreach import actions as outreach
@@ -34,6 +36,7 @@ from keerpunt.outreach.models import Item, Suggestion, Term
 from keerpunt.outreach.posts import Post
 from keerpunt.outreach.schemas import SourceIn
 from keerpunt.realtime.gateway import SOCKET_OPERATIONS, STAFF_CHANNELS
+from tests.conftest import make_settings
 from tests.live import (
     PASSWORD,
     Chatter,
@@ -44,6 +47,16 @@ from tests.live import (
     held_form,
     make_staff,
 )
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    # Chatter A comes back in every fresh world, and a world where a supervisor took the
+    # chat over or a colleague accepted it makes that colleague A's "last counselor": the
+    # minute a returning chatter is offered to them first would keep the assigned
+    # counselor from the next world's chat. That offer has its own tests.
+    return make_settings(db_url, returning_offer_seconds=0)
+
 
 STAFF = {
     "assigned": ["counselor"],
@@ -540,7 +553,8 @@ class Town:
         earlier = await self._start(a)
         assert (await a.end()).status_code == 200
         conv = await self._start(a)
-        assert (await assigned.request("POST", f"/api/v1/conversations/{conv}/accept")).is_success
+        took = await assigned.request("POST", f"/api/v1/conversations/{conv}/accept")
+        assert took.is_success, took.text
         # Another chatter's ended chat: what A's may be marked a duplicate of.
         stranger = await Chatter.start(self.http)
         assert (await stranger.end()).status_code == 200
