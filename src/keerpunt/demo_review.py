@@ -9,7 +9,7 @@ import logging
 from keerpunt.accounts import store as accounts_store
 from keerpunt.accounts.principals import StaffPrincipal
 from keerpunt.context import Context
-from keerpunt.review import actions, reads
+from keerpunt.review import actions, reads, store
 from keerpunt.review.method import method
 from keerpunt.review.schemas import ReviewWrite, SearchQuery
 
@@ -44,6 +44,9 @@ async def seed_reviews(ctx: Context) -> None:
         log.info("demo reviews skipped: no supervisor")
         return
     await actions.draw_sample(ctx, actions.current_week(ctx))
+    async with ctx.read() as session:
+        if await store.any_review(session):
+            return  # seeded before: a second demo run leaves the reviews as they are
     todo = await reads.to_review(ctx, supervisor)
     waiting = [c.conversation for c in todo.sample if c.review is None]
     if len(waiting) < 2:

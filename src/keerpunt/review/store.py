@@ -77,6 +77,10 @@ async def review(session: AsyncSession, review_id: int) -> Review | None:
     return await session.get(Review, review_id)
 
 
+async def any_review(session: AsyncSession) -> bool:
+    return await session.scalar(select(Review.id).limit(1)) is not None
+
+
 async def review_of(
     session: AsyncSession, conversation_id: str, *, lock: bool = False
 ) -> Review | None:
