@@ -21,6 +21,7 @@ from keerpunt.context import Context
 from keerpunt.core.errors import Invalid
 from keerpunt.knowledge import deidentify, store
 from keerpunt.privacy import audit
+from keerpunt.registration import store as registration_store
 from keerpunt.registration.models import Registration
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ async def _collect(ctx: Context, start: datetime, end: datetime) -> list[Raw]:
     found: list[Raw] = []
     async with ctx.read() as session:
         convs = await store.ended_between(session, start, end)
-        registrations = await store.registrations(session, [c.id for c in convs])
+        registrations = await registration_store.registrations(session, [c.id for c in convs])
         for conv in convs:
             registration = registrations.get(conv.id)
             rows = await store.messages(session, conv.id)

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from keerpunt.chat.models import Conversation, Message
-from keerpunt.registration.models import Registration
 
 
 async def ended_between(
@@ -29,15 +28,6 @@ async def ended_between(
         .order_by(Conversation.created_at, Conversation.id)
     )
     return result.all()
-
-
-async def registrations(session: AsyncSession, ids: Sequence[str]) -> dict[str, Registration]:
-    if not ids:
-        return {}
-    result = await session.scalars(
-        select(Registration).where(Registration.conversation_id.in_(ids))
-    )
-    return {row.conversation_id: row for row in result.all()}
 
 
 async def messages(session: AsyncSession, conversation_id: str) -> Sequence[Message]:
