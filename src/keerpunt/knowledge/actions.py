@@ -23,22 +23,13 @@ from keerpunt.knowledge import deidentify, store
 from keerpunt.privacy import audit
 from keerpunt.registration import store as registration_store
 from keerpunt.registration.models import Registration
+from keerpunt.registration.taxonomy import LISTS
 
 log = logging.getLogger(__name__)
 
-# The registration's categorical fields that go along (no notes, no derived times).
-CATEGORIES = (
-    "outcome",
-    "age_band",
-    "region",
-    "crime_involvement",
-    "crime_forms",
-    "other_problems",
-    "signals",
-    "help_questions",
-    "help_offered",
-    "safety",
-)
+# The registration's categorical fields that go along (no notes, no derived times); the
+# visitor goes as its own field.
+CATEGORIES = tuple(name for name in LISTS if name != "visitor")
 MAX_DAYS = 366
 EARLIEST = date(2000, 1, 1)
 
