@@ -85,6 +85,14 @@ class Settings(BaseSettings):
     # reveal them).
     report_threshold: int = Field(default=5, ge=2, le=100)
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "FULL"
+    # Several server processes share events, abuse counters, today's visitor keys and
+    # sources through Redis ("redis://127.0.0.1:6379/0"); empty: one process keeps them
+    # in memory (the embedded default). Every key starts with the prefix, so several
+    # installations (or test runs) can share one Redis.
+    redis_url: str = ""
+    redis_prefix: str = Field(
+        default="keerpunt", min_length=1, max_length=64, pattern=r"^[\w.:-]+$"
+    )
     # Logs are JSON lines on stderr; with a file set, in that file as well (mode 0600,
     # reopened after logrotate moves it).
     log_file: Path | None = None
@@ -132,7 +140,7 @@ class Settings(BaseSettings):
             raise ValueError(f"not a limit like '5/10 minutes; 100/day': {value!r}") from exc
         return value
 
-    @field_validator("database_url")
+    @field_validator("database_url", "redis_url")
     @classmethod
     def _strip(cls, value: str) -> str:
         return value.strip()

@@ -13,9 +13,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from keerpunt.config import Settings
+from keerpunt.core import redis_client
 from keerpunt.core.clock import Clock, SystemClock
 from keerpunt.core.ratelimit import RateLimiter, SourceMemory
 from keerpunt.db.engine import Database
@@ -52,6 +54,8 @@ class Context:
     # The abuse limits' counters and today's sources, in memory (core/ratelimit.py).
     limiter: RateLimiter = field(default_factory=RateLimiter)
     sources: SourceMemory = field(default_factory=SourceMemory)
+    # The configured Redis (several processes), or None (one process, all in memory).
+    redis: Redis | None = None
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Tx]:
@@ -73,6 +77,8 @@ class Context:
 
     async def close(self) -> None:
         await self.bus.close()
+        if self.redis is not None:
+            await self.redis.aclose()
         await self.db.dispose()
 
 
@@ -103,4 +109,5 @@ def build_context(
         keyring=keyring,
         hasher=TokenHasher(secret),
         organisation=load_organisation(settings.organisation_file),
+        redis=redis_client.connect(settings),
     )
