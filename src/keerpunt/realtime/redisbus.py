@@ -106,6 +106,7 @@ class RedisBus:
         self._outbox: list[tuple[str, bytes]] = []
         self._wake = asyncio.Event()
         self._sent = asyncio.Event()  # the outbox is empty and its last batch went out
+        self._sent.set()
         self._up = asyncio.Event()  # the pub/sub connection is up
         self._tasks: list[asyncio.Task[None]] = []
         self._tried = asyncio.Event()  # the first attempt to connect is over
@@ -147,7 +148,7 @@ class RedisBus:
 
     async def close(self) -> None:
         self._closed = True
-        if self._outbox and self._tasks:
+        if not self._sent.is_set() and self._tasks:
             self._wake.set()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._sent.wait(), FLUSH_ON_CLOSE_SECONDS)
@@ -159,6 +160,10 @@ class RedisBus:
         await self._publisher.aclose()
         await self._pool.disconnect()
         await self.local.close()
+
+    async def flush(self) -> None:
+        """Wait until every event published so far went to Redis, or failed to."""
+        await self._sent.wait()
 
     async def ready(self) -> None:
         """Wait until the pub/sub connection is up (for tests and start-up checks)."""
@@ -267,7 +272,8 @@ class RedisBus:
         loop = asyncio.get_running_loop()
         heard = pinged = loop.time()
         while True:
-            response = await conn.read_response(timeout=self.poll_seconds)
+            # push_request: hiredis hands pub/sub replies only to a reader that asks so.
+            response = await conn.read_response(timeout=self.poll_seconds, push_request=True)
             now = loop.time()
             if response is None:
                 if now - heard > SILENCE_LIMIT * self.poll_seconds:
