@@ -283,7 +283,11 @@ class RedisBus:
                     pinged = now
                 continue
             heard = now
-            self._handle(response)
+            try:
+                self._handle(response)
+            except Exception:  # one bad event must not stop the reader; its listeners lag
+                log.exception("event bus: an event from Redis could not be handled")
+                self._lag_everyone()
 
     def _handle(self, response: object) -> None:
         if isinstance(response, bytes):
@@ -324,7 +328,7 @@ class RedisBus:
         except ValueError:
             self._undecodable(redis_channel, f"invalid {cls.__name__}")
             return
-        self.local.fan_out(channel.decode(), frame)
+        self.local.fan_out(channel.decode(errors="replace"), frame)
 
     def _undecodable(self, redis_channel: bytes, why: str) -> None:
         """A frame we cannot read (another version of Keerpunt, during an upgrade): its
@@ -404,6 +408,8 @@ class RedisBus:
                     # Lost: other processes, which lose Redis too, read the database.
                     self._publisher_up = False
                     self._log_health(exc)
+                except Exception:  # a bug here must not stop all later publishing
+                    log.exception("event bus: events could not be published")
                 else:
                     if not self._publisher_up:
                         self._publisher_up = True
