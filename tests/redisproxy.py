@@ -1,6 +1,7 @@
 """A TCP proxy in front of the test Redis that can be cut and restored, as a Redis that
 goes away and comes back: `cut` closes every link and stops listening (new connections
-are refused), `restore` listens again on the same port."""
+are refused), `restore` listens again on the same port. `silence` makes the open links
+go quiet without closing them (a half-open link: neither side is told); new links work."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class RedisProxy:
         self.port = 0
         self.server: asyncio.Server | None = None
         self.writers: set[asyncio.StreamWriter] = set()
+        self.silenced: set[asyncio.StreamWriter] = set()
         self.tasks: set[asyncio.Task[None]] = set()
         self.accepted = 0
 
@@ -47,6 +49,8 @@ class RedisProxy:
     async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(ConnectionError, OSError):
             while chunk := await reader.read(65536):
+                if writer in self.silenced:
+                    continue  # swallowed: the link looks open and says nothing
                 writer.write(chunk)
                 await writer.drain()
         writer.transport.abort()
@@ -63,11 +67,16 @@ class RedisProxy:
         if server is not None:
             await server.wait_closed()
 
+    def silence(self) -> None:
+        self.silenced |= self.writers
+
     async def restore(self) -> None:
         await self.start()
 
     async def close(self) -> None:
         await self.cut()
+        for writer in self.silenced:
+            writer.transport.abort()
         for task in list(self.tasks):
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)

@@ -324,6 +324,29 @@ async def test_redis_away_and_back(prefix: str, caplog: pytest.LogCaptureFixture
         await proxy.close()
 
 
+async def test_a_silent_connection_counts_as_lost(prefix: str) -> None:
+    """A half-open link (no close, no answer) is found by the pings, and replaced."""
+    proxy = await RedisProxy().start()
+    a = RedisBus(proxy.url, prefix, poll_seconds=POLL)
+    b = RedisBus(proxy.url, prefix, poll_seconds=POLL)
+    there = b.subscription()
+    try:
+        await there.add(CHANNEL)
+        await asyncio.wait_for(a.ready(), WAIT)
+        proxy.silence()
+        assert isinstance(await get(there), Lagged)
+        # The new connections work: live again, after one LAGGED for the gap.
+        await asyncio.wait_for(b.ready(), WAIT)
+        await asyncio.wait_for(a.ready(), WAIT)
+        await a.publish(CHANNEL, message(1))
+        await skip_lagged_until(there, (CHANNEL, message(1)))
+    finally:
+        await there.close()
+        await a.close()
+        await b.close()
+        await proxy.close()
+
+
 async def skip_lagged_until(subscription: Subscription, expected: object) -> None:
     while isinstance(item := await get(subscription), Lagged):
         pass
