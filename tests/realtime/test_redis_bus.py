@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 import redis.asyncio
 
+from keerpunt.realtime import redisbus
 from keerpunt.realtime.bus import SUBSCRIBER_QUEUE_SIZE, Lagged, Subscription
 from keerpunt.realtime.events import (
     SERVER_FRAMES,
@@ -237,6 +238,33 @@ async def test_a_listener_that_falls_behind_gets_lagged(two: tuple[RedisBus, Red
     assert await next_event(slow) == (CHANNEL, message(5000))
     await slow.close()
     await marker.close()
+
+
+async def test_events_dropped_for_a_slow_redis_lag_the_other_processes(
+    two: tuple[RedisBus, RedisBus], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(redisbus, "OUTBOX_LIMIT", 5)
+    a, b = two
+    here, there = a.subscription(), b.subscription()
+    await here.add(CHANNEL)
+    await there.add(CHANNEL)
+    # Published without a pause: the sender has no chance to empty the outbox.
+    for seq in range(1, 21):
+        await a.publish(CHANNEL, message(seq))
+    # In process nothing is dropped.
+    assert [await next_event(here) for _ in range(20)] == [
+        (CHANNEL, message(s)) for s in range(1, 21)
+    ]
+    # Elsewhere: what the outbox held (unless LAGGED overtook it), then LAGGED.
+    before = []
+    while not isinstance(item := await get(there), Lagged):
+        before.append(item)
+    assert before == [(CHANNEL, message(s)) for s in range(1, len(before) + 1)]
+    assert len(before) <= 5
+    await a.publish(CHANNEL, message(21))
+    assert await next_event(there) == (CHANNEL, message(21))
+    await here.close()
+    await there.close()
 
 
 async def test_a_frame_from_another_version_lags_its_listeners(

@@ -44,13 +44,18 @@ MAX_BACKOFF_SECONDS = 2.0
 # How long a new subscription waits for Redis to confirm it. Without the confirmation,
 # an event of another process could pass unseen between the replay and the subscription.
 SUBSCRIBE_WAIT_SECONDS = 2.0
-# Events waiting to go to Redis; beyond this (Redis far too slow) new ones are dropped.
+# Events waiting to go to Redis; beyond this (Redis far too slow) new ones are dropped,
+# and the other processes' listeners of their channels are told LAGGED instead.
 OUTBOX_LIMIT = 10_000
+# The most events in one pipeline.
+BATCH_LIMIT = 1000
 FLUSH_ON_CLOSE_SECONDS = 1.0
 
 # By class name: QueuePosition and QueueSnapshot share the type "queue".
 FRAME_CLASSES: dict[str, type[Any]] = {cls.__name__: cls for cls in SERVER_FRAMES}
 _UP_MARK = b"keerpunt-bus-up"
+# The kind of an envelope that carries no frame: "events on this channel were dropped".
+LAGGED_KIND = "LAGGED"
 # What a lost or refused connection raises: redis-py's errors, the OS's, and timeouts.
 _LOST = (RedisError, OSError, TimeoutError)
 
@@ -116,7 +121,7 @@ class RedisBus:
         self._down = False  # the reader lost Redis and has not got it back
         self._missed = False  # a channel was added while the connection was away
         self._outage_logged = False
-        self._dropped = False
+        self._dropped: set[str] = set()  # channels whose events the full outbox dropped
 
     # The Bus interface -------------------------------------------------------------------
 
@@ -127,14 +132,13 @@ class RedisBus:
         self._start()
         if len(self._outbox) >= OUTBOX_LIMIT:
             if not self._dropped:
-                self._dropped = True
                 log.warning("event bus: Redis is too slow; events for other processes dropped")
+            self._dropped.add(channel)
             return
-        self._dropped = False
-        envelope = (
-            b"\n".join((self._origin, type(frame).__name__.encode(), channel.encode(), b""))
-            + frame.model_dump_json().encode()
-        )
+        self._queue(channel, type(frame).__name__, frame.model_dump_json().encode())
+
+    def _queue(self, channel: str, kind: str, body: bytes) -> None:
+        envelope = b"\n".join((self._origin, kind.encode(), channel.encode(), body))
         self._outbox.append((self._channel_prefix + channel, envelope))
         self._sent.clear()
         self._wake.set()
@@ -319,6 +323,12 @@ class RedisBus:
             return
         if origin == self._origin:
             return
+        if kind == LAGGED_KIND.encode():
+            # The other process dropped events of this channel (its outbox was full).
+            name = channel.decode(errors="replace")
+            for subscription in list(self.local._listeners.get(name, ())):
+                subscription.lag()
+            return
         cls = FRAME_CLASSES.get(kind.decode(errors="replace"))
         if cls is None:
             self._undecodable(redis_channel, "unknown frame kind")
@@ -394,8 +404,14 @@ class RedisBus:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            while self._outbox:
-                batch, self._outbox = self._outbox, []
+            while self._outbox or self._dropped:
+                if self._dropped and len(self._outbox) < OUTBOX_LIMIT:
+                    # Room again: tell the other processes what they missed, by channel.
+                    dropped, self._dropped = self._dropped, set()
+                    for channel in dropped:
+                        self._queue(channel, LAGGED_KIND, b"")
+                batch = self._outbox[:BATCH_LIMIT]
+                del self._outbox[:BATCH_LIMIT]
                 try:
                     if len(batch) == 1:
                         await self._publisher.publish(*batch[0])
