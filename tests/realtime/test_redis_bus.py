@@ -267,6 +267,22 @@ async def test_events_dropped_for_a_slow_redis_lag_the_other_processes(
     await there.close()
 
 
+async def test_a_subscription_confirmed_late_lags_its_listeners(
+    two: tuple[RedisBus, RedisBus], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`add` waits only so long for Redis; what passed before the confirmation came is
+    read from the database then."""
+    monkeypatch.setattr(redisbus, "SUBSCRIBE_WAIT_SECONDS", 0)
+    a, b = two
+    await asyncio.wait_for(b.ready(), WAIT)
+    there = b.subscription()
+    await there.add(CHANNEL)
+    assert isinstance(await get(there), Lagged)
+    await a.publish(CHANNEL, message(1))
+    assert await next_event(there) == (CHANNEL, message(1))
+    await there.close()
+
+
 async def test_a_frame_from_another_version_lags_its_listeners(
     two: tuple[RedisBus, RedisBus], prefix: str, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import secrets
 from collections import deque
@@ -202,12 +203,24 @@ class RedisBus:
         self._confirmations.setdefault(name, deque()).append(confirmed)
         try:
             await conn.send_command("SUBSCRIBE", name)
-            await asyncio.wait_for(asyncio.shield(confirmed), SUBSCRIBE_WAIT_SECONDS)
         except _LOST as exc:
-            # Not confirmed: the connection is failing; dropping it lags everyone, and
-            # the reader subscribes again.
-            self._missed = True
+            # The connection is failing: dropping it lags everyone when it is back.
             self._drop_connection(exc)
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(confirmed), SUBSCRIBE_WAIT_SECONDS)
+        except TimeoutError:
+            # Redis (or this process) is slow. Once the subscription is in place, the
+            # channel's listeners read the database for what may have passed before.
+            confirmed.add_done_callback(functools.partial(self._confirmed_late, channel))
+        except _LOST:
+            pass  # the connection was lost: everyone gets LAGGED when it is back
+
+    def _confirmed_late(self, channel: str, confirmed: asyncio.Future[None]) -> None:
+        if confirmed.cancelled() or confirmed.exception() is not None:
+            return
+        for subscription in list(self.local._listeners.get(channel, ())):
+            subscription.lag()
 
     async def _unsubscribe(self, channel: str) -> None:
         conn = self._conn
