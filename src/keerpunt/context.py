@@ -25,8 +25,9 @@ from keerpunt.organisation import Organisation, load_organisation
 from keerpunt.privacy.crypto import KeyRing
 from keerpunt.privacy.tokens import TokenHasher, new_token
 from keerpunt.privacy.visitors import DailyVisitors
-from keerpunt.realtime.bus import Bus, MemoryBus
+from keerpunt.realtime.bus import Bus
 from keerpunt.realtime.events import ServerFrame
+from keerpunt.realtime.redisbus import make_bus
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ def build_context(
         db=Database(
             settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous
         ),
-        bus=bus or MemoryBus(),
+        bus=bus or make_bus(settings),
         clock=clock or SystemClock(),
         keyring=keyring,
         hasher=TokenHasher(secret),

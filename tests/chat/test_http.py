@@ -223,7 +223,7 @@ async def test_health_and_headers(server: LiveServer) -> None:
         health = await http.get("/healthz")
         started = await http.post("/api/v1/conversations")
     assert health.status_code == 200
-    assert health.json() == {"status": "ok"}
+    assert health.json() == {"status": "ok", "bus": "memory"}
     assert started.headers["cache-control"] == "no-store"
     assert started.headers["x-content-type-options"] == "nosniff"
     assert started.headers["referrer-policy"] == "no-referrer"

@@ -39,13 +39,20 @@ class Bus(Protocol):
 
     def subscription(self) -> Subscription: ...
 
+    def state(self) -> str:
+        """For /healthz: "memory", "redis", or "down" while Redis is away."""
+        ...
+
     async def close(self) -> None: ...
 
 
 class MemorySubscription:
     def __init__(self, bus: MemoryBus) -> None:
         self._bus = bus
-        self._queue: asyncio.Queue[tuple[str, ServerFrame]] = asyncio.Queue(SUBSCRIBER_QUEUE_SIZE)
+        # LAGGED in the queue only wakes a waiting `get`; the flag is what counts.
+        self._queue: asyncio.Queue[tuple[str, ServerFrame] | Lagged] = asyncio.Queue(
+            SUBSCRIBER_QUEUE_SIZE
+        )
         self._lagged = False
         self.channels: set[str] = set()
 
@@ -67,13 +74,21 @@ class MemorySubscription:
         except asyncio.QueueFull:
             self._lagged = True
 
+    def lag(self) -> None:
+        """Drop what is queued and make the next `get` answer LAGGED, waking it if it
+        waits: events may have been missed, and the listener reads the database."""
+        self._lagged = True
+        if self._queue.empty():
+            self._queue.put_nowait(LAGGED)
+
     async def get(self) -> tuple[str, ServerFrame] | Lagged:
-        if self._lagged:
+        item = LAGGED if self._lagged else await self._queue.get()
+        if self._lagged or isinstance(item, Lagged):
             self._lagged = False
             while not self._queue.empty():
                 self._queue.get_nowait()
             return LAGGED
-        return await self._queue.get()
+        return item
 
     async def close(self) -> None:
         for channel in list(self.channels):
@@ -85,11 +100,21 @@ class MemoryBus:
         self._listeners: dict[str, set[MemorySubscription]] = {}
 
     async def publish(self, channel: str, frame: ServerFrame) -> None:
+        self.fan_out(channel, frame)
+
+    def fan_out(self, channel: str, frame: ServerFrame) -> None:
         for subscription in list(self._listeners.get(channel, ())):
             subscription.deliver(channel, frame)
 
     def subscription(self) -> MemorySubscription:
         return MemorySubscription(self)
+
+    def state(self) -> str:
+        return "memory"
+
+    def listening(self) -> set[MemorySubscription]:
+        """Every subscription that listens on at least one channel."""
+        return set().union(*self._listeners.values())
 
     async def close(self) -> None:
         self._listeners.clear()
