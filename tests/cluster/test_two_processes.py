@@ -85,6 +85,7 @@ class Party:
         self.connections = 0
         self.moves: list[str] = []  # the servers it moved to after a closed socket
         self.changed = asyncio.Event()
+        self.written = asyncio.Event()  # set each time a new message went onto a socket
 
     @property
     def server(self) -> Server:
@@ -157,6 +158,7 @@ class Party:
         if self.socket is not None:
             with contextlib.suppress(WebSocketException):
                 await self._send_frame(self.socket, self._message(client_id, body))
+                self.written.set()
         return client_id
 
     async def until(self, condition: Callable[[], bool], what: str, timeout: float = 20) -> None:
@@ -226,10 +228,17 @@ async def _send_steadily(party: Party, label: str) -> None:
 
 
 async def _kill_mid_chat(p1: Server, youth: Party, counselor: Party) -> int:
-    """SIGKILL P1 once both sides have some messages acknowledged; answers how many of
-    the two sides' messages were still unacknowledged at that moment."""
+    """SIGKILL P1 once both sides have some messages acknowledged, right after the chatter
+    wrote a message to its socket on P1 and before the ack: that message is then stored
+    or not, and either way the chatter must send it again on P2. Answers how many
+    messages of the two sides were unacknowledged at the kill."""
     while len(youth.acked) < KILL_AFTER or len(counselor.acked) < KILL_AFTER:
         await asyncio.sleep(0.01)
+    while True:
+        youth.written.clear()
+        await youth.written.wait()
+        if youth.pending:
+            break
     in_flight = len(youth.pending) + len(counselor.pending)
     p1.process.signal(signal.SIGKILL)
     return in_flight
@@ -321,5 +330,7 @@ async def test_two_processes_a_kill_mid_chat_loses_and_doubles_nothing(
         assert "P2" in party.moves, party.name
         assert party.server is p2, (party.name, party.moves)
     assert counselor.moves == []
+    # What was in flight at the kill went again, on P2 (and is stored once, above).
+    assert youth.resent >= 1
     resent = youth.resent + counselor.resent
     print(f"\ntwo processes: messages={n} unacknowledged at the kill={in_flight} resent={resent}")
