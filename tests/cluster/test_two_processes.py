@@ -119,10 +119,12 @@ class Party:
             subscribe = {"conversation": self.conversation, "after_seq": self.last_seq}
             await self._send_frame(socket, {"type": "subscribe", **subscribe})
             self.connections += 1
+            # Open for `send` first, then the snapshot: a message added meanwhile is sent
+            # by `send` (perhaps twice, which the same client_id makes harmless).
+            self.socket = socket
             for client_id, body in list(self.pending.items()):
                 self.resent += self.connections > 1
                 await self._send_frame(socket, self._message(client_id, body))
-            self.socket = socket
             async for raw in socket:
                 self._receive(json.loads(raw))
 
