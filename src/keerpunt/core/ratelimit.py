@@ -255,19 +255,21 @@ class RedisSources(SourceMemory):
         return await super().source_of(day, chatter_id)
 
     async def block(self, day: date, source: str, until: datetime) -> None:
+        if not self._outage.skip():
+            try:
+                await self._block(
+                    [self._key(day, "blocked")],
+                    [source, repr(until.timestamp()), day_expiry(day, self._zone)],
+                )
+                self._outage.answered()
+                return
+            except REDIS_DOWN as exc:
+                self._outage.failed(exc)
+        # Memory holds only what Redis could not take, so it never shadows a lift.
         await super().block(day, source, until)
-        if self._outage.skip():
-            return
-        try:
-            await self._block(
-                [self._key(day, "blocked")],
-                [source, repr(until.timestamp()), day_expiry(day, self._zone)],
-            )
-            self._outage.answered()
-        except REDIS_DOWN as exc:
-            self._outage.failed(exc)
 
     async def unblock(self, day: date, source: str) -> None:
+        # Lifted here and in Redis: it may have been placed in either.
         await super().unblock(day, source)
         if self._outage.skip():
             return
