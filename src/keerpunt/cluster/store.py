@@ -30,8 +30,10 @@ async def insert_claim(
         insert(JobRun)
         .values(name=job, period=period, holder=holder, claimed_at=at)
         .on_conflict_do_nothing(index_elements=["name"])
+        # RETURNING, not the row count: an ORM insert does not report one on every driver.
+        .returning(JobRun.name)
     )
-    return _rowcount(await session.execute(statement)) == 1
+    return (await session.execute(statement)).first() is not None
 
 
 async def update_claim(
