@@ -8,15 +8,20 @@ import uuid
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
+from sqlalchemy import select
 
 from keerpunt.abuse import guard
 from keerpunt.accounts.principals import ChatterPrincipal
+from keerpunt.campaigns.actions import VISIT
+from keerpunt.campaigns.models import NO_CHANNEL, TrafficDay
 from keerpunt.chat import actions as chat
 from keerpunt.context import Context
 from keerpunt.core import ratelimit
 from keerpunt.core.errors import Blocked, TooMany
 from keerpunt.core.ratelimit import RedisSources
+from keerpunt.main import create_app
 from keerpunt.privacy.visitors import RedisVisitors
 from tests.cluster.conftest import free_port, two_contexts
 from tests.conftest import SHIPPED_LIMITS, make_settings
@@ -186,3 +191,27 @@ async def test_after_an_outage_the_processes_go_back_to_redis(
         await a.close()
         await b.close()
         await proxy.close()
+
+
+async def test_a_visitor_reaching_two_processes_is_counted_once(
+    pair: tuple[Context, Context],
+) -> None:
+    """Through the app: the address becomes the cluster's hash at the edge
+    (`ForgetClientAddress`), and the campaign counts see one visitor."""
+    clients = []
+    for ctx in pair:
+        app = create_app(ctx.settings, ctx=ctx)
+        app.state.ctx = ctx  # as the lifespan does; the transport runs none
+        transport = httpx.ASGITransport(app=app, client=(PHONE, 40000))
+        clients.append(httpx.AsyncClient(transport=transport, base_url="http://test"))
+    try:
+        for client in (*clients, *clients):
+            page = await client.get("/", headers={"User-Agent": "Phone/1"})
+            assert page.status_code == 200
+        await clients[1].get("/", headers={"User-Agent": "Other/2"})
+    finally:
+        for client in clients:
+            await client.aclose()
+    async with pair[0].read() as session:
+        rows = (await session.scalars(select(TrafficDay))).all()
+    assert {(r.channel_id, r.measure): r.visitors for r in rows} == {(NO_CHANNEL, VISIT): 2}
