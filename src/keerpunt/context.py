@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,12 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from keerpunt.config import Settings
 from keerpunt.core import redis_client
 from keerpunt.core.clock import Clock, SystemClock
-from keerpunt.core.ratelimit import RateLimiter, SourceMemory
+from keerpunt.core.ratelimit import RateLimiter, RedisSources, SourceMemory, redis_storage
 from keerpunt.db.engine import Database
 from keerpunt.organisation import Organisation, load_organisation
 from keerpunt.privacy.crypto import KeyRing
 from keerpunt.privacy.tokens import TokenHasher, new_token
-from keerpunt.privacy.visitors import DailyVisitors
+from keerpunt.privacy.visitors import DailyVisitors, RedisVisitors
 from keerpunt.realtime.bus import Bus
 from keerpunt.realtime.events import ServerFrame
 from keerpunt.realtime.redisbus import make_bus
@@ -52,7 +53,8 @@ class Context:
     hasher: TokenHasher
     organisation: Organisation
     visitors: DailyVisitors = field(default_factory=DailyVisitors)
-    # The abuse limits' counters and today's sources, in memory (core/ratelimit.py).
+    # The abuse limits' counters and today's sources (core/ratelimit.py), and the day's
+    # visitor keys: in memory, or in Redis when one is configured (build_context).
     limiter: RateLimiter = field(default_factory=RateLimiter)
     sources: SourceMemory = field(default_factory=SourceMemory)
     # The configured Redis (several processes), or None (one process, all in memory).
@@ -100,6 +102,9 @@ def build_context(
     else:
         keyring = KeyRing(settings.keyring_spec(), reload=reload_keys)
         secret = settings.session_secret_bytes()
+    redis = redis_client.connect(settings)
+    organisation = load_organisation(settings.organisation_file)
+    shared = _shared_state(settings, redis, organisation)
     return Context(
         settings=settings,
         db=Database(
@@ -109,6 +114,24 @@ def build_context(
         clock=clock or SystemClock(),
         keyring=keyring,
         hasher=TokenHasher(secret),
-        organisation=load_organisation(settings.organisation_file),
-        redis=redis_client.connect(settings),
+        organisation=organisation,
+        redis=redis,
+        **shared,
     )
+
+
+def _shared_state(
+    settings: Settings, redis: Redis | None, organisation: Organisation
+) -> dict[str, Any]:
+    """The limits, sources and visitor keys: in Redis for the whole cluster when one is
+    configured, else the defaults in this process's memory."""
+    if redis is None:
+        return {}
+    zone = organisation.zone
+    return {
+        "limiter": RateLimiter(
+            redis_storage(redis, settings.redis_url, redis_client.key(settings, "limits"))
+        ),
+        "sources": RedisSources(redis, redis_client.key(settings, "sources"), zone),
+        "visitors": RedisVisitors(redis, redis_client.key(settings, "visitors"), zone),
+    }

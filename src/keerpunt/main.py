@@ -89,10 +89,10 @@ class ForgetClientAddress:
             if client and isinstance(ctx, Context):
                 agent = dict(scope.get("headers") or ()).get(b"user-agent", b"")
                 today, address = ctx.today(), str(client[0])
-                scope[VISITOR_SCOPE_KEY] = ctx.visitors.digest(
+                scope[VISITOR_SCOPE_KEY] = await ctx.visitors.digest(
                     today, address, agent.decode("latin-1")
                 )
-                scope[SOURCE_SCOPE_KEY] = ctx.visitors.source(today, address)
+                scope[SOURCE_SCOPE_KEY] = await ctx.visitors.source(today, address)
             scope["client"] = None
         await self.app(scope, receive, send)
 

@@ -61,9 +61,9 @@ async def block(
             purpose=f"period {body.period}",
         )
         await chat.end_locked(ctx, tx, conv)
-    source = ctx.sources.source_of(ctx.today(), row.chatter_id)
+    source = await ctx.sources.source_of(ctx.today(), row.chatter_id)
     if source is not None:
-        ctx.sources.block(ctx.today(), source, min(row.until, end_of_today(ctx)))
+        await ctx.sources.block(ctx.today(), source, min(row.until, end_of_today(ctx)))
     log.info("chatter blocked", extra={"conversation": conversation_id, "block": row.id})
     return row
 
@@ -87,8 +87,8 @@ async def lift(ctx: Context, staff: StaffPrincipal, block_id: str) -> ChatterBlo
             conversation=row.conversation_id,
             subject=f"block:{row.id}",
         )
-    source = ctx.sources.source_of(ctx.today(), row.chatter_id)
+    source = await ctx.sources.source_of(ctx.today(), row.chatter_id)
     if source is not None:
-        ctx.sources.unblock(ctx.today(), source)
+        await ctx.sources.unblock(ctx.today(), source)
     log.info("chatter block lifted", extra={"block": row.id})
     return row

@@ -34,22 +34,22 @@ async def check_blocked(ctx: Context, session: AsyncSession, chatter_id: str) ->
 
 
 async def before_new_chat(ctx: Context, source: str | None) -> None:
-    """Before the write transaction, in memory only: refuse a new chat from a blocked
+    """Before the write transaction, in memory or Redis only: refuse a new chat from a blocked
     source, or over the source's limit. (A known chatter's own block is checked inside
     the transaction, `check_blocked`.)"""
     if source is None:
         return
-    until = ctx.sources.blocked_until(ctx.today(), source, ctx.clock.now())
+    until = await ctx.sources.blocked_until(ctx.today(), source, ctx.clock.now())
     if until is not None:
         raise Blocked(BLOCKED, retry_after=_seconds_until(ctx, until))
     rules = parse_rules(ctx.settings.limit_new_chats_per_source)
     await ctx.limiter.hit(rules, f"new-chat:{source}", NEW_CHATS)
 
 
-def started(ctx: Context, chatter_id: str, source: str | None) -> None:
+async def started(ctx: Context, chatter_id: str, source: str | None) -> None:
     """Remember where a chatter came from today, so a block can cover that source too."""
     if source is not None:
-        ctx.sources.note(ctx.today(), chatter_id, source)
+        await ctx.sources.note(ctx.today(), chatter_id, source)
 
 
 async def before_send(ctx: Context, chatter_id: str, source: str | None) -> None:
@@ -74,7 +74,7 @@ async def count_send(
         parse_rules(ctx.settings.limit_messages_per_chatter), f"send:{chatter_id}", MESSAGES
     )
     if source is not None:
-        started(ctx, chatter_id, source)
+        await started(ctx, chatter_id, source)
         await ctx.limiter.hit(
             parse_rules(ctx.settings.limit_messages_per_source), f"send-from:{source}", MESSAGES
         )

@@ -1,8 +1,8 @@
 """Creating and changing campaigns, and counting the traffic of the chat page.
 
 Traffic is counted per local day as numbers only: a visitor becomes a keyed hash the
-moment the request arrives (`privacy/visitors.py`), and the hash is only held in memory,
-to count each visitor once per day.
+moment the request arrives (`privacy/visitors.py`), and the hash is only held in memory
+(or Redis, for a day), to count each visitor once per day.
 """
 
 from __future__ import annotations
@@ -179,13 +179,13 @@ async def count(ctx: Context, measure: str, channel_id: int | None, visitor: str
     if measure == VISIT and channel == NO_CHANNEL:
         # Someone who came through a campaign link today and reloads the page is still
         # that campaign's visitor, not an organic one.
-        if not ctx.visitors.first(day, "visit:*", visitor):
+        if not await ctx.visitors.first(day, "visit:*", visitor):
             return
     else:
-        if not ctx.visitors.first(day, f"{measure}:{channel}", visitor):
+        if not await ctx.visitors.first(day, f"{measure}:{channel}", visitor):
             return
         if measure == VISIT:
-            ctx.visitors.first(day, "visit:*", visitor)
+            await ctx.visitors.first(day, "visit:*", visitor)
     values = {"day": day, "channel_id": channel, "measure": measure, "visitors": 1}
     insert = sqlite_insert if ctx.db.is_sqlite else pg_insert
     statement = insert(TrafficDay).values(**values)

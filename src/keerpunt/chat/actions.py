@@ -142,7 +142,7 @@ async def start_conversation(
         await tx.session.flush()
         positions = await _publish_queue(ctx, tx)
         position, wait = positions.get(conv.id, (1, None))
-    guard.started(ctx, conv.chatter_id, source)
+    await guard.started(ctx, conv.chatter_id, source)
     log.info("conversation started", extra={"conversation": conv.id, "visitor": visitor})
     return Started(conv, token, position, wait)
 

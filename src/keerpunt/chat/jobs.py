@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from keerpunt.chat import idle
+from keerpunt.cluster import actions as cluster
 from keerpunt.context import Context
 
 log = logging.getLogger(__name__)
@@ -15,11 +16,17 @@ log = logging.getLogger(__name__)
 IDLE_SWEEP_SECONDS = 20.0
 
 
+IDLE_SWEEP_JOB = "idle_sweep"
+
+
 async def idle_sweeps(ctx: Context, every: float = IDLE_SWEEP_SECONDS) -> None:
-    """Until cancelled. A failed sweep is logged; the next one does what is still due."""
+    """Until cancelled. A failed sweep is logged; the next one does what is still due.
+    Every process asks each slot; the one that claims it sweeps (a second sweep would be
+    safe, under row locks, but is work for nothing)."""
     while True:
         try:
-            await idle.sweep(ctx)
+            if await cluster.claim(ctx, IDLE_SWEEP_JOB, cluster.slot(ctx, every)):
+                await idle.sweep(ctx)
         except asyncio.CancelledError:
             raise
         except Exception:

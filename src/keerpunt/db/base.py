@@ -28,6 +28,7 @@ def import_models() -> None:
     import keerpunt.campaigns.models
     import keerpunt.canned.models
     import keerpunt.chat.models
+    import keerpunt.cluster.models
     import keerpunt.handover.models
     import keerpunt.hours.models
     import keerpunt.outreach.models

@@ -21,6 +21,7 @@ from keerpunt.accounts.passwords import verify_password
 from keerpunt.accounts.principals import ChatterPrincipal, StaffPrincipal
 from keerpunt.chat import actions as chat
 from keerpunt.chat.models import OPEN_STATUSES, Conversation, FeedbackAnswer, Message, Transfer
+from keerpunt.cluster import actions as cluster
 from keerpunt.context import Context, Tx
 from keerpunt.core.errors import Conflict, NotFound, Unauthorized
 from keerpunt.db.base import Base, import_models
@@ -28,7 +29,7 @@ from keerpunt.db.types import EncryptedText, aad_fields, sealed_columns
 from keerpunt.handover.models import Handover
 from keerpunt.privacy import audit, store
 from keerpunt.privacy.crypto import DecryptError
-from keerpunt.privacy.models import JobRun, RetentionHold
+from keerpunt.privacy.models import RetentionHold
 from keerpunt.privacy.schemas import AuditEntryRead, AuditPage, AuditQuery
 from keerpunt.realtime.models import SocketTicket
 from keerpunt.registration.models import ChatterMerge, Registration
@@ -373,14 +374,7 @@ async def purge_expired(ctx: Context, *, batch: int = PURGE_BATCH) -> Purged:
 async def claim_day(ctx: Context, job: str = RETENTION_JOB) -> bool:
     """Take today (the organisation's local day) for a daily job: true for exactly one
     caller a day, however many server processes ask at once."""
-    today = ctx.today()
-    async with ctx.write() as tx:
-        result = await tx.session.execute(
-            update(JobRun)
-            .where(JobRun.name == job, or_(JobRun.day.is_(None), JobRun.day < today))
-            .values(day=today, started_at=ctx.clock.now())
-        )
-        return _rowcount(result) == 1
+    return await cluster.claim(ctx, job, ctx.today().isoformat())
 
 
 async def place_hold(

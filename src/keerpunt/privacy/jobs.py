@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from keerpunt.cluster import actions as cluster
 from keerpunt.context import Context
 from keerpunt.privacy import actions, audit
 from keerpunt.privacy.actions import Purged
@@ -38,12 +39,28 @@ async def checkpoint_now(ctx: Context) -> None:
         log.warning("audit checkpoint failed", exc_info=True)
 
 
+CHECKPOINT_JOB = "audit_checkpoint"
+
+
+async def checkpoint_if_due(ctx: Context, every_seconds: float) -> bool:
+    """A checkpoint, unless another process wrote this slot's already."""
+    try:
+        if not await cluster.claim(ctx, CHECKPOINT_JOB, cluster.slot(ctx, every_seconds)):
+            return False
+    except Exception:
+        log.warning("audit checkpoint claim failed", exc_info=True)
+        return False
+    await checkpoint_now(ctx)
+    return True
+
+
 async def checkpoints(ctx: Context, every_seconds: float) -> None:
-    """A checkpoint every `every_seconds`, until cancelled. The server also writes one as
-    it starts and as it stops, so a removal while it was down shows too."""
+    """A checkpoint every `every_seconds` for the whole cluster, until cancelled. Each
+    server also writes one as it starts and as it stops, so a removal while it was down
+    shows too."""
     while True:
         await asyncio.sleep(every_seconds)
-        await checkpoint_now(ctx)
+        await checkpoint_if_due(ctx, every_seconds)
 
 
 # How often a server asks whether today's run is still to be done. Every process asks;

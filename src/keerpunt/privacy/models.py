@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from keerpunt.db.base import Base, BigId
@@ -49,14 +49,3 @@ class RetentionHold(Base):
     held_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-
-
-class JobRun(Base):
-    """The day a periodic job last started. Claiming a day is one conditional update, so
-    with several server processes exactly one runs the job that day."""
-
-    __tablename__ = "job_runs"
-
-    name: Mapped[str] = mapped_column(String(40), primary_key=True)
-    day: Mapped[date | None] = mapped_column(Date, nullable=True)
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from keerpunt.accounts.models import User
 from keerpunt.chat.models import Conversation, Message
+from keerpunt.cluster.models import JobRun
 from keerpunt.context import Context
 from keerpunt.db.types import EncryptedText, aad_fields
 from keerpunt.handover.models import OPEN_HANDOVERS, Handover
-from keerpunt.privacy.models import AuditEntry, JobRun, RetentionHold
+from keerpunt.privacy.models import AuditEntry, RetentionHold
 from keerpunt.privacy.schemas import AuditQuery
 from keerpunt.registration.models import Registration
 

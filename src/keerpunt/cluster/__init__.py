@@ -1,0 +1,1 @@
+"""Running as several server processes: scheduled jobs claimed once across the cluster."""
