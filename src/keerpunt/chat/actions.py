@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
@@ -209,17 +209,22 @@ def _batcher(ctx: Context) -> Batcher[_SendRequest, Sent]:
     return batcher
 
 
-async def _write_sends(requests: Sequence[_SendRequest]) -> list[Sent | BaseException]:
+async def _write_sends(
+    requests: Sequence[_SendRequest],
+) -> tuple[list[Sent | BaseException], Callable[[], Awaitable[None]]]:
     """Several sends in one transaction. Every row is locked, and every client_id looked
     up, in one query each, before anything changes; a request that is refused (not found,
     ended, over a limit) is refused before it changed anything, so it fails alone and the
-    others commit. The messages are inserted together at the end."""
+    others commit. The messages are inserted together at the end. As `Context.write`
+    does, the events go out only after the commit: the batcher publishes them once it
+    has answered the senders."""
     ctx = requests[0].ctx
     outcomes: list[Sent | BaseException] = []
-    async with ctx.write() as tx:
-        convs = await store.conversations_locked(tx.session, (r.conversation_id for r in requests))
+    async with ctx.db.session(write=True) as session:
+        tx = Tx(session)
+        convs = await store.conversations_locked(session, (r.conversation_id for r in requests))
         stored = await store.messages_by_client_ids(
-            tx.session, ((r.conversation_id, r.client_id) for r in requests)
+            session, ((r.conversation_id, r.client_id) for r in requests)
         )
         rows: list[dict[str, object]] = []
         for request in requests:
@@ -228,8 +233,14 @@ async def _write_sends(requests: Sequence[_SendRequest]) -> list[Sent | BaseExce
             except DomainError as error:
                 outcomes.append(error)
         if rows:
-            await tx.session.execute(insert(Message), rows)
-    return outcomes
+            await session.execute(insert(Message), rows)
+        await session.commit()
+
+    async def publish() -> None:
+        for channel, frame in tx.events:
+            await ctx.bus.publish(channel, frame)
+
+    return outcomes, publish
 
 
 async def _send_one(

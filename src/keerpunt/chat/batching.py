@@ -5,9 +5,12 @@ it holds. Senders that arrive while a transaction is being written wait together
 into the next one, so under load one commit carries many messages, and when nobody else
 is sending a request goes at once (no timer, no added wait).
 
-The batcher knows nothing of chats: `write` gets the requests in arrival order and
-returns, for each, its result or the error that refused it alone. Every caller is
-answered only after `write` returned, which is after its commit. When `write` itself
+The batcher knows nothing of chats: `write` gets the requests in arrival order, commits,
+and returns, for each, its result or the error that refused it alone, and a step to run
+after the callers are answered (publishing the batch's events). Every caller is answered
+only after `write` returned, which is after its commit. Answering before publishing keeps
+the order a sender saw before batching: its own `ack` first, then its message as it
+reaches every listener. When `write` itself
 fails (a failed commit, a deadlock), nothing was stored and each request of that batch
 is tried again in a transaction of its own, so one poisoned request fails alone.
 """
@@ -28,7 +31,8 @@ Result = TypeVar("Result")
 # IN lists of one batch stay short and one batch does not hold the write lock for long.
 MAX_BATCH = 200
 
-Write = Callable[[Sequence[Request]], Awaitable[Sequence[Result | BaseException]]]
+After = Callable[[], Awaitable[None]]
+Write = Callable[[Sequence[Request]], Awaitable[tuple[Sequence[Result | BaseException], After]]]
 
 
 class Batcher(Generic[Request, Result]):
@@ -47,9 +51,9 @@ class Batcher(Generic[Request, Result]):
             # arrives meanwhile waits for the next. The worker is a task of its own, so a
             # caller that goes away (a closed socket) does not cancel the others' commit.
             self._worker = asyncio.create_task(self._run(), name="group-commit")
-        # shield: a cancelled caller stops waiting, but its message may still commit; the
-        # client sends it again with the same client_id and gets the stored copy.
-        return await asyncio.shield(future)
+        # A cancelled caller cancels only its future: its message may still commit, and
+        # the client that sends it again with the same client_id gets the stored copy.
+        return await future
 
     async def _run(self) -> None:
         while self._pending:
@@ -70,7 +74,7 @@ class Batcher(Generic[Request, Result]):
     async def _write_batch(self, batch: list[tuple[Request, asyncio.Future[Result]]]) -> None:
         requests = [request for request, _ in batch]
         try:
-            outcomes = await self._write(requests)
+            outcomes, after = await self._write(requests)
         except Exception:
             if len(batch) == 1:
                 raise
@@ -89,6 +93,7 @@ class Batcher(Generic[Request, Result]):
                 future.set_exception(outcome)
             else:
                 future.set_result(outcome)
+        await after()
 
 
 def _retrieve(future: asyncio.Future[Any]) -> None:

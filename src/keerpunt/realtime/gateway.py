@@ -250,7 +250,7 @@ class Connection:
     async def send(self, frame: Frame) -> None:
         async with self._send_lock:
             try:
-                await self.websocket.send_text(frame.model_dump_json())
+                await self.websocket.send_text(frame.wire)
             except WebSocketDisconnected as exc:
                 # The client left while another task still had frames for it: an ordinary
                 # disconnect, and what it missed it gets on resume.
