@@ -46,7 +46,8 @@ class Batcher(Generic[Request, Result]):
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         future.add_done_callback(_retrieve)
         self._pending.append((request, future))
-        if self._worker is None or self._worker.done():
+        worker = self._worker
+        if worker is None or worker.done() or worker.get_loop() is not future.get_loop():
             # One writer per process: its transactions run one after another, and what
             # arrives meanwhile waits for the next. The worker is a task of its own, so a
             # caller that goes away (a closed socket) does not cancel the others' commit.
