@@ -12,12 +12,14 @@ from typing import Any
 
 import pytest
 
+from keerpunt.abuse import actions as abuse
+from keerpunt.abuse.schemas import BlockCreate
 from keerpunt.accounts import store as accounts_store
 from keerpunt.accounts.principals import ChatterPrincipal, Principal, StaffPrincipal
 from keerpunt.chat import actions as chat
 from keerpunt.chat import store
 from keerpunt.context import Context
-from keerpunt.core.errors import Conflict, Invalid, NotFound
+from keerpunt.core.errors import Blocked, Conflict, Invalid, NotFound
 from keerpunt.realtime.events import MessageOut, ServerFrame
 from tests.live import make_staff
 
@@ -219,3 +221,29 @@ async def test_a_burst_larger_than_one_batch_is_stored_whole(ctx: Context, count
     sent = await asyncio.gather(*(chat.send_message(ctx, staff, conv, cid, cid) for cid in plan))
     assert [s.message.seq for s in sent] == list(range(2, count + 2))
     assert await stored(ctx, conv) == [(seq, cid, cid) for seq, cid in enumerate(plan, start=2)]
+
+
+async def test_a_blocked_chatter_is_refused_alone_in_a_batch(ctx: Context) -> None:
+    staff, started = await active_chats(ctx, 3)
+    blocked_chat, other_chat, open_chat = started
+    blocked = ChatterPrincipal(blocked_chat.conversation.chatter_id)
+    # The blocked chatter's second chat stays open; the block ends the first.
+    again = await chat.start_conversation(ctx, blocked)
+    await abuse.block(
+        ctx, staff, blocked_chat.conversation.id, BlockCreate(period="7d", reason="x")
+    )
+    other = ChatterPrincipal(other_chat.conversation.chatter_id)
+    with commits(ctx) as seen:
+        refused, fine, reply = await asyncio.gather(
+            chat.send_message(ctx, blocked, again.conversation.id, str(uuid.uuid4()), "hoi"),
+            chat.send_message(ctx, other, other_chat.conversation.id, str(uuid.uuid4()), "hai"),
+            chat.send_message(ctx, staff, open_chat.conversation.id, str(uuid.uuid4()), "ja"),
+            return_exceptions=True,
+        )
+    assert len(seen) == 1
+    assert isinstance(refused, Blocked)
+    assert refused.retry_after == 7 * 24 * 3600
+    assert isinstance(fine, chat.Sent)
+    assert isinstance(reply, chat.Sent)
+    assert await stored(ctx, again.conversation.id) == []
+    assert [body for _, _, body in await stored(ctx, other_chat.conversation.id)] == ["hai"]

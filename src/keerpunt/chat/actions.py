@@ -10,7 +10,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 from weakref import WeakKeyDictionary
 
@@ -18,6 +18,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from keerpunt.abuse import guard
+from keerpunt.abuse import store as abuse_store
 from keerpunt.accounts import access
 from keerpunt.accounts import actions as accounts
 from keerpunt.accounts import store as accounts_store
@@ -226,10 +227,15 @@ async def _write_sends(
         stored = await store.messages_by_client_ids(
             session, ((r.conversation_id, r.client_id) for r in requests)
         )
+        blocks = await abuse_store.blocked_until_many(
+            session,
+            {r.principal.chatter_id for r in requests if isinstance(r.principal, ChatterPrincipal)},
+            ctx.clock.now(),
+        )
         rows: list[dict[str, object]] = []
         for request in requests:
             try:
-                outcomes.append(await _send_one(tx, request, convs, stored, rows))
+                outcomes.append(await _send_one(tx, request, convs, stored, blocks, rows))
             except DomainError as error:
                 outcomes.append(error)
         if rows:
@@ -248,6 +254,7 @@ async def _send_one(
     request: _SendRequest,
     convs: dict[str, Conversation],
     stored: dict[tuple[str, str], Message],
+    blocks: dict[str, datetime],
     rows: list[dict[str, object]],
 ) -> Sent:
     """One send of a group commit, as a send alone would go: under the row lock, the
@@ -267,7 +274,9 @@ async def _send_one(
     if not body.strip():
         raise Invalid("a message needs some text", code="empty_message")
     if isinstance(principal, ChatterPrincipal) and conv.status in OPEN_STATUSES:
-        await guard.count_send(ctx, tx.session, principal.chatter_id, request.source)
+        await guard.count_send_with_block(
+            ctx, principal.chatter_id, request.source, blocks.get(principal.chatter_id)
+        )
     if isinstance(principal, StaffPrincipal):
         if conv.status != "active":
             raise Conflict("this conversation is not active", code="not_active")
