@@ -574,6 +574,9 @@ class Connection:
                 self._stopped.set_exception(closing)
         except (WebSocketDisconnect, OSError, RuntimeError):
             pass  # the socket is going; its own tasks see it and end
+        except Exception:
+            # The database is away, say: this socket's next heartbeat tries again.
+            log.warning("heartbeat failed", exc_info=True)
 
 
 class Heartbeats:
