@@ -19,6 +19,9 @@ def uvicorn_config(
         host=host,
         port=port,
         ws_max_size=WS_MAX_BYTES,
+        # Chat frames are short JSON: compressing each one costs CPU per socket and per
+        # frame and a zlib context (tens of KiB) per idle socket, and saves little.
+        ws_per_message_deflate=False,
         # WebSocket pings find a silent, half-open link: no pong within the timeout and the
         # socket is closed and its resources freed (SECURITY.md S05).
         ws_ping_interval=settings.ws_ping_interval_seconds,

@@ -70,6 +70,15 @@ async def count_send(
     """Inside the send's transaction, once the message is known to be new (a retry of a
     stored one is acknowledged, never counted). Counted first, so a blocked chatter who
     keeps sending soon meets the cheap look in `before_send` instead of the database."""
+    until = await store.blocked_until(session, chatter_id, ctx.clock.now())
+    await count_send_with_block(ctx, chatter_id, source, until)
+
+
+async def count_send_with_block(
+    ctx: Context, chatter_id: str, source: str | None, until: datetime | None
+) -> None:
+    """`count_send` with the chatter's block read already: a group commit reads the
+    blocks of all its chatters in one query (`store.blocked_until_many`)."""
     await ctx.limiter.hit(
         parse_rules(ctx.settings.limit_messages_per_chatter), f"send:{chatter_id}", MESSAGES
     )
@@ -78,4 +87,5 @@ async def count_send(
         await ctx.limiter.hit(
             parse_rules(ctx.settings.limit_messages_per_source), f"send-from:{source}", MESSAGES
         )
-    await check_blocked(ctx, session, chatter_id)
+    if until is not None:
+        raise Blocked(BLOCKED, retry_after=_seconds_until(ctx, until))

@@ -36,6 +36,15 @@ async def visible_conversation(
     """The conversation, when the table lets the principal perform `operation` on it."""
     access.require_try(principal, operation)
     conv = await store.conversation(session, conversation_id, lock=lock)
+    return await require_visible(session, principal, conv, operation)
+
+
+async def require_visible(
+    session: AsyncSession, principal: Principal, conv: Conversation | None, operation: str
+) -> Conversation:
+    """The check of `visible_conversation` on a row already read (a group commit locks
+    all its rows in one query)."""
+    access.require_try(principal, operation)
     if conv is None:
         raise NotFound(NOT_FOUND)
     joined: frozenset[int] = frozenset()

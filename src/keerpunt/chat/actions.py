@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
+from weakref import WeakKeyDictionary
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from keerpunt.abuse import guard
+from keerpunt.abuse import store as abuse_store
 from keerpunt.accounts import access
 from keerpunt.accounts import actions as accounts
 from keerpunt.accounts import store as accounts_store
@@ -25,7 +28,8 @@ from keerpunt.accounts.principals import (
     StaffPrincipal,
 )
 from keerpunt.chat import assignment, store
-from keerpunt.chat.access import NOT_FOUND, visible_conversation
+from keerpunt.chat.access import NOT_FOUND, require_visible, visible_conversation
+from keerpunt.chat.batching import Batcher
 from keerpunt.chat.hours import opening_now
 from keerpunt.chat.models import (
     OPEN_STATUSES,
@@ -38,7 +42,8 @@ from keerpunt.chat.models import (
 )
 from keerpunt.chat.queue import estimate_wait
 from keerpunt.context import Context, Tx
-from keerpunt.core.errors import Conflict, Invalid, NotFound, TooMany
+from keerpunt.core.errors import Conflict, DomainError, Invalid, NotFound, TooMany
+from keerpunt.db.engine import Database
 from keerpunt.realtime.events import (
     STAFF_CHANNEL,
     ConversationOut,
@@ -159,7 +164,10 @@ async def send_message(
     """Store a message once. A repeated client_id returns the stored message, even when the
     body differs: the first write wins and nothing else changes. A chatter's new message
     counts toward the abuse limits of the chatter and of `source` (today's keyed hash of
-    the request's address); over a limit, or blocked, nothing is stored."""
+    the request's address); over a limit, or blocked, nothing is stored.
+
+    Concurrent sends share one transaction (group commit, `chat/batching.py`); each
+    returns only after that transaction committed."""
     if len(body) > ctx.settings.max_message_chars:
         raise Invalid(
             f"a message is at most {ctx.settings.max_message_chars} characters", code="too_long"
@@ -176,28 +184,154 @@ async def send_message(
                 )
                 if await store.message_by_client_id(session, conv.id, client_id) is None:
                     raise
-    async with ctx.write() as tx:
-        conv = await visible_conversation(
-            tx.session, principal, conversation_id, "conversation.send", lock=True
+    request = _SendRequest(ctx, principal, conversation_id, client_id, body, source)
+    return await _batcher(ctx).submit(request)
+
+
+@dataclass(frozen=True, slots=True)
+class _SendRequest:
+    ctx: Context
+    principal: Principal
+    conversation_id: str
+    client_id: str
+    body: str
+    source: str | None
+
+
+# One group commit per database (per Context in practice): its transactions run one after
+# another, which SQLite requires anyway and PostgreSQL's row locks would impose per chat.
+_batchers: WeakKeyDictionary[Database, Batcher[_SendRequest, Sent]] = WeakKeyDictionary()
+
+
+def _batcher(ctx: Context) -> Batcher[_SendRequest, Sent]:
+    batcher = _batchers.get(ctx.db)
+    if batcher is None:
+        batcher = _batchers[ctx.db] = Batcher(_write_sends)
+    return batcher
+
+
+async def _write_sends(
+    requests: Sequence[_SendRequest],
+) -> tuple[list[Sent | BaseException], Callable[[], Awaitable[None]]]:
+    """Several sends in one transaction. Every row is locked, and every client_id looked
+    up, in one query each, before anything changes; a request that is refused (not found,
+    ended, over a limit) is refused before it changed anything, so it fails alone and the
+    others commit. The messages are inserted together at the end. As `Context.write`
+    does, the events go out only after the commit: the batcher publishes them once it
+    has answered the senders."""
+    ctx = requests[0].ctx
+    outcomes: list[Sent | BaseException] = []
+    async with ctx.db.session(write=True) as session:
+        tx = Tx(session)
+        convs = await store.conversations_locked(session, (r.conversation_id for r in requests))
+        stored = await store.messages_by_client_ids(
+            session, ((r.conversation_id, r.client_id) for r in requests)
         )
-        existing = await store.message_by_client_id(tx.session, conv.id, client_id)
-        if existing is not None:
-            return Sent(message_out(ctx, existing), created=False)
-        if not body.strip():
-            raise Invalid("a message needs some text", code="empty_message")
-        if isinstance(principal, ChatterPrincipal) and conv.status in OPEN_STATUSES:
-            await guard.count_send(ctx, tx.session, principal.chatter_id, source)
-        if isinstance(principal, StaffPrincipal):
-            if conv.status != "active":
-                raise Conflict("this conversation is not active", code="not_active")
-            sender: Literal["chatter", "counselor"] = "counselor"
-        else:
-            if conv.status not in OPEN_STATUSES:
-                raise Conflict("this conversation has ended", code="conversation_ended")
-            sender = "chatter"
-        user_id = principal.user_id if isinstance(principal, StaffPrincipal) else None
-        out = _append(ctx, tx, conv, sender, body, client_id=client_id, user_id=user_id)
+        blocks = await abuse_store.blocked_until_many(
+            session,
+            {r.principal.chatter_id for r in requests if isinstance(r.principal, ChatterPrincipal)},
+            ctx.clock.now(),
+        )
+        rows: list[dict[str, object]] = []
+        for request in requests:
+            try:
+                outcomes.append(await _send_one(tx, request, convs, stored, blocks, rows))
+            except DomainError as error:
+                outcomes.append(error)
+        if rows:
+            await session.execute(insert(Message), rows)
+        await session.commit()
+
+    async def publish() -> None:
+        for channel, frame in tx.events:
+            await ctx.bus.publish(channel, frame)
+
+    return outcomes, publish
+
+
+async def _send_one(
+    tx: Tx,
+    request: _SendRequest,
+    convs: dict[str, Conversation],
+    stored: dict[tuple[str, str], Message],
+    blocks: dict[str, datetime],
+    rows: list[dict[str, object]],
+) -> Sent:
+    """One send of a group commit, as a send alone would go: under the row lock, the
+    idempotency lookup first (the batch's own new messages included), then the checks."""
+    ctx, principal, client_id, body = (
+        request.ctx,
+        request.principal,
+        request.client_id,
+        request.body,
+    )
+    conv = await require_visible(
+        tx.session, principal, convs.get(request.conversation_id), "conversation.send"
+    )
+    existing = stored.get((conv.id, client_id))
+    if existing is not None:
+        return Sent(message_out(ctx, existing), created=False)
+    if not body.strip():
+        raise Invalid("a message needs some text", code="empty_message")
+    if isinstance(principal, ChatterPrincipal) and conv.status in OPEN_STATUSES:
+        await guard.count_send_with_block(
+            ctx, principal.chatter_id, request.source, blocks.get(principal.chatter_id)
+        )
+    if isinstance(principal, StaffPrincipal):
+        if conv.status != "active":
+            raise Conflict("this conversation is not active", code="not_active")
+        sender: Literal["chatter", "counselor"] = "counselor"
+    else:
+        if conv.status not in OPEN_STATUSES:
+            raise Conflict("this conversation has ended", code="conversation_ended")
+        sender = "chatter"
+    user_id = principal.user_id if isinstance(principal, StaffPrincipal) else None
+    values, out = _next_message(ctx, conv, sender, body, client_id=client_id, user_id=user_id)
+    rows.append(values)
+    # A retry of this message later in the same batch finds it here.
+    stored[(conv.id, client_id)] = Message(**values)
+    tx.publish(conversation_channel(conv.id), out)
     return Sent(out, created=True)
+
+
+def _next_message(
+    ctx: Context,
+    conv: Conversation,
+    sender: Literal["chatter", "counselor", "system"],
+    body: str,
+    *,
+    client_id: str | None = None,
+    user_id: int | None = None,
+    code: str | None = None,
+) -> tuple[dict[str, object], MessageOut]:
+    """The next message's row and frame; the caller holds the conversation's row lock."""
+    conv.last_seq += 1
+    now = ctx.clock.now()
+    if sender == "chatter":
+        conv.chatter_wrote = True
+        conv.chatter_last_at = now
+    seq = conv.last_seq
+    client_id = client_id or str(uuid.uuid4())
+    values: dict[str, object] = {
+        "conversation_id": conv.id,
+        "seq": seq,
+        "client_id": client_id,
+        "sender": sender,
+        "sender_user_id": user_id,
+        "code": code,
+        "body": ctx.keyring.seal(body, message_aad(conv.id, seq)),
+        "created_at": now,
+    }
+    out = MessageOut(
+        conversation=conv.id,
+        seq=seq,
+        client_id=client_id,
+        sender=sender,
+        body=body,
+        created_at=now,
+        code=code,
+    )
+    return values, out
 
 
 def _append(
@@ -212,30 +346,10 @@ def _append(
     code: str | None = None,
 ) -> MessageOut:
     """Add a message under the next seq; the caller holds the conversation's row lock."""
-    conv.last_seq += 1
-    if sender == "chatter":
-        conv.chatter_wrote = True
-        conv.chatter_last_at = ctx.clock.now()
-    message = Message(
-        conversation_id=conv.id,
-        seq=conv.last_seq,
-        client_id=client_id or str(uuid.uuid4()),
-        sender=sender,
-        sender_user_id=user_id,
-        code=code,
-        body=ctx.keyring.seal(body, message_aad(conv.id, conv.last_seq)),
-        created_at=ctx.clock.now(),
+    values, out = _next_message(
+        ctx, conv, sender, body, client_id=client_id, user_id=user_id, code=code
     )
-    tx.session.add(message)
-    out = MessageOut(
-        conversation=conv.id,
-        seq=message.seq,
-        client_id=message.client_id,
-        sender=sender,
-        body=body,
-        created_at=message.created_at,
-        code=code,
-    )
+    tx.session.add(Message(**values))
     tx.publish(conversation_channel(conv.id), out)
     return out
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -22,6 +22,38 @@ async def conversation(
         # orders writers with BEGIN IMMEDIATE instead.
         query = query.with_for_update()
     return await session.scalar(query)
+
+
+async def conversations_locked(
+    session: AsyncSession, conversation_ids: Iterable[str]
+) -> dict[str, Conversation]:
+    """Several conversations, each locked as `conversation(lock=True)` does. Locked in the
+    order of their ids, so two processes' group commits never wait for each other in a
+    circle (a deadlock)."""
+    result = await session.scalars(
+        select(Conversation)
+        .where(Conversation.id.in_(sorted(set(conversation_ids))))
+        .order_by(Conversation.id)
+        .with_for_update()
+    )
+    return {conv.id: conv for conv in result}
+
+
+async def messages_by_client_ids(
+    session: AsyncSession, keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], Message]:
+    """The stored messages among these (conversation, client_id) pairs, in one query."""
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    result = await session.scalars(
+        select(Message).where(
+            Message.conversation_id.in_({conv for conv, _ in wanted}),
+            Message.client_id.in_({client_id for _, client_id in wanted}),
+        )
+    )
+    found = {(m.conversation_id, m.client_id): m for m in result}
+    return {key: message for key, message in found.items() if key in wanted}
 
 
 async def message_by_client_id(

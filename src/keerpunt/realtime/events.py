@@ -8,6 +8,7 @@ built only from these models, so publishing an untyped dict is impossible.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cached_property
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -26,6 +27,13 @@ ConversationId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A
 
 class Frame(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @cached_property
+    def wire(self) -> str:
+        """The frame as sent, made once: one message goes to every socket that follows
+        the conversation, and serialising it for each of them is the same work again.
+        Frames are frozen (and never `model_copy`-ed), so the text cannot go stale."""
+        return self.model_dump_json()
 
 
 # Client to server ------------------------------------------------------------------------
