@@ -603,3 +603,58 @@ def new_client_id() -> str:
 
 def run_id() -> str:
     return secrets.token_hex(3)
+
+
+# Counselors -------------------------------------------------------------------------------
+
+SESSION_COOKIES = ("__Host-keerpunt_session", "keerpunt_session")
+
+
+@dataclass
+class Counselor:
+    username: str
+    cookie: str  # "name=value", sent by hand: httpx keeps no Secure cookie on plain HTTP
+    csrf: str
+    free: int
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Cookie": self.cookie, "X-CSRF-Token": self.csrf}
+
+
+async def counselors(
+    settings: Any, base_url: str, count: int, max_chats: int = 20
+) -> list[Counselor]:
+    """`count` counselor accounts made through the actions (TOTP on with a secret made
+    here), each logged in once over HTTP."""
+    from keerpunt.accounts import actions as accounts
+    from keerpunt.accounts import totp
+    from keerpunt.context import build_context
+
+    secret = totp.new_secret()
+    prefix = f"bench-{run_id()}"
+    credentials = [(f"{prefix}-{i + 1}", secrets.token_urlsafe(18)) for i in range(count)]
+    ctx = build_context(settings)
+    try:
+        for username, password in credentials:
+            await accounts.create_user(ctx, username, password, ["counselor"], max_chats=max_chats)
+            await accounts.install_totp(ctx, username, secret)
+    finally:
+        await ctx.close()
+
+    async def login(http: httpx.AsyncClient, username: str, password: str) -> Counselor:
+        code = totp.code_at(secret, totp.step_of(datetime.now(UTC)))
+        response = await http.post(
+            "/api/v1/auth/login", json={"username": username, "password": password, "totp": code}
+        )
+        if response.status_code != 200:
+            raise BenchError(f"login {username}: HTTP {response.status_code}")
+        for header in response.headers.get_list("set-cookie"):
+            name, _, rest = header.partition("=")
+            if name.strip() in SESSION_COOKIES:
+                cookie = f"{name.strip()}={rest.split(';', 1)[0]}"
+                return Counselor(username, cookie, response.json()["csrf_token"], max_chats)
+        raise BenchError("login answered 200 but set no session cookie")
+
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
+        return list(await asyncio.gather(*(login(http, u, p) for u, p in credentials)))

@@ -74,6 +74,7 @@ class Client:
         self.closing = False
         self.failure: str | None = None
         self.task: asyncio.Task[None] | None = None
+        self.backoff_cap = BACKOFF_CAP_S
 
     async def _session(self) -> None:
         """One connection: hello, subscribe, then read until it closes."""
@@ -132,7 +133,7 @@ class Client:
             if self.closing:
                 return
             self.subscribed.clear()
-            ceiling = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)
+            ceiling = min(self.backoff_cap, BACKOFF_BASE_S * 2**attempt)
             attempt += 1
             await asyncio.sleep(random.uniform(0, ceiling))
 
@@ -157,6 +158,8 @@ async def generator_main(conn: Connection, setup: dict[str, Any]) -> None:
         Client(setup["ws_url"], setup["source"], conversation, tickets)
         for conversation, tickets in setup["sockets"]
     ]
+    for client in clients:
+        client.backoff_cap = setup["backoff_cap"]
     opened = 0
     gate = asyncio.Semaphore(setup["parallel"])
 
@@ -229,6 +232,7 @@ class Generators:
                 "source": f"127.0.0.{base + index}",
                 "sockets": mine,
                 "parallel": args.parallel,
+                "backoff_cap": args.backoff_cap,
             }
             process = context.Process(target=generator_process, args=(child, setup), daemon=True)
             process.start()
@@ -433,6 +437,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--processes", type=int, default=3, help="generator processes")
     parser.add_argument("--parallel", type=int, default=50, help="opens in flight per process")
     parser.add_argument("--reconnect-timeout", type=float, default=120, help="seconds")
+    parser.add_argument(
+        "--backoff-cap", type=float, default=BACKOFF_CAP_S, help="longest reconnect wait, s"
+    )
     parser.add_argument("--output", type=Path, help="results file")
     parser.add_argument("--keep", action="store_true", help="keep the server's folder")
     args = parser.parse_args(argv)
