@@ -25,9 +25,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,7 +86,11 @@ class Side:
             )
             await self.ws.send(json.dumps({"type": "hello", "ticket": ticket}))
             self.reader = asyncio.create_task(self.read())
-            await self.subscribed.wait()
+            waiter = asyncio.create_task(self.subscribed.wait())
+            await asyncio.wait({waiter, self.reader}, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            if not self.subscribed.is_set():
+                raise BenchError(f"socket closed before subscribing: {self.tally.errors}")
 
     async def read(self) -> None:
         assert self.ws is not None
@@ -137,19 +143,24 @@ class Side:
                 await self.reader
 
 
+Ticket = str | Callable[[], Awaitable[str]]
+
+
 async def open_all(
-    ws_url: str, plan: list[tuple[Side, str]], parallel: int
+    ws_url: str, plan: list[tuple[Side, Ticket]], parallel: int
 ) -> tuple[int, list[str]]:
     gate = asyncio.Semaphore(parallel)
     failures: list[str] = []
 
-    async def one(index: int, side: Side, ticket: str) -> None:
+    async def one(index: int, side: Side, ticket: Ticket) -> None:
         # Spread over source addresses: 28,000 ephemeral ports each.
         source = f"127.0.0.{50 + index % 8}"
         async with gate:
             try:
-                await side.open(ws_url, ticket, source)
-            except (OSError, TimeoutError, ConnectionClosed) as exc:
+                await side.open(
+                    ws_url, ticket if isinstance(ticket, str) else await ticket(), source
+                )
+            except (OSError, TimeoutError, ConnectionClosed, BenchError) as exc:
                 failures.append(f"{type(exc).__name__}: {exc}"[:200])
 
     await asyncio.gather(*(one(i, s, t) for i, (s, t) in enumerate(plan)))
@@ -231,7 +242,7 @@ async def measure_keerpunt(args: argparse.Namespace) -> dict[str, Any]:
         gate = asyncio.Semaphore(20)
         async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as http:
 
-            async def start_and_accept(index: int) -> tuple[str, str]:
+            async def start_and_accept(index: int) -> str:
                 counselor = staff[index // MAX_CHATS]
                 async with gate:
                     started = await http.post("/api/v1/conversations", json={"visitor": "youth"})
@@ -243,20 +254,27 @@ async def measure_keerpunt(args: argparse.Namespace) -> dict[str, Any]:
                     )
                     if accepted.status_code != 200:
                         raise BenchError(f"accept: HTTP {accepted.status_code} {accepted.text}")
-                    ticket = await http.post("/api/v1/ws-ticket", headers=counselor.headers)
-                    if ticket.status_code != 200:
-                        raise BenchError(f"staff ticket: HTTP {ticket.status_code}")
-                    return conversation, str(ticket.json()["ticket"])
+                    return conversation
 
-            made = await asyncio.gather(*(start_and_accept(i) for i in range(count)))
-        ids = [conversation for conversation, _ in made]
-        staff_tickets = [ticket for _, ticket in made]
+            ids = list(await asyncio.gather(*(start_and_accept(i) for i in range(count))))
         chatter_tickets = await harness.mint_chatter_tickets(server.settings(), ids, 1)
         log(f"keerpunt: chats started and accepted in {time.monotonic() - setup_started:.1f} s")
+
+        async def staff_ticket(index: int) -> str:
+            # Fetched just before its socket opens: a staff ticket lasts 60 s.
+            headers = staff[index // MAX_CHATS].headers
+            async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as http:
+                ticket = await http.post("/api/v1/ws-ticket", headers=headers)
+            if ticket.status_code != 200:
+                raise BenchError(f"staff ticket: HTTP {ticket.status_code}")
+            return str(ticket.json()["ticket"])
+
         tally = Tally()
         pairs = [(Side(i, "a", c, tally), Side(i, "b", c, tally)) for i, c in enumerate(ids)]
-        plan = [(a, chatter_tickets[c][0]) for (a, _), c in zip(pairs, ids, strict=True)]
-        plan += [(b, t) for (_, b), t in zip(pairs, staff_tickets, strict=True)]
+        plan: list[tuple[Side, Ticket]] = [
+            (a, chatter_tickets[c][0]) for (a, _), c in zip(pairs, ids, strict=True)
+        ]
+        plan += [(b, functools.partial(staff_ticket, i)) for i, (_, b) in enumerate(pairs)]
         try:
             ready, failures = await open_all(server.ws_url, plan, args.parallel)
             setup_s = time.monotonic() - setup_started

@@ -61,7 +61,10 @@ def fmt(value: Any, unit: str = "") -> str:
     if value is None:
         return "n/a"
     if isinstance(value, float):
-        text = f"{value:,.1f}" if abs(value) < 1000 else f"{value:,.0f}"
+        if abs(value) < 1:
+            text = f"{value:.2f}"
+        else:
+            text = f"{value:,.1f}" if abs(value) < 1000 else f"{value:,.0f}"
     else:
         text = f"{value:,}" if isinstance(value, int) else str(value)
     return f"{text}{unit}"
