@@ -34,18 +34,18 @@ NAMES = ("idle_sockets", "chat_traffic", "durable_writes")
 # target and longer windows; --quick only shows that everything runs (a minute or two).
 ARGS: dict[str, dict[str, list[str]]] = {
     "idle_sockets": {
-        "default": ["--target", "10000", "--steps", "5"],
-        "long": ["--steps", "10"],
+        "default": ["--steps", "20", "--fill-budget", "90"],
+        "long": ["--steps", "20"],
         "quick": ["--target", "200", "--steps", "2", "--backoff-cap", "2"],
     },
     "chat_traffic": {
-        "default": ["--seconds", "20"],
-        "long": ["--seconds", "120"],
+        "default": ["--seconds", "15"],
+        "long": ["--seconds", "60"],
         "quick": ["--sockets", "100", "--rate", "50", "--seconds", "3"],
     },
     "durable_writes": {
         "default": ["--seconds", "10"],
-        "long": ["--seconds", "60"],
+        "long": ["--seconds", "30"],
         "quick": ["--senders", "20", "--seconds", "2"],
     },
 }
@@ -82,9 +82,15 @@ def rows(name: str, r: dict[str, Any]) -> list[list[str]]:
         k, ref = r["keerpunt"], r["reference"]
         held = k["subscribed"]
         limit = r.get("fd_limit")
-        held_text = fmt(held) + (
-            f" (fd limit {limit:,})" if limit and limit <= GOAL_SOCKETS else ""
-        )
+        held_text = f"{held:,} of {r['target']:,} tried"
+        if limit and limit <= GOAL_SOCKETS:
+            held_text += f" (fd limit {limit:,})"
+        if k.get("stopped_by_budget"):
+            held_text += f"; stopped by the fill budget at {k['fill_s']:g} s"
+        restart = k["restart"]
+        back = fmt(restart["reconnect_s"], " s")
+        if not restart["all_back"]:
+            back = f"{restart['back']:,} of {held:,} back within {restart['waited_up_to_s']:g} s"
         return [
             [
                 "idle sockets",
@@ -111,7 +117,7 @@ def rows(name: str, r: dict[str, Any]) -> list[list[str]]:
             [
                 "idle sockets",
                 "all back after a restart",
-                fmt(k["restart"]["reconnect_s"], " s"),
+                back,
                 "",
                 "",
                 fmt(ref["restart"]["reconnect_s"], " s"),
@@ -122,6 +128,8 @@ def rows(name: str, r: dict[str, Any]) -> list[list[str]]:
         ]
     if name == "chat_traffic":
         k, ref = r["keerpunt"], r["reference"]
+        if r.get("unexpected_closes"):
+            check += f" ({r['unexpected_closes']:,} sockets closed by the server)"
         p99 = k["latency_ms"]["p99"]
         load = f"{r['sockets']:,} sockets, {r['rate']:g} msg/s"
         return [

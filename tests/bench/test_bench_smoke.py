@@ -48,7 +48,7 @@ def test_idle_sockets(tmp_path: Path) -> None:
     assert keerpunt["subscribed"] == reference["subscribed"] == 20
     assert keerpunt["restart"]["all_back"]
     assert reference["restart"]["all_back"]
-    assert keerpunt["check"]["deliveries_expected"] == 20
+    assert keerpunt["check"]["sockets_checked"] == 20
     assert len(keerpunt["rss_samples"]) == 3
     assert keerpunt["kib_per_socket"] is not None
     assert result["kib_per_socket_ratio"] is not None
