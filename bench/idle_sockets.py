@@ -326,7 +326,10 @@ async def restart_and_wait(
 
 
 def memory_figures(points: list[tuple[int, int]]) -> dict[str, Any]:
-    per_socket = harness.slope([(float(x), float(y)) for x, y in points[1:]])
+    # From the first step on, so the one-time costs of the first socket stay out; with a
+    # single step, from the start.
+    measured = points[1:] if len(points) > 2 else points
+    per_socket = harness.slope([(float(x), float(y)) for x, y in measured])
     return {
         "rss_samples": points,
         "rss_before_kib": points[0][1],

@@ -34,7 +34,7 @@ NAMES = ("idle_sockets", "chat_traffic", "durable_writes")
 # target and longer windows; --quick only shows that everything runs (a minute or two).
 ARGS: dict[str, dict[str, list[str]]] = {
     "idle_sockets": {
-        "default": ["--steps", "20", "--fill-budget", "90"],
+        "default": ["--steps", "40", "--fill-budget", "60", "--reconnect-timeout", "90"],
         "long": ["--steps", "20"],
         "quick": ["--target", "200", "--steps", "2", "--backoff-cap", "2"],
     },
@@ -184,7 +184,9 @@ def rows(name: str, r: dict[str, Any]) -> list[list[str]]:
                     f"{fmt(b['limit']['per_s'])} {what}",
                     fmt(b["ratio_to_limit"], "x"),
                     f"{b['lost']} / {b['doubled']}",
-                    run,
+                    "rejected: " + str(b["generator"]["reason"])
+                    if b["generator"]["rejected"]
+                    else "ok",
                 ]
             )
         return out
