@@ -256,7 +256,19 @@ class Generators:
         for pipe, value in zip(self.pipes, values, strict=True):
             pipe.send((command, value))
         loop = asyncio.get_running_loop()
-        return list(await asyncio.gather(*(loop.run_in_executor(None, p.recv) for p in self.pipes)))
+        answers = (
+            loop.run_in_executor(None, self._answer, pipe, process)
+            for pipe, process in zip(self.pipes, self.processes, strict=True)
+        )
+        return list(await asyncio.gather(*answers))
+
+    @staticmethod
+    def _answer(pipe: Connection, process: Any) -> Any:
+        """The generator's answer; an error, not a hang, when the process died."""
+        while not pipe.poll(1.0):
+            if not process.is_alive():
+                raise BenchError(f"generator process {process.pid} exited ({process.exitcode})")
+        return pipe.recv()
 
     async def close(self) -> list[dict[str, Any]]:
         try:
