@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip --disable-pip-version-check -q
 
-.PHONY: demo test lint typecheck security pytest bench eval screenshots lock messages clean
+.PHONY: demo test lint typecheck security pytest bench bench-outreach eval screenshots lock messages clean
 
 # The pip that comes with Python 3.11 (23.x) resolves an extra (weasyprint's
 # fonttools[woff]) to the newest release instead of the hashed pin, and then refuses the
@@ -46,8 +46,13 @@ pytest: $(VENV)/.dev
 
 test: lint typecheck security pytest
 
+# The socket suite (idle sockets, chat traffic, durable writes; under 10 minutes): prints
+# the table and writes it to docs/performance.md. `bench/suite.py --help` for more.
 bench: $(VENV)/.dev
-	$(BIN)/python bench/chat_latency.py --spawn
+	$(BIN)/python bench/suite.py
+
+# The outreach benchmarks (several minutes more), apart from the suite's budget.
+bench-outreach: $(VENV)/.dev
 	$(BIN)/python bench/outreach_scan.py
 	$(BIN)/python bench/outreach_import.py
 

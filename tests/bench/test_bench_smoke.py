@@ -1,0 +1,83 @@
+"""The socket benchmarks run end to end in a tiny configuration: each writes its JSON
+with the figures, the reference beside them, the generator's verdict, and a lost/doubled
+check that passed. No figure is asserted against a goal (tests never assert on speed)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.databases import require_postgres
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+pytestmark = pytest.mark.slow
+
+
+def run_bench(name: str, tmp_path: Path, *args: str) -> dict[str, Any]:
+    output = tmp_path / f"{name}.json"
+    done = subprocess.run(
+        [sys.executable, str(BENCH / f"{name}.py"), *args, "--output", str(output)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result: dict[str, Any] = json.loads(output.read_text())
+    assert result["benchmark"] == name
+    assert {"cpu_model", "cores", "ram_gib", "kernel", "python", "git_commit"} <= set(
+        result["machine"]
+    )
+    assert result["lost"] == 0
+    assert result["doubled"] == 0
+    assert isinstance(result["rejected"], bool)
+    return result
+
+
+def test_idle_sockets(tmp_path: Path) -> None:
+    result = run_bench(
+        "idle_sockets", tmp_path, "--target", "20", "--steps", "2", "--backoff-cap", "1"
+    )
+    keerpunt, reference = result["keerpunt"], result["reference"]
+    assert keerpunt["subscribed"] == reference["subscribed"] == 20
+    assert keerpunt["restart"]["all_back"]
+    assert reference["restart"]["all_back"]
+    assert keerpunt["check"]["sockets_checked"] == 20
+    assert len(keerpunt["rss_samples"]) == 3
+    assert keerpunt["kib_per_socket"] is not None
+    assert result["kib_per_socket_ratio"] is not None
+    assert keerpunt["generator"]["processes"]
+
+
+def test_chat_traffic(tmp_path: Path) -> None:
+    result = run_bench(
+        "chat_traffic", tmp_path, "--sockets", "20", "--rate", "20", "--seconds", "2"
+    )
+    keerpunt, reference = result["keerpunt"], result["reference"]
+    assert keerpunt["scheduled"] == keerpunt["delivered"] == 40
+    assert reference["delivered"] == 40
+    assert keerpunt["stored"]["rows"] == 40
+    assert keerpunt["latency_ms"]["p99"] is not None
+    assert result["cpu_ratio"] is not None
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+)
+def test_durable_writes(tmp_path: Path, backend: str) -> None:
+    if backend == "postgresql":
+        require_postgres()
+    result = run_bench(
+        "durable_writes", tmp_path, "--senders", "5", "--seconds", "1", "--backend", backend
+    )
+    figures = result[backend]
+    assert figures["acked"] > 0
+    assert figures["limit"]["per_s"] > 0
+    assert figures["ratio_to_limit"] is not None
+    assert figures["ack_latency_ms"]["count"] == figures["acked"]
