@@ -4,6 +4,7 @@ Nothing here changes state."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +18,7 @@ from keerpunt.chat.actions import message_out, queue_entries, returning_groups
 from keerpunt.chat.hours import ALWAYS_OPEN, opening_state, schedule_now
 from keerpunt.chat.idle import idle_read
 from keerpunt.chat.models import Conversation
+from keerpunt.chat.queue import estimate_wait
 from keerpunt.chat.schemas import ConversationRead, MessagePage, MessageRead, Snapshot
 from keerpunt.context import Context
 from keerpunt.core.errors import Gone, Invalid, NotFound
@@ -107,9 +109,11 @@ async def conversation_view(
         if isinstance(principal, StaffPrincipal):
             view.returning = conv.id in await returning_groups(session, [conv])
         if conv.status == "queued":
-            for entry, wait in await queue_entries(ctx, session):
-                if entry.conversation == conv.id:
-                    view.position, view.estimated_wait_seconds = entry.position, wait
+            now = ctx.clock.now()
+            window = timedelta(minutes=ctx.settings.wait_estimate_window_minutes)
+            view.position = await store.queue_position(session, conv)
+            pickups = await store.recent_pickups(session, now - window)
+            view.estimated_wait_seconds = estimate_wait(pickups, now, view.position, window)
     return view
 
 

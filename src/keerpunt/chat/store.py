@@ -94,16 +94,27 @@ async def queued(session: AsyncSession) -> Sequence[Conversation]:
 
 
 async def queue_position(session: AsyncSession, conv: Conversation) -> int:
-    ahead = await session.scalar(
+    """The chat's place in `queued`'s order (1 = next), counted in the database instead of
+    loading the whole queue: a waiting chatter's socket asks on every subscribe."""
+    by_age = (Conversation.created_at < conv.created_at) | (
+        (Conversation.created_at == conv.created_at) & (Conversation.id < conv.id)
+    )
+    if conv.requeued_at is None:
+        # Every chat handed back to the queue waits ahead, then the older ones.
+        ahead = Conversation.requeued_at.is_not(None) | (
+            Conversation.requeued_at.is_(None) & by_age
+        )
+    else:
+        ahead = Conversation.requeued_at.is_not(None) & (
+            (Conversation.requeued_at < conv.requeued_at)
+            | ((Conversation.requeued_at == conv.requeued_at) & by_age)
+        )
+    count = await session.scalar(
         select(func.count())
         .select_from(Conversation)
-        .where(
-            Conversation.status == "queued",
-            (Conversation.created_at < conv.created_at)
-            | ((Conversation.created_at == conv.created_at) & (Conversation.id < conv.id)),
-        )
+        .where(Conversation.status == "queued", Conversation.id != conv.id, ahead)
     )
-    return int(ahead or 0) + 1
+    return int(count or 0) + 1
 
 
 async def recent_pickups(session: AsyncSession, since: datetime) -> list[datetime]:
