@@ -354,16 +354,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    try:
-        result = asyncio.run(run(args))
-    except BenchError as exc:
-        log(f"error: {exc}")
-        return 1
-    path = harness.write_result("chat_traffic", result, args.output)
+def summary(args: argparse.Namespace, result: dict[str, Any], path: Path) -> str:
     k, r = result["keerpunt"], result["reference"]
-    print(
+    return (
         f"chat traffic: {args.sockets} sockets, {args.rate:g} msg/s for {args.seconds:g} s;"
         f" delivered {k['delivered']}/{k['scheduled']}, p50 {k['latency_ms']['p50']} ms,"
         f" p99 {k['latency_ms']['p99']} ms, p99.9 {k['latency_ms']['p99_9']} ms;"
@@ -372,7 +365,13 @@ def main(argv: list[str] | None = None) -> int:
         f" lost {result['lost']}, doubled {result['doubled']};"
         f" rejected: {result['rejected_reason'] or 'no'}\n  written to {path}"
     )
-    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    return harness.run_benchmark(
+        "chat_traffic", run(args), args.output, functools.partial(summary, args)
+    )
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import sys
@@ -248,24 +249,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    try:
-        result = asyncio.run(run(args))
-    except BenchError as exc:
-        log(f"error: {exc}")
-        return 1
-    path = harness.write_result("durable_writes", result, args.output)
+def summary(args: argparse.Namespace, result: dict[str, Any], path: Path) -> str:
+    lines = []
     for backend in args.backend:
         r = result[backend]
-        print(
+        lines.append(
             f"durable writes on {backend}: {r['acked_per_s']} acked msg/s with {args.senders}"
             f" senders (limit {r['limit']['per_s']}/s, ratio {r['ratio_to_limit']});"
             f" ack p50 {r['ack_latency_ms']['p50']} ms, p99 {r['ack_latency_ms']['p99']} ms;"
             f" lost {r['lost']}, doubled {r['doubled']}"
         )
-    print(f"  rejected: {result['rejected_reason'] or 'no'}; written to {path}")
-    return 0
+    lines.append(f"  rejected: {result['rejected_reason'] or 'no'}; written to {path}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    return harness.run_benchmark(
+        "durable_writes", run(args), args.output, functools.partial(summary, args)
+    )
 
 
 if __name__ == "__main__":

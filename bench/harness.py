@@ -23,7 +23,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -595,6 +595,24 @@ def write_result(name: str, result: dict[str, Any], output: Path | None = None) 
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(final, indent=2) + "\n")
     return path
+
+
+def run_benchmark(
+    name: str,
+    work: Coroutine[Any, Any, dict[str, Any]],
+    output: Path | None,
+    summary: Callable[[dict[str, Any], Path], str],
+) -> int:
+    """A benchmark's command line: run it, write its results file, print its summary;
+    a BenchError is one line and exit status 1, never a traceback."""
+    try:
+        result = asyncio.run(work)
+    except BenchError as exc:
+        log(f"error: {exc}")
+        return 1
+    path = write_result(name, result, output)
+    print(summary(result, path))
+    return 0
 
 
 def new_client_id() -> str:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import multiprocessing
 import random
@@ -495,16 +496,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    try:
-        result = asyncio.run(run(args))
-    except BenchError as exc:
-        log(f"error: {exc}")
-        return 1
-    path = harness.write_result("idle_sockets", result, args.output)
+def summary(args: argparse.Namespace, result: dict[str, Any], path: Path) -> str:
     k, r = result["keerpunt"], result["reference"]
-    print(
+    return (
         f"idle sockets: {k['subscribed']}/{args.target} subscribed;"
         f" {k['kib_per_socket']} KiB each (reference {r['kib_per_socket']},"
         f" ratio {result['kib_per_socket_ratio']});"
@@ -513,7 +507,13 @@ def main(argv: list[str] | None = None) -> int:
         f" doubled {result['doubled']}; rejected: {result['rejected_reason'] or 'no'}\n"
         f"  written to {path}"
     )
-    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    return harness.run_benchmark(
+        "idle_sockets", run(args), args.output, functools.partial(summary, args)
+    )
 
 
 if __name__ == "__main__":
