@@ -66,7 +66,11 @@ class Context:
             tx = Tx(session)
             yield tx
             await session.commit()
-        for channel, frame in tx.events:
+        await self.publish(tx.events)
+
+    async def publish(self, events: list[tuple[str, ServerFrame]]) -> None:
+        """Hand committed events to the bus; only after their transaction's commit."""
+        for channel, frame in events:
             await self.bus.publish(channel, frame)
 
     @asynccontextmanager

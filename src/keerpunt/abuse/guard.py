@@ -65,20 +65,13 @@ async def before_send(ctx: Context, chatter_id: str, source: str | None) -> None
 
 
 async def count_send(
-    ctx: Context, session: AsyncSession, chatter_id: str, source: str | None
-) -> None:
-    """Inside the send's transaction, once the message is known to be new (a retry of a
-    stored one is acknowledged, never counted). Counted first, so a blocked chatter who
-    keeps sending soon meets the cheap look in `before_send` instead of the database."""
-    until = await store.blocked_until(session, chatter_id, ctx.clock.now())
-    await count_send_with_block(ctx, chatter_id, source, until)
-
-
-async def count_send_with_block(
     ctx: Context, chatter_id: str, source: str | None, until: datetime | None
 ) -> None:
-    """`count_send` with the chatter's block read already: a group commit reads the
-    blocks of all its chatters in one query (`store.blocked_until_many`)."""
+    """Inside the send's transaction, once the message is known to be new (a retry of a
+    stored one is acknowledged, never counted), with the chatter's block as read there
+    (`until`; a group commit reads the blocks of all its chatters in one query,
+    `store.blocked_until_many`). Counted first, so a blocked chatter who keeps sending
+    soon meets the cheap look in `before_send` instead of the database."""
     await ctx.limiter.hit(
         parse_rules(ctx.settings.limit_messages_per_chatter), f"send:{chatter_id}", MESSAGES
     )

@@ -6,6 +6,7 @@ only after the commit, so a listener never hears of a message it cannot read bac
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -242,11 +243,7 @@ async def _write_sends(
             await session.execute(insert(Message), rows)
         await session.commit()
 
-    async def publish() -> None:
-        for channel, frame in tx.events:
-            await ctx.bus.publish(channel, frame)
-
-    return outcomes, publish
+    return outcomes, functools.partial(ctx.publish, tx.events)
 
 
 async def _send_one(
@@ -274,7 +271,7 @@ async def _send_one(
     if not body.strip():
         raise Invalid("a message needs some text", code="empty_message")
     if isinstance(principal, ChatterPrincipal) and conv.status in OPEN_STATUSES:
-        await guard.count_send_with_block(
+        await guard.count_send(
             ctx, principal.chatter_id, request.source, blocks.get(principal.chatter_id)
         )
     if isinstance(principal, StaffPrincipal):
