@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import io
 import secrets
-from collections.abc import AsyncIterator, Iterator
+import sys
+import threading
+import traceback
+from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from pydantic import SecretStr
 
@@ -124,3 +131,39 @@ def server(settings: Settings) -> Iterator[LiveServer]:
     live.start()
     yield live
     live.stop()
+
+
+def _waiting_work() -> str:
+    """Every thread's stack and every task of every running event loop (a live server's
+    among them): what the server was doing when a client gave up waiting."""
+    out = io.StringIO()
+    names = {thread.ident: thread.name for thread in threading.enumerate()}
+    for ident, frame in sys._current_frames().items():
+        out.write(f"--- thread {names.get(ident, ident)}\n")
+        out.write("".join(traceback.format_stack(frame)))
+    loops = [o for o in gc.get_objects() if isinstance(o, asyncio.AbstractEventLoop)]
+    for loop in loops:
+        if not loop.is_running():
+            continue
+        for _ in range(3):  # the set of tasks may change while it is read
+            try:
+                tasks = list(asyncio.all_tasks(loop))
+                break
+            except RuntimeError:
+                tasks = []
+        for task in tasks:
+            out.write(f"--- task {task.get_name()} {task.get_coro()!r}\n")
+            task.print_stack(limit=20, file=out)
+    return out.getvalue()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, None]:
+    """A client that timed out adds what every thread and task was waiting on to the
+    report, before the fixtures stop the server."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if call.excinfo is not None and call.excinfo.errisinstance(httpx.TimeoutException):
+        report.sections.append(("what was waiting at the timeout", _waiting_work()))

@@ -33,6 +33,16 @@ from keerpunt.server import uvicorn_config
 
 COOKIE = "__Host-keerpunt_session"
 PASSWORD = "correct horse battery staple"
+# How long a test's client waits for an answer. A loaded CI machine can stall a request for
+# seconds (a slow fsync, both cores busy); a test checks what is answered, not how fast
+# (bench/ measures that), and a server that hangs still fails it.
+CLIENT_TIMEOUT = 30.0
+
+
+def http_client(base_url: str, **kwargs: Any) -> httpx.AsyncClient:
+    """An HTTP client for a live server, with the patient timeout above."""
+    kwargs.setdefault("timeout", CLIENT_TIMEOUT)
+    return httpx.AsyncClient(base_url=base_url, **kwargs)
 
 
 class LiveServer:

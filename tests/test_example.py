@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
-
 from keerpunt.chat import actions as chat
 from keerpunt.context import Context
 from keerpunt.core.clock import FrozenClock
 from keerpunt.realtime.events import MessageOut, conversation_channel
-from tests.live import Chatter, Counselor, LiveServer, make_staff
+from tests.live import Chatter, Counselor, LiveServer, http_client, make_staff
 
 
 async def test_a_message_is_stored_once_and_announced_after_commit(
@@ -67,7 +65,7 @@ async def test_the_wait_estimate_follows_the_pace_of_recent_pickups(
 
 async def test_over_the_wire(server: LiveServer, setup_ctx: Context) -> None:
     await make_staff(setup_ctx, "anna")
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth = await Chatter.start(http)
         anna = await Counselor.login(http)
         assert (await anna.accept(youth.conversation)).status_code == 200

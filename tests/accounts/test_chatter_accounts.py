@@ -10,7 +10,7 @@ import httpx
 from keerpunt.accounts import actions as accounts
 from keerpunt.context import Context
 from keerpunt.core.clock import FrozenClock
-from tests.live import Chatter, Counselor, LiveServer, StaffMember, make_staff
+from tests.live import Chatter, Counselor, LiveServer, StaffMember, http_client, make_staff
 
 PASSWORD = "lang genoeg wachtwoord"
 
@@ -41,7 +41,7 @@ async def _start(http: httpx.AsyncClient, token: str) -> str:
 
 
 async def test_an_account_made_before_any_chat_is_a_new_chatter(server: LiveServer) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         created = await _account(http, "Zonnebloem")
         token = created.json()["token"]
         empty = (await _me(http, token)).json()
@@ -63,7 +63,7 @@ async def test_an_account_made_during_a_chat_binds_that_chatter(
     server: LiveServer, setup_ctx: Context
 ) -> None:
     await make_staff(setup_ctx, "anna")
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth = await Chatter.start(http)
         anna = await Counselor.login(http)
         await anna.accept(youth.conversation)
@@ -89,7 +89,7 @@ async def test_an_account_made_during_a_chat_binds_that_chatter(
 
 
 async def test_user_names_and_passwords_are_checked(server: LiveServer) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         assert (await _account(http, "zonnebloem")).status_code == 201
         taken = await _account(http, "ZonneBloem")
         short = await _account(http, "ab")
@@ -119,7 +119,7 @@ async def test_logging_in_gives_a_new_token_for_the_same_chatter(
     server: LiveServer, setup_ctx: Context
 ) -> None:
     await make_staff(setup_ctx, "anna")
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth = await Chatter.start(http)
         anna = await Counselor.login(http)
         await anna.accept(youth.conversation)
@@ -154,7 +154,7 @@ async def test_logging_in_gives_a_new_token_for_the_same_chatter(
 
 
 async def test_logging_out_stops_that_token(server: LiveServer) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         first = (await _account(http, "zonnebloem")).json()["token"]
         login = await http.post(
             "/api/v1/chatter/login", json={"username": "zonnebloem", "password": PASSWORD}
@@ -186,7 +186,7 @@ async def test_s12_a_chatter_sees_only_their_own_conversations_even_after_a_merg
     server: LiveServer, setup_ctx: Context
 ) -> None:
     await make_staff(setup_ctx, "anna")
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         a = await Chatter.start(http)
         b = await Chatter.start(http)
         anna = StaffMember(http, (await Counselor.login(http)).cookie)

@@ -8,14 +8,13 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
 from sqlalchemy import select
 
 from keerpunt.campaigns.models import TrafficDay
 from keerpunt.chat.models import Conversation
 from keerpunt.context import Context
 from keerpunt.db.engine import sqlite_path
-from tests.live import Counselor, LiveServer, StaffMember, audit_entries, make_staff
+from tests.live import Counselor, LiveServer, StaffMember, audit_entries, http_client, make_staff
 
 AGENT = "Canary-Agent/7.1 (Keerpunt test)"
 
@@ -45,7 +44,7 @@ async def test_a_tracking_link_opens_the_chat_and_its_chat_counts_as_direct(
     server: LiveServer, setup_ctx: Context
 ) -> None:
     await make_staff(setup_ctx, "ada", roles=["analyst"])
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         ada = await Counselor.login(http, "ada")
         made = await ada.post("/api/v1/campaigns", json=campaign_body(setup_ctx))
         assert made.status_code == 201, made.text
@@ -98,7 +97,7 @@ async def test_a_tracking_link_opens_the_chat_and_its_chat_counts_as_direct(
 async def test_nothing_that_names_a_visitor_is_stored(
     server: LiveServer, setup_ctx: Context
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         for path in ("/", "/c/abc", "/"):
             assert (await http.get(path, headers={"User-Agent": AGENT})).status_code == 200
         assert (
@@ -120,7 +119,7 @@ async def test_campaigns_are_for_analysts_and_admins_and_bad_input_changes_nothi
 ) -> None:
     await make_staff(setup_ctx, "ada", roles=["analyst"])
     await make_staff(setup_ctx, "anna", roles=["counselor"])
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         anna = await Counselor.login(http, "anna")
         ada = await StaffMember.login(http, "ada")
         assert isinstance(ada, StaffMember)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import httpx
-
 from keerpunt.context import Context
-from tests.live import Chatter, LiveServer, pair
+from tests.live import Chatter, LiveServer, http_client, pair
 
 
 async def test_quick_exit_ends_the_chat_and_tells_the_counselor(
     server: LiveServer, setup_ctx: Context
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, anna = await pair(http, setup_ctx)
         response = await http.post(
             f"/api/v1/conversations/{youth.conversation}/end",
@@ -28,7 +26,7 @@ async def test_quick_exit_ends_the_chat_and_tells_the_counselor(
 async def test_only_the_chatter_can_leave_by_quick_exit(
     server: LiveServer, setup_ctx: Context
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, anna = await pair(http, setup_ctx)
         refused = await anna.post(
             f"/api/v1/conversations/{youth.conversation}/end", json={"reason": "quick_exit"}
@@ -50,7 +48,7 @@ async def test_only_the_chatter_can_leave_by_quick_exit(
 async def test_feedback_is_given_once_after_the_chat(
     server: LiveServer, setup_ctx: Context
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, anna = await pair(http, setup_ctx)
         url = f"/api/v1/conversations/{youth.conversation}/feedback"
         early = await http.post(url, headers=youth.headers, json={"answers": {"helpful": "yes"}})
@@ -79,7 +77,7 @@ async def test_feedback_is_given_once_after_the_chat(
 
 
 async def test_the_opening_state_is_public(server: LiveServer) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         response = await http.get("/api/v1/opening")
     assert response.status_code == 200
     assert response.json()["open"] is True  # the test settings take chats at any hour

@@ -11,7 +11,6 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import httpx
 import pytest
 from sqlalchemy import select
 
@@ -26,7 +25,15 @@ from keerpunt.core.clock import FrozenClock
 from keerpunt.core.errors import Conflict, NotFound
 from keerpunt.realtime.events import OfferOut, ServerFrame, user_channel
 from tests.conftest import make_settings
-from tests.live import Chatter, Counselor, LiveServer, Socket, make_staff, staff_session
+from tests.live import (
+    Chatter,
+    Counselor,
+    LiveServer,
+    Socket,
+    http_client,
+    make_staff,
+    staff_session,
+)
 
 OFFER_SECONDS = 30
 
@@ -347,7 +354,7 @@ async def test_the_offer_frame_reaches_only_that_counselor(
 ) -> None:
     await make_staff(setup_ctx, "anna")
     await make_staff(setup_ctx, "bram")
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         anna = await Counselor.login(http, "anna")
         bram = await Counselor.login(http, "bram")  # logged in later: less idle
         anna_sock = await Socket.open(server.ws_url, await anna.ticket())

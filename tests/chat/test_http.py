@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
-
 from keerpunt.context import Context
-from tests.live import COOKIE, PASSWORD, Chatter, Counselor, LiveServer, make_staff, next_code
+from tests.live import (
+    COOKIE,
+    PASSWORD,
+    Chatter,
+    Counselor,
+    LiveServer,
+    http_client,
+    make_staff,
+    next_code,
+)
 
 
 async def test_starting_a_chat_needs_nothing_and_returns_a_token(server: LiveServer) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         bare = await http.post("/api/v1/conversations")
         typed = await http.post(
             "/api/v1/conversations", json={"visitor": "relative", "ref": "tiktok-2026"}
@@ -28,7 +35,7 @@ async def test_starting_a_chat_needs_nothing_and_returns_a_token(server: LiveSer
 
 
 async def test_a_returning_chatter_keeps_their_token(server: LiveServer) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         first = await Chatter.start(http)
         again = await http.post("/api/v1/conversations", headers=first.headers, json={})
         assert again.status_code == 201
@@ -45,7 +52,7 @@ async def test_a_returning_chatter_keeps_their_token(server: LiveServer) -> None
 
 
 async def test_bad_input_is_refused_with_a_reason_and_changes_nothing(server: LiveServer) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth = await Chatter.start(http)
         cases = [
             {"client_id": "not-a-uuid", "body": "x"},
@@ -80,7 +87,7 @@ async def test_a_conversation_of_someone_else_looks_exactly_like_none(
 ) -> None:
     await make_staff(setup_ctx, "anna")
     await make_staff(setup_ctx, "bram")
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         mine = await Chatter.start(http)
         other = await Chatter.start(http)
         anna = await Counselor.login(http, "anna")
@@ -104,7 +111,7 @@ async def test_staff_log_in_with_a_strict_host_cookie_and_out_again(
     server: LiveServer, setup_ctx: Context
 ) -> None:
     await make_staff(setup_ctx, "anna")
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         wrong = await http.post(
             "/api/v1/auth/login", json={"username": "anna", "password": "wrong password!"}
         )
@@ -136,7 +143,7 @@ async def test_staff_log_in_with_a_strict_host_cookie_and_out_again(
 
 
 async def test_chatters_cannot_use_staff_routes(server: LiveServer) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth = await Chatter.start(http)
         other = await Chatter.start(http)
         queue = await http.get("/api/v1/queue", headers=youth.headers)
@@ -149,7 +156,7 @@ async def test_chatters_cannot_use_staff_routes(server: LiveServer) -> None:
 
 async def test_queue_accept_and_end(server: LiveServer, setup_ctx: Context) -> None:
     await make_staff(setup_ctx, "anna")
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         first = await Chatter.start(http, "youth")
         second = await Chatter.start(http, "relative")
         anna = await Counselor.login(http)
@@ -194,7 +201,7 @@ async def test_the_counselor_cap_and_the_pause_switch(
     server: LiveServer, setup_ctx: Context
 ) -> None:
     await make_staff(setup_ctx, "anna", max_chats=2)
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         chats = [await Chatter.start(http) for _ in range(4)]
         anna = await Counselor.login(http)
         assert (await anna.accept(chats[0].conversation)).status_code == 200
@@ -219,7 +226,7 @@ async def test_the_counselor_cap_and_the_pause_switch(
 
 
 async def test_health_and_headers(server: LiveServer) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         health = await http.get("/healthz")
         started = await http.post("/api/v1/conversations")
     assert health.status_code == 200

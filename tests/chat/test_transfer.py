@@ -16,7 +16,15 @@ from keerpunt.chat.models import Transfer
 from keerpunt.context import Context
 from keerpunt.core.clock import FrozenClock
 from keerpunt.privacy import actions as privacy
-from tests.live import Chatter, LiveServer, StaffMember, held_form, make_staff, staff_session
+from tests.live import (
+    Chatter,
+    LiveServer,
+    StaffMember,
+    held_form,
+    http_client,
+    make_staff,
+    staff_session,
+)
 
 NOTE = "Let op: NOTITIE-KANARIE over schulden bij zijn neef"
 
@@ -41,7 +49,7 @@ async def test_a_warm_transfer_hands_the_chat_and_its_draft_to_the_colleague(
 ) -> None:
     await make_staff(setup_ctx, "anna", display_name="Anna")
     bram_user = await make_staff(setup_ctx, "bram", display_name="Bram")
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         anna = await StaffMember.login(http, "anna")
         bram = await StaffMember.login(http, "bram")
         youth = await _chat_with_draft(http, anna)
@@ -101,7 +109,7 @@ async def test_a_declined_transfer_stays_with_the_sender(
     anna_user = await make_staff(setup_ctx, "anna")
     bram_user = await make_staff(setup_ctx, "bram")
     cas_user = await make_staff(setup_ctx, "cas", roles=["analyst"])
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         anna = await StaffMember.login(http, "anna")
         bram = await StaffMember.login(http, "bram")
         youth = await _chat_with_draft(http, anna)
@@ -134,7 +142,7 @@ async def test_a_cold_transfer_puts_the_chat_first_in_the_queue_with_its_draft(
 ) -> None:
     await make_staff(setup_ctx, "anna")
     await make_staff(setup_ctx, "bram")
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         anna = await StaffMember.login(http, "anna")
         bram = await StaffMember.login(http, "bram")
         youth = await _chat_with_draft(http, anna)

@@ -34,7 +34,7 @@ from keerpunt.context import Context, build_context
 from keerpunt.db import migrate
 from tests.conftest import NO_ABUSE_LIMITS, make_settings
 from tests.databases import postgres_database
-from tests.live import COOKIE, Counselor, ServerProcess, make_staff, own_origin
+from tests.live import COOKIE, Counselor, ServerProcess, http_client, make_staff, own_origin
 from tests.redisdb import REDIS_URL, redis_prefix
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.redis, pytest.mark.slow]
@@ -205,8 +205,8 @@ async def _chat(
     started = await http.post(f"{p1.url}/api/v1/conversations", json={"visitor": "youth"})
     assert started.status_code == 201, started.text
     conversation, token = started.json()["id"], started.json()["token"]
-    anna = await Counselor.login(httpx.AsyncClient(base_url=p2.url, timeout=10), "anna")
-    sven = await Counselor.login(httpx.AsyncClient(base_url=p1.url, timeout=10), "sven")
+    anna = await Counselor.login(http_client(p2.url), "anna")
+    sven = await Counselor.login(http_client(p1.url), "sven")
     for staff in (anna, sven):
         await staff.http.aclose()
     accepted = await http.post(

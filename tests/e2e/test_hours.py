@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 
@@ -32,7 +31,7 @@ from tests.e2e.conftest import (
     run_async,
     staff_login,
 )
-from tests.live import LiveServer, StaffMember, make_staff
+from tests.live import LiveServer, StaffMember, http_client, make_staff
 
 
 @pytest.fixture
@@ -105,7 +104,7 @@ def test_the_console_shows_when_the_chat_closes(
     end = "24:00" if later.date() != now.date() else later.strftime("%H:%M")
 
     async def save(_ctx: object) -> None:
-        async with httpx.AsyncClient(base_url=hours_site.url) as http:
+        async with http_client(hours_site.url) as http:
             admin = await StaffMember.login(http, "beheer")
             schedule = {
                 "week": {WEEKDAYS[now.weekday()]: [{"start": "00:00", "end": end}]},

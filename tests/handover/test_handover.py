@@ -27,6 +27,7 @@ from tests.live import (
     StaffMember,
     audit_entries,
     held_form,
+    http_client,
     make_staff,
     pair,
     staff_session,
@@ -56,7 +57,7 @@ async def test_a_handover_needs_consent_an_active_contact_and_an_agreed_summary(
     server: LiveServer, setup_ctx: Context
 ) -> None:
     await make_staff(setup_ctx, "bram")
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, anna, admin, contact = await _setup(http, setup_ctx)
         other = (
             await admin.post(
@@ -109,7 +110,7 @@ async def test_a_handover_needs_consent_an_active_contact_and_an_agreed_summary(
 async def test_warm_handover_joins_the_help_already_registered(
     server: LiveServer, setup_ctx: Context
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, anna, _, contact = await _setup(http, setup_ctx)
         path = f"/api/v1/conversations/{youth.conversation}/registration"
         await anna.put(path, json=held_form(help_offered=["clarified", "safety"]))
@@ -125,7 +126,7 @@ async def test_warm_handover_joins_the_help_already_registered(
 async def test_the_summary_is_encrypted_at_rest(
     server: LiveServer, setup_ctx: Context, backend: str
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, anna, _, contact = await _setup(http, setup_ctx)
         made = await _propose(
             anna,
@@ -146,7 +147,7 @@ async def test_the_summary_is_encrypted_at_rest(
 async def test_the_status_moves_one_step_at_a_time_and_declined_only_while_open(
     server: LiveServer, setup_ctx: Context
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, anna, _, contact = await _setup(http, setup_ctx)
 
         async def new() -> int:
@@ -227,7 +228,7 @@ async def test_only_its_counselor_and_supervisors_open_a_handover_and_each_read_
 ) -> None:
     await make_staff(setup_ctx, "bram")
     await make_staff(setup_ctx, "toos", roles=["supervisor"])
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, anna, admin, contact = await _setup(http, setup_ctx)
         made = await _propose(
             anna,
@@ -336,7 +337,7 @@ async def test_the_pdf_holds_only_what_the_chatter_agreed_to_share(
 
     # The server runs in this process, so the page behind each PDF can be read too.
     monkeypatch.setattr(pdf, "render_pdf", keep_page)
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         anna, shared, bare = await _shared_and_bare(http, setup_ctx)
         with_summary = await anna.get(f"/api/v1/handovers/{shared}/summary.pdf")
         in_english = await anna.get(f"/api/v1/handovers/{shared}/summary.pdf?lang=en")
@@ -366,7 +367,7 @@ async def test_the_pdf_holds_only_what_the_chatter_agreed_to_share(
 async def test_the_pdf_text_holds_only_what_the_chatter_agreed_to_share(
     server: LiveServer, setup_ctx: Context
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         anna, shared, bare = await _shared_and_bare(http, setup_ctx)
         with_summary = (await anna.get(f"/api/v1/handovers/{shared}/summary.pdf")).content
         without = (await anna.get(f"/api/v1/handovers/{bare}/summary.pdf")).content

@@ -3,11 +3,9 @@ contact person named in a handover is never deleted, so that record stays whole.
 
 from __future__ import annotations
 
-import httpx
-
 from keerpunt.context import Context
 from keerpunt.registration.taxonomy import parse_taxonomy, shipped_source
-from tests.live import LiveServer, StaffMember, held_form, make_staff, pair
+from tests.live import LiveServer, StaffMember, held_form, http_client, make_staff, pair
 from tests.registration.taxonomy_edits import retire, with_version
 
 AVIM = {"role": "avim", "name": "Team AVIM Den Haag", "reach": "avim@example.org"}
@@ -18,7 +16,7 @@ async def test_staff_see_the_regions_of_the_current_taxonomy(
 ) -> None:
     await make_staff(setup_ctx, "anna")
     await make_staff(setup_ctx, "beheer", roles=["admin"])
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         anna = await StaffMember.login(http, "anna")
         admin = await StaffMember.login(http, "beheer")
         first = (await anna.get("/api/v1/regions")).json()
@@ -50,7 +48,7 @@ async def test_an_admin_keeps_the_contact_persons_and_nobody_else_may(
     await make_staff(setup_ctx, "anna")
     await make_staff(setup_ctx, "toos", roles=["supervisor"])
     await make_staff(setup_ctx, "beheer", roles=["admin"])
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         anna = await StaffMember.login(http, "anna")
         toos = await StaffMember.login(http, "toos")
         admin = await StaffMember.login(http, "beheer")
@@ -101,7 +99,7 @@ async def test_a_contact_named_in_a_handover_is_deactivated_not_deleted(
     server: LiveServer, setup_ctx: Context
 ) -> None:
     await make_staff(setup_ctx, "beheer", roles=["admin"])
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, counselor = await pair(http, setup_ctx)
         anna = StaffMember(http, counselor.cookie)
         admin = await StaffMember.login(http, "beheer")

@@ -8,13 +8,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 
 from keerpunt.config import Settings
 from keerpunt.context import Context
 from keerpunt.organisation import WEEKDAYS
-from tests.live import LiveServer, StaffMember, make_staff
+from tests.live import LiveServer, StaffMember, http_client, make_staff
 
 
 @pytest.fixture
@@ -35,7 +34,7 @@ async def test_the_chat_page_follows_what_the_admin_saves(
 ) -> None:
     await make_staff(setup_ctx, "ada", roles=["admin"])
     await make_staff(setup_ctx, "anna")
-    async with httpx.AsyncClient(base_url=hours_server.url) as http:
+    async with http_client(hours_server.url) as http:
         ada = await StaffMember.login(http, "ada")
         anna = await StaffMember.login(http, "anna")
 
@@ -78,7 +77,7 @@ async def test_a_bad_save_says_why_and_changes_nothing(
     hours_server: LiveServer, setup_ctx: Context
 ) -> None:
     await make_staff(setup_ctx, "ada", roles=["admin"])
-    async with httpx.AsyncClient(base_url=hours_server.url) as http:
+    async with http_client(hours_server.url) as http:
         ada = await StaffMember.login(http, "ada")
         assert (await ada.put("/api/v1/hours", json=every_day("12:00", "22:00"))).status_code == 200
         before = (await ada.get("/api/v1/hours")).json()

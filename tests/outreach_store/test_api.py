@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import httpx
-
 from keerpunt.context import Context
 from keerpunt.outreach import actions
 from keerpunt.outreach.posts import Post
-from tests.live import LiveServer, StaffMember, make_staff
+from tests.live import LiveServer, StaffMember, http_client, make_staff
 from tests.outreach_store.helpers import PEER, PURPOSE
 
 AD = "Snel geld 💰 met een klusje in de haven, vandaag nog, 16+ welkom. Stuur een DM."
@@ -19,7 +17,7 @@ async def test_an_outreach_worker_adds_a_source_and_triages_an_item(
 ) -> None:
     await make_staff(setup_ctx, "olga", roles=["outreach"])
     await make_staff(setup_ctx, "ada", roles=["analyst", "admin"])
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         olga = await StaffMember.login(http, "olga")
         ada = await StaffMember.login(http, "ada")
         assert isinstance(olga, StaffMember)

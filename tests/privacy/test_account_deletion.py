@@ -16,7 +16,7 @@ from keerpunt.db.base import Base, import_models
 from keerpunt.db.engine import sqlite_path
 from keerpunt.handover.models import Handover
 from keerpunt.registration.models import Registration
-from tests.live import Chatter, LiveServer, StaffMember, held_form, make_staff
+from tests.live import Chatter, LiveServer, StaffMember, held_form, http_client, make_staff
 
 USERNAME = "zonnebloem-x7"
 PASSWORD = "lang genoeg wachtwoord"
@@ -142,7 +142,7 @@ async def _delete(case: Case, password: str) -> httpx.Response:
 async def test_deleting_the_account_leaves_no_row_of_the_chatter(
     server: LiveServer, setup_ctx: Context
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         case = await _make_case(http, setup_ctx)
         rows_before = await _all_rows(setup_ctx)
         wrong = await _delete(case, "niet het wachtwoord")
@@ -204,7 +204,7 @@ async def test_deleting_the_account_leaves_no_row_of_the_chatter(
 async def test_the_deleted_data_is_gone_from_the_database_files(
     server: LiveServer, setup_ctx: Context, backend: str
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         case = await _make_case(http, setup_ctx)
         deleted = await _delete(case, PASSWORD)
         # Other chatters go on writing afterwards.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import uuid
 
-import httpx
 import pytest
 from sqlalchemy import select, update
 
@@ -13,7 +12,7 @@ from keerpunt.chat.models import Message
 from keerpunt.context import Context
 from keerpunt.db.engine import sqlite_path
 from keerpunt.privacy.crypto import DecryptError, KeyRing, Sealed
-from tests.live import Chatter, Counselor, LiveServer, Socket, make_staff
+from tests.live import Chatter, Counselor, LiveServer, Socket, http_client, make_staff
 
 CANARY = "Kanarie-7Q: ik moet pakketjes ophalen in de haven"
 
@@ -41,7 +40,7 @@ async def test_the_database_files_never_hold_the_text(
     server: LiveServer, setup_ctx: Context, backend: str
 ) -> None:
     await make_staff(setup_ctx, "anna")
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth = await Chatter.start(http)
         anna = await Counselor.login(http)
         await anna.accept(youth.conversation)
@@ -83,7 +82,7 @@ async def test_logs_hold_no_text_token_or_address(
 ) -> None:
     caplog.set_level(logging.INFO)  # the level the server logs at
     await make_staff(setup_ctx, "anna")
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth = await Chatter.start(http)
         anna = await Counselor.login(http)
         await anna.accept(youth.conversation)

@@ -19,7 +19,7 @@ from keerpunt.db import migrate
 from keerpunt.realtime.bus import MemoryBus
 from tests.conftest import make_settings
 from tests.databases import postgres_database
-from tests.live import Chatter, Counselor, LiveServer, Socket, make_staff
+from tests.live import Chatter, Counselor, LiveServer, Socket, http_client, make_staff
 from tests.redisdb import redis_prefix
 from tests.redisproxy import RedisProxy
 
@@ -86,8 +86,8 @@ async def test_a_chat_across_two_processes_through_redis_and_without_it(
     await make_staff(setup, "anna")
     await setup.close()
     async with (
-        httpx.AsyncClient(base_url=a.url) as http_a,
-        httpx.AsyncClient(base_url=b.url) as http_b,
+        http_client(a.url) as http_a,
+        http_client(b.url) as http_b,
     ):
         anna = await Counselor.login(http_b)
         console = await Socket.open(b.ws_url, await anna.ticket())

@@ -6,7 +6,6 @@ import asyncio
 import json
 import uuid
 
-import httpx
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -14,11 +13,20 @@ from websockets.exceptions import ConnectionClosed
 from keerpunt.config import Settings
 from keerpunt.context import Context
 from tests.conftest import make_settings
-from tests.live import Chatter, Counselor, LiveServer, Socket, make_staff, own_origin, pair
+from tests.live import (
+    Chatter,
+    Counselor,
+    LiveServer,
+    Socket,
+    http_client,
+    make_staff,
+    own_origin,
+    pair,
+)
 
 
 async def test_a_ticket_opens_one_socket_once(server: LiveServer) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth = await Chatter.start(http)
         ticket = await youth.ticket()
         sock = await Socket.open(server.ws_url, ticket)
@@ -49,7 +57,7 @@ async def test_the_first_frame_must_be_hello(server: LiveServer) -> None:
 async def test_send_is_acked_and_delivered_to_every_subscriber(
     server: LiveServer, setup_ctx: Context
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, anna = await pair(http, setup_ctx)
         phone = await Socket.open(server.ws_url, await youth.ticket())
         laptop = await Socket.open(server.ws_url, await youth.ticket())
@@ -94,7 +102,7 @@ async def test_send_is_acked_and_delivered_to_every_subscriber(
 
 async def test_staff_sockets_hear_the_queue(server: LiveServer, setup_ctx: Context) -> None:
     await make_staff(setup_ctx, "anna")
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         anna = await Counselor.login(http)
         console = await Socket.open(server.ws_url, await anna.ticket())
         youth = await Chatter.start(http)
@@ -115,7 +123,7 @@ async def test_staff_sockets_hear_the_queue(server: LiveServer, setup_ctx: Conte
 async def test_typing_and_read_reach_the_other_side_only(
     server: LiveServer, setup_ctx: Context
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, anna = await pair(http, setup_ctx)
         phone = await Socket.open(server.ws_url, await youth.ticket())
         console = await Socket.open(server.ws_url, await anna.ticket())
@@ -143,7 +151,7 @@ def settings(db_url: str) -> Settings:
 
 
 async def test_heartbeats_carry_the_latest_seq(server: LiveServer, setup_ctx: Context) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, anna = await pair(http, setup_ctx)
         sock = await Socket.open(server.ws_url, await youth.ticket())
         await sock.subscribe(youth.conversation, 0)
@@ -157,7 +165,7 @@ async def test_heartbeats_carry_the_latest_seq(server: LiveServer, setup_ctx: Co
 async def test_bad_frames_get_an_error_and_the_socket_lives_on(
     server: LiveServer, setup_ctx: Context
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, _ = await pair(http, setup_ctx)
         sock = await Socket.open(server.ws_url, await youth.ticket())
         bad_frames = [
@@ -210,7 +218,7 @@ async def test_bad_frames_get_an_error_and_the_socket_lives_on(
 
 
 async def test_a_frame_over_64_kib_closes_the_socket(server: LiveServer) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth = await Chatter.start(http)
         sock = await Socket.open(server.ws_url, await youth.ticket())
         await sock.connection.send("x" * (65 * 1024))

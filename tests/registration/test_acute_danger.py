@@ -3,7 +3,6 @@ who is online is alerted, once."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from keerpunt.chat import actions as chat
@@ -20,6 +19,7 @@ from tests.live import (
     Socket,
     StaffMember,
     held_form,
+    http_client,
     make_staff,
     pair,
     staff_session,
@@ -82,7 +82,7 @@ async def test_a_supervisors_socket_gets_the_alert_and_a_counselors_does_not(
 ) -> None:
     await make_staff(setup_ctx, "toos", roles=["supervisor"])
     await make_staff(setup_ctx, "bram")
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, counselor = await pair(http, setup_ctx)
         anna = StaffMember(http, counselor.cookie)
         toos = await StaffMember.login(http, "toos")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import httpx
-
 from keerpunt.context import Context
-from tests.live import LiveServer, StaffMember, make_staff
+from tests.live import LiveServer, StaffMember, http_client, make_staff
 
 REPLY = {
     "key": "breathe",
@@ -18,7 +16,7 @@ async def test_staff_read_the_shipped_replies_in_order(
     server: LiveServer, setup_ctx: Context
 ) -> None:
     await make_staff(setup_ctx, "anna")
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         anna = await StaffMember.login(http, "anna")
         listed = await anna.get("/api/v1/canned")
         anonymous = await http.get("/api/v1/canned")
@@ -45,7 +43,7 @@ async def test_an_admin_adds_changes_and_removes_replies_and_nobody_else_may(
     await make_staff(setup_ctx, "anna")
     await make_staff(setup_ctx, "toos", roles=["supervisor"])
     await make_staff(setup_ctx, "beheer", roles=["admin"])
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         anna = await StaffMember.login(http, "anna")
         toos = await StaffMember.login(http, "toos")
         admin = await StaffMember.login(http, "beheer")

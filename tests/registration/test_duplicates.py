@@ -9,7 +9,15 @@ import uuid
 import httpx
 
 from keerpunt.context import Context
-from tests.live import Chatter, LiveServer, StaffMember, audit_entries, held_form, make_staff
+from tests.live import (
+    Chatter,
+    LiveServer,
+    StaffMember,
+    audit_entries,
+    held_form,
+    http_client,
+    make_staff,
+)
 
 SECRET = "Kanarie-D2: ik was het die gisteren wegviel"
 
@@ -30,7 +38,7 @@ async def test_candidates_are_filtered_by_registration_and_never_the_same_chatte
 ) -> None:
     await make_staff(setup_ctx, "anna", max_chats=5)
     await make_staff(setup_ctx, "bram")
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         anna = await StaffMember.login(http, "anna")
         den_haag = await _registered_chat(http, anna, region="den_haag")
         rotterdam = await _registered_chat(http, anna, region="rotterdam", age_band="18_20")
@@ -84,7 +92,7 @@ async def test_marking_merges_the_chatters_and_a_supervisor_undoes_it(
 ) -> None:
     await make_staff(setup_ctx, "anna", max_chats=5)
     await make_staff(setup_ctx, "toos", roles=["supervisor"])
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         anna = await StaffMember.login(http, "anna")
         toos = await StaffMember.login(http, "toos")
         earlier = await _registered_chat(http, anna)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-import httpx
 import pytest
 
 from keerpunt.accounts import actions as accounts
@@ -25,6 +24,7 @@ from tests.live import (
     LiveServer,
     StaffMember,
     held_form,
+    http_client,
     make_staff,
     pair,
     staff_session,
@@ -40,7 +40,7 @@ def _form_path(conversation: str) -> str:
 async def test_a_draft_is_saved_while_the_chat_runs_and_each_save_is_the_whole_form(
     server: LiveServer, setup_ctx: Context
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, counselor = await pair(http, setup_ctx)
         anna = StaffMember(http, counselor.cookie)
         path = _form_path(youth.conversation)
@@ -82,7 +82,7 @@ async def test_a_draft_is_saved_while_the_chat_runs_and_each_save_is_the_whole_f
 async def test_unknown_codes_and_fields_are_refused_naming_the_field(
     server: LiveServer, setup_ctx: Context
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, counselor = await pair(http, setup_ctx)
         anna = StaffMember(http, counselor.cookie)
         path = _form_path(youth.conversation)
@@ -118,7 +118,7 @@ async def test_only_the_conversations_counselor_writes_and_a_supervisor_reads(
     await make_staff(setup_ctx, "bram")
     await make_staff(setup_ctx, "toos", roles=["supervisor"])
     await make_staff(setup_ctx, "beheer", roles=["admin"])
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, counselor = await pair(http, setup_ctx)
         anna = StaffMember(http, counselor.cookie)
         bram = await StaffMember.login(http, "bram")
@@ -154,7 +154,7 @@ async def test_only_the_conversations_counselor_writes_and_a_supervisor_reads(
 async def test_finishing_needs_an_ended_chat_and_every_required_field(
     server: LiveServer, setup_ctx: Context
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, counselor = await pair(http, setup_ctx)
         anna = StaffMember(http, counselor.cookie)
         path = _form_path(youth.conversation)
@@ -204,7 +204,7 @@ async def test_finishing_needs_an_ended_chat_and_every_required_field(
 async def test_the_lighter_outcomes_need_only_the_outcome(
     server: LiveServer, setup_ctx: Context
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, counselor = await pair(http, setup_ctx)
         anna = StaffMember(http, counselor.cookie)
         other = await Chatter.start(http)
@@ -299,7 +299,7 @@ async def test_the_system_fills_in_what_it_knows(ctx: Context, clock: FrozenCloc
 async def test_notes_are_encrypted_at_rest_and_read_back(
     server: LiveServer, setup_ctx: Context, backend: str
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, counselor = await pair(http, setup_ctx)
         anna = StaffMember(http, counselor.cookie)
         path = _form_path(youth.conversation)

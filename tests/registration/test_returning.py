@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
 import pytest
 
 from keerpunt.accounts import actions as accounts
@@ -21,6 +20,7 @@ from tests.live import (
     StaffMember,
     audit_entries,
     held_form,
+    http_client,
     make_staff,
     pair,
     staff_session,
@@ -144,7 +144,7 @@ async def test_no_offer_when_the_last_counselor_cannot_take_it(ctx: Context, why
 
 async def test_the_queue_shows_the_offer_over_http(server: LiveServer, setup_ctx: Context) -> None:
     await make_staff(setup_ctx, "bram")
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, anna = await pair(http, setup_ctx)
         await anna.post(f"/api/v1/conversations/{youth.conversation}/end")
         bram = await StaffMember.login(http, "bram")
@@ -173,7 +173,7 @@ async def test_the_history_lists_earlier_chats_without_text_and_transcripts_are_
     await make_staff(setup_ctx, "bram")
     await make_staff(setup_ctx, "toos", roles=["supervisor"])
     secret = "Kanarie-H1: de eerste keer vertelde ik over de schuld"
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, counselor = await pair(http, setup_ctx)
         anna = StaffMember(http, counselor.cookie)
         await youth.send(secret)

@@ -3,11 +3,9 @@ version, and a version that would change what an old registration means is refus
 
 from __future__ import annotations
 
-import httpx
-
 from keerpunt.context import Context
 from keerpunt.registration.taxonomy import shipped_source
-from tests.live import LiveServer, StaffMember, make_staff
+from tests.live import LiveServer, StaffMember, http_client, make_staff
 from tests.registration.taxonomy_edits import (
     add,
     drop,
@@ -23,7 +21,7 @@ async def test_every_staff_member_reads_the_taxonomy_and_nobody_else(
 ) -> None:
     for name, role in (("anna", "counselor"), ("toos", "supervisor"), ("beheer", "admin")):
         await make_staff(setup_ctx, name, roles=[role])
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         answers = []
         for name in ("anna", "toos", "beheer"):
             staff = await StaffMember.login(http, name)
@@ -66,7 +64,7 @@ async def test_an_admin_loads_a_new_version_and_the_old_one_stays_readable(
     await make_staff(setup_ctx, "beheer", roles=["admin"])
     source = add(with_version(2), "crime_forms", "scamming", "Oplichting", "Scamming")
     source = retire(source, "crime_forms", "theft")
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         anna = await StaffMember.login(http, "anna")
         admin = await StaffMember.login(http, "beheer")
         refused = await anna.post("/api/v1/taxonomy", json={"source": source})
@@ -112,7 +110,7 @@ async def test_a_version_that_changes_old_meanings_is_refused_and_nothing_is_loa
         "a code twice": (duplicate_code, "twice"),
         "broken TOML": ("version = = 2\n[[outcome]", "TOML"),
     }
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         admin = await StaffMember.login(http, "beheer")
         for case, (source, reason) in cases.items():
             answer = await admin.post("/api/v1/taxonomy", json={"source": source})

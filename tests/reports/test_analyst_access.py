@@ -3,10 +3,8 @@ conversation, registration, handover or queue. What they may not see answers 404
 
 from __future__ import annotations
 
-import httpx
-
 from keerpunt.context import Context
-from tests.live import Chatter, Counselor, LiveServer, held_form, make_staff
+from tests.live import Chatter, Counselor, LiveServer, held_form, http_client, make_staff
 
 
 async def test_an_analyst_sees_aggregates_and_no_conversation(
@@ -14,7 +12,7 @@ async def test_an_analyst_sees_aggregates_and_no_conversation(
 ) -> None:
     await make_staff(setup_ctx, "anna")
     await make_staff(setup_ctx, "ada", roles=["analyst"])
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth = await Chatter.start(http)
         anna = await Counselor.login(http, "anna")
         assert (await anna.accept(youth.conversation)).status_code == 200

@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-import httpx
-
 from keerpunt.context import Context
-from tests.live import Chatter, LiveServer, Socket, make_staff, pair
+from tests.live import Chatter, LiveServer, Socket, http_client, make_staff, pair
 
 
 def _send_frame(conversation: str, client_id: str, body: str) -> dict[str, str]:
@@ -18,7 +16,7 @@ def _send_frame(conversation: str, client_id: str, body: str) -> dict[str, str]:
 async def test_s01_one_client_id_stores_one_message_over_every_path(
     server: LiveServer, setup_ctx: Context
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, _ = await pair(http, setup_ctx)
         client_id = str(uuid.uuid4())
         first = await Socket.open(server.ws_url, await youth.ticket())
@@ -57,7 +55,7 @@ async def test_s01_one_client_id_stores_one_message_over_every_path(
 async def test_s03_resume_over_the_socket_gets_exactly_what_was_missed(
     server: LiveServer, setup_ctx: Context
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, anna = await pair(http, setup_ctx)
         sock = await Socket.open(server.ws_url, await youth.ticket())
         await sock.subscribe(youth.conversation, 0)
@@ -82,7 +80,7 @@ async def test_s03_resume_over_the_socket_gets_exactly_what_was_missed(
 
 
 async def test_s03_resume_over_long_poll(server: LiveServer, setup_ctx: Context) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, anna = await pair(http, setup_ctx)
         held = (await youth.messages()).json()["last_seq"]
         missed = [f"bericht {n}" for n in range(25)]
@@ -110,7 +108,7 @@ async def test_s03_resume_over_long_poll(server: LiveServer, setup_ctx: Context)
 async def test_s04_bad_cursors_get_an_explicit_error(
     server: LiveServer, setup_ctx: Context
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, anna = await pair(http, setup_ctx)
         stranger = await Chatter.start(http)
         beyond = await youth.messages(after_seq=99)

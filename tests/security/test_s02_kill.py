@@ -28,7 +28,7 @@ from websockets.exceptions import ConnectionClosed, WebSocketException
 from keerpunt.config import Settings
 from keerpunt.db import migrate
 from tests.databases import database
-from tests.live import ServerProcess, own_origin
+from tests.live import ServerProcess, http_client, own_origin
 
 pytestmark = pytest.mark.slow
 
@@ -174,7 +174,7 @@ async def test_s02_sigkill_loses_and_doubles_nothing(
         await asyncio.wait_for(asyncio.gather(_killer(server, run, clients), *tasks), 600)
 
         lost = doubled = 0
-        async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+        async with http_client(server.url) as http:
             for client in clients:
                 response = await http.get(
                     f"/api/v1/conversations/{client.conversation}/messages",
@@ -208,7 +208,7 @@ async def test_s02_sigterm_closes_sockets_and_clients_resume(
     server = ServerProcess(kill_settings, tmp_path / "server.log")
     await server.start()
     try:
-        async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+        async with http_client(server.url) as http:
             chat = (await http.post("/api/v1/conversations")).json()
             headers = {"Authorization": f"Bearer {chat['token']}"}
             ws_url = server.url.replace("http", "ws") + "/api/v1/ws"

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import httpx
-
 from keerpunt.config import Settings
 from keerpunt.context import Context, build_context
 from keerpunt.core.clock import FrozenClock, SystemClock
 from keerpunt.privacy import actions as privacy
-from tests.live import Chatter, LiveServer, Socket, StaffMember, audit_entries, pair
+from tests.live import Chatter, LiveServer, Socket, StaffMember, audit_entries, http_client, pair
 
 PURGED_DETAIL = "the text of this conversation was deleted 90 days after it ended"
 
@@ -20,7 +18,7 @@ PURGED_DETAIL = "the text of this conversation was deleted 90 days after it ende
 async def test_s04_a_purged_conversation_answers_purged_everywhere(
     server: LiveServer, setup_ctx: Context, settings: Settings
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, counselor = await pair(http, setup_ctx)
         anna = StaffMember(http, counselor.cookie)
         assert (await youth.send("Kanarie-S04: dit verdwijnt")).status_code == 201

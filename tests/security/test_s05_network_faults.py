@@ -21,7 +21,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from pydantic import ValidationError
 from websockets.exceptions import ConnectionClosed, WebSocketException
@@ -32,7 +31,7 @@ from keerpunt.realtime.bus import MemoryBus
 from keerpunt.server import uvicorn_config
 from tests.conftest import make_settings
 from tests.faultproxy import FaultProxy
-from tests.live import Chatter, LiveServer, ServerProcess, Socket, pair
+from tests.live import Chatter, LiveServer, ServerProcess, Socket, http_client, pair
 
 HEARTBEAT = 0.5
 PING = 1.0  # the server's WebSocket ping interval and timeout in these tests
@@ -197,7 +196,7 @@ async def test_s05_nothing_is_lost_or_doubled_under_network_faults(
         proxy.faults.bytes_per_second = 20_000
     elif fault == "one_byte":
         proxy.faults.one_byte = True
-    async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+    async with http_client(server.url) as http:
         youth, anna = await pair(http, setup_ctx)
         client = ResumingClient(proxy.ws_url, youth.ticket, youth.conversation)
         runner = asyncio.create_task(client.run())
@@ -237,7 +236,7 @@ async def test_s05_nothing_is_lost_or_doubled_under_network_faults(
 async def test_s05_the_server_frees_a_silent_half_open_socket(
     server: LiveServer, setup_ctx: Context, proxy: FaultProxy
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+    async with http_client(server.url) as http:
         youth, _ = await pair(http, setup_ctx)
         before = (listeners(server), len(server.server.server_state.connections))
         sock = await Socket.open(proxy.ws_url, await youth.ticket())
@@ -346,7 +345,7 @@ async def test_s05_descriptors_and_memory_return_to_baseline(
     try:
         assert server.process is not None
         pid = server.process.pid
-        async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+        async with http_client(server.url) as http:
             youth = await Chatter.start(http)
             # A first round warms the pools and caches; what it leaves is the baseline. The
             # silenced links stay half-open at the proxy: the server must free its side

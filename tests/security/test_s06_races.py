@@ -14,7 +14,7 @@ import pytest
 from keerpunt.config import Settings
 from keerpunt.context import Context
 from tests.conftest import NO_ABUSE_LIMITS, make_settings
-from tests.live import Chatter, Counselor, LiveServer, ServerProcess, make_staff
+from tests.live import Chatter, Counselor, LiveServer, ServerProcess, http_client, make_staff
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +41,7 @@ async def test_s06_both_sides_send_500_at_once(
 ) -> None:
     await make_staff(setup_ctx, "anna")
     limits = httpx.Limits(max_connections=40)
-    async with httpx.AsyncClient(base_url=own_process.url, limits=limits, timeout=60) as http:
+    async with http_client(own_process.url, limits=limits, timeout=60) as http:
         youth = await Chatter.start(http)
         anna = await Counselor.login(http)
         await anna.accept(youth.conversation)
@@ -93,7 +93,7 @@ async def test_s06_five_counselors_claim_one_chat(server: LiveServer, setup_ctx:
     names = [f"hulp{n}" for n in range(5)]
     for name in names:
         await make_staff(setup_ctx, name, max_chats=20)
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+    async with http_client(server.url) as http:
         counselors = [await Counselor.login(http, name) for name in names]
         winners = []
         for _ in range(10):

@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import (
 
 from keerpunt import api
 from keerpunt.context import Context
-from tests.live import Chatter, LiveServer, StaffMember, make_staff
+from tests.live import Chatter, LiveServer, StaffMember, http_client, make_staff
 
 EXAMPLES = 6
 ROLES = ("counselor", "supervisor", "analyst", "outreach", "admin", "researcher")
@@ -125,7 +125,7 @@ async def test_s08_schemathesis_as_every_kind_of_caller(
 ) -> None:
     for role in ROLES:
         await make_staff(setup_ctx, role, roles=[role])
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         chatter = await Chatter.start(http)
         callers = {"nobody": credentials(None), "chatter": credentials(chatter)}
         staff = {role: await StaffMember.login(http, role) for role in ROLES}

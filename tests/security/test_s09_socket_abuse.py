@@ -13,7 +13,6 @@ import json
 import uuid
 from typing import Any
 
-import httpx
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -22,7 +21,7 @@ from keerpunt.config import Settings
 from keerpunt.context import Context
 from keerpunt.realtime.gateway import FrameBudget
 from tests.conftest import make_settings
-from tests.live import Chatter, Counselor, LiveServer, Socket, make_staff, pair
+from tests.live import Chatter, Counselor, LiveServer, Socket, http_client, make_staff, pair
 
 CANARY = "CANARY-7f3a"
 # What would betray the server's insides in a frame or a close reason.
@@ -108,7 +107,7 @@ def abuses(conversation: str) -> list[tuple[str, str]]:
 async def test_s09_bad_frames_get_a_structured_error_and_the_socket_lives_on(
     server: LiveServer, setup_ctx: Context
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, _ = await pair(http, setup_ctx)
         sock = await Socket.open(server.ws_url, await youth.ticket())
         await sock.subscribe(youth.conversation, 0)
@@ -158,7 +157,7 @@ async def closed_with(sock: Socket) -> tuple[int, str]:
 async def test_s09_what_cannot_be_a_frame_closes_the_socket(
     server: LiveServer, setup_ctx: Context, abuse: str, code: int
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, _ = await pair(http, setup_ctx)
         sock = await Socket.open(server.ws_url, await youth.ticket())
         if abuse == "invalid_utf8":
@@ -212,7 +211,7 @@ async def test_s09_a_flood_is_slowed_then_closed_and_others_are_not_slowed(
     server: LiveServer, setup_ctx: Context
 ) -> None:
     await make_staff(setup_ctx, "anna")
-    async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+    async with http_client(server.url) as http:
         flooder = await Chatter.start(http)
         other = await Chatter.start(http)
         anna = await Counselor.login(http)

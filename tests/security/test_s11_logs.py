@@ -16,7 +16,6 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import text
 from websockets.asyncio.client import connect
@@ -25,7 +24,15 @@ from keerpunt.config import Settings
 from keerpunt.context import Context
 from keerpunt.core.logging import MAX_RECORD_CHARS, configure_logging
 from keerpunt.privacy.tokens import new_token
-from tests.live import Chatter, Counselor, ServerProcess, Socket, make_staff, own_origin
+from tests.live import (
+    Chatter,
+    Counselor,
+    ServerProcess,
+    Socket,
+    http_client,
+    make_staff,
+    own_origin,
+)
 
 CANARY_TEXT = "Kanarie-S11-tekst: mijn neef wil dat ik pakketjes bezorg"
 CANARY_PASSWORD = "Kanarie-S11-wachtwoord paardenstaart batterij"
@@ -160,7 +167,7 @@ async def test_s11_no_canary_or_token_reaches_any_log_file(
     await server.start()
     used: list[str] = []
     try:
-        async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+        async with http_client(server.url) as http:
             youth = await Chatter.start(http)
             assert (await youth.send(CANARY_TEXT)).status_code == 201
             # A wrong password, and a code in a TOTP field (refused or used, it must not

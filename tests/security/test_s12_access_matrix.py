@@ -45,6 +45,7 @@ from tests.live import (
     StaffMember,
     audit_entries,
     held_form,
+    http_client,
     make_staff,
 )
 
@@ -683,7 +684,7 @@ async def walk(
 async def test_s12_every_route_answers_each_caller_as_the_table_says(
     server: LiveServer, setup_ctx: Context
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+    async with http_client(server.url, timeout=60) as http:
         place = await town(http, setup_ctx)
         shared = await place.world()
         wrong: list[str] = []
@@ -711,7 +712,7 @@ async def test_s12_every_route_answers_each_caller_as_the_table_says(
 async def test_s12_every_socket_frame_answers_each_caller_as_the_table_says(
     server: LiveServer, setup_ctx: Context
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+    async with http_client(server.url, timeout=60) as http:
         place = await town(http, setup_ctx)
         world = await place.world()
         conversation = world.ids["conversation_id"]
@@ -851,7 +852,7 @@ async def test_s12_a_counselor_who_loses_access_loses_the_live_subscription_with
     the next request."""
     anna_user = await make_staff(setup_ctx, "anna", roles=["counselor"])
     await make_staff(setup_ctx, "adri", roles=["admin"])
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth = await Chatter.start(http)
         anna = await StaffMember.login(http, "anna")
         adri = await StaffMember.login(http, "adri")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import httpx
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -14,7 +13,7 @@ from websockets.typing import Origin
 from keerpunt.context import Context
 from keerpunt.core.clock import FrozenClock
 from tests.conftest import make_settings
-from tests.live import Chatter, LiveServer, Socket, own_origin
+from tests.live import Chatter, LiveServer, Socket, http_client, own_origin
 
 
 def _foreign_origins(server: LiveServer) -> list[Origin | None]:
@@ -31,7 +30,7 @@ def _foreign_origins(server: LiveServer) -> list[Origin | None]:
 async def test_s14_a_handshake_from_a_foreign_or_missing_origin_is_refused(
     server: LiveServer,
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth = await Chatter.start(http)
         for origin in _foreign_origins(server):
             ticket = await youth.ticket()
@@ -50,7 +49,7 @@ async def test_s14_a_handshake_from_a_foreign_or_missing_origin_is_refused(
 
 
 async def test_s14_a_ticket_opens_one_socket_once(server: LiveServer) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth = await Chatter.start(http)
         ticket = await youth.ticket()
         first = await Socket.open(server.ws_url, ticket)
@@ -74,7 +73,7 @@ async def test_s14_a_ticket_expires_after_60_seconds(
     clock = FrozenClock()
     # The server's own clock, frozen: the test moves it instead of waiting a minute.
     server.server.config.app.state.ctx.clock = clock
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth = await Chatter.start(http)
         in_time, too_late = await youth.ticket(), await youth.ticket()
         clock.advance(59)
@@ -93,7 +92,7 @@ async def test_s14_a_ticket_expires_after_60_seconds(
 
 
 async def test_s14_a_ticket_in_the_url_is_not_accepted(server: LiveServer) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth = await Chatter.start(http)
         ticket = await youth.ticket()
         url = f"{server.ws_url}?ticket={ticket}"
@@ -115,7 +114,7 @@ async def test_s14_with_a_public_origin_only_that_origin_opens_a_socket(db_url: 
     live = LiveServer(make_settings(db_url, public_origin="https://chat.example.nl"))
     live.start()
     try:
-        async with httpx.AsyncClient(base_url=live.url) as http:
+        async with http_client(live.url) as http:
             youth = await Chatter.start(http)
             # The server's own address is no longer enough: only the public origin is ours.
             with pytest.raises(InvalidStatus) as refused:

@@ -7,7 +7,6 @@ import re
 import uuid
 from typing import Any
 
-import httpx
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from sqlalchemy import select
@@ -25,6 +24,7 @@ from tests.live import (
     Counselor,
     LiveServer,
     StaffMember,
+    http_client,
     make_staff,
     next_code,
     session_cookie,
@@ -43,7 +43,7 @@ async def test_s15_a_change_without_the_token_or_from_another_site_is_refused(
     server: LiveServer, setup_ctx: Context
 ) -> None:
     await make_staff(setup_ctx, "anna")
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         anna = await Counselor.login(http, "anna")
         other = await Counselor.login(http, "anna")
         cookie = {"Cookie": f"{COOKIE}={anna.cookie}"}
@@ -79,7 +79,7 @@ async def test_s15_every_cookie_change_route_needs_the_token(
     """Each unsafe route, called with a staff cookie and no token, answers 403 `csrf`
     (or 405/404 where the path does not exist for that method): never a change."""
     await make_staff(setup_ctx, "beheer", roles=["counselor", "supervisor", "analyst", "admin"])
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         admin = await Counselor.login(http, "beheer")
         cookie = {"Cookie": f"{COOKIE}={admin.cookie}"}
         checked = 0
@@ -109,7 +109,7 @@ async def test_s15_every_cookie_change_route_needs_the_token(
 
 async def test_s15_login_refuses_another_sites_page(server: LiveServer, setup_ctx: Context) -> None:
     await make_staff(setup_ctx, "anna")
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}):
             response = await http.post(
                 "/api/v1/auth/login",
@@ -130,7 +130,7 @@ async def test_s15_login_refuses_another_sites_page(server: LiveServer, setup_ct
 async def test_s15_chatters_send_a_bearer_token_and_need_no_csrf_token(
     server: LiveServer, setup_ctx: Context
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth = await Chatter.start(http)
         assert (await youth.send("hallo")).status_code == 201
         assert (await youth.end()).status_code == 200
@@ -150,7 +150,7 @@ async def test_s15_no_get_changes_state(server: LiveServer, setup_ctx: Context) 
     conversation = started.conversation.id
     await chat.accept(setup_ctx, anna, conversation)
     await chat.send_message(setup_ctx, anna, conversation, str(uuid.uuid4()), "hoi")
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         admin = StaffMember(http, (await Counselor.login(http, "beheer")).cookie)
         before = await _tables(setup_ctx)
         answered = []

@@ -4,7 +4,6 @@ sessions; at most two sessions per user."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from sqlalchemy import delete
 from websockets.exceptions import ConnectionClosed
@@ -23,6 +22,7 @@ from tests.live import (
     LiveServer,
     Socket,
     StaffMember,
+    http_client,
     make_staff,
     next_code,
     session_cookie,
@@ -48,7 +48,7 @@ async def test_s16_the_session_id_rotates_at_login_and_after_enrolment(
 ) -> None:
     await make_staff(setup_ctx, "anna")
     await make_staff(setup_ctx, "bram", enrol=False)
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         # A cookie planted before the log-in is not kept: the log-in sets a new one.
         planted = {"Cookie": f"{COOKIE}=planted-by-someone-else"}
         first = await http.post(
@@ -84,7 +84,7 @@ async def test_s16_logout_kills_the_session_and_closes_its_sockets(
     server: LiveServer, setup_ctx: Context
 ) -> None:
     await make_staff(setup_ctx, "anna")
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         anna = await Counselor.login(http, "anna")
         elsewhere = await Counselor.login(http, "anna")
         sock = await Socket.open(server.ws_url, await anna.ticket())
@@ -147,7 +147,7 @@ async def test_s16_disabling_a_user_kills_all_their_sessions_and_sockets(
 ) -> None:
     anna_user = await make_staff(setup_ctx, "anna")
     await make_staff(setup_ctx, "beheer", roles=["admin"])
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         admin = StaffMember(http, (await Counselor.login(http, "beheer")).cookie)
         phone = await Counselor.login(http, "anna")
         desk = await Counselor.login(http, "anna")
@@ -180,7 +180,7 @@ async def test_s16_an_admin_lists_anyones_sessions_and_ends_one(
 ) -> None:
     await make_staff(setup_ctx, "anna")
     await make_staff(setup_ctx, "beheer", roles=["admin"])
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         admin = StaffMember(http, (await Counselor.login(http, "beheer")).cookie)
         anna = StaffMember(http, (await Counselor.login(http, "anna")).cookie)
         sock = await Socket.open(server.ws_url, await anna.ticket())
@@ -221,7 +221,7 @@ async def test_s16_a_socket_notices_a_session_gone_without_a_message(
     server.start()
     try:
         await make_staff(setup_ctx, "anna")
-        async with httpx.AsyncClient(base_url=server.url) as http:
+        async with http_client(server.url) as http:
             anna = await Counselor.login(http, "anna")
             sock = await Socket.open(server.ws_url, await anna.ticket())
             assert await _still_open(sock)

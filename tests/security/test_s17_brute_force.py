@@ -6,7 +6,6 @@ second server process would be, or the same one after a restart) sees them too."
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from keerpunt.accounts import actions as accounts
@@ -14,7 +13,15 @@ from keerpunt.accounts import totp
 from keerpunt.context import Context, build_context
 from keerpunt.core.clock import FrozenClock
 from keerpunt.core.errors import TooMany, Unauthorized
-from tests.live import AUTHENTICATORS, PASSWORD, LiveServer, enrol_totp, make_staff, next_code
+from tests.live import (
+    AUTHENTICATORS,
+    PASSWORD,
+    LiveServer,
+    enrol_totp,
+    http_client,
+    make_staff,
+    next_code,
+)
 
 
 async def _refusal(ctx: Context, username: str, password: str, code: str = "") -> str:
@@ -134,7 +141,7 @@ async def test_s17_over_http_429_with_retry_after_the_same_for_every_name(
 ) -> None:
     await make_staff(setup_ctx, "anna")
     answers: dict[str, list[tuple[int, str, str | None]]] = {}
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         for name in ("anna", "nobody"):
             answers[name] = []
             for _ in range(6):

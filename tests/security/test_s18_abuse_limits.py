@@ -19,7 +19,7 @@ import pytest
 from keerpunt.config import Settings
 from keerpunt.context import Context
 from tests.conftest import SHIPPED_LIMITS, make_settings
-from tests.live import Chatter, ServerProcess, Socket, StaffMember, make_staff
+from tests.live import Chatter, ServerProcess, Socket, StaffMember, http_client, make_staff
 
 PHONE = "198.51.100.7"
 OTHER_PHONE = "203.0.113.9"
@@ -32,7 +32,7 @@ def settings(db_url: str) -> Settings:
 
 
 def _client(server: ServerProcess, address: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=server.url, headers={"X-Forwarded-For": address}, timeout=10)
+    return http_client(server.url, headers={"X-Forwarded-For": address})
 
 
 def _ws_url(server: ServerProcess) -> str:
@@ -133,7 +133,7 @@ async def test_s18_a_refused_message_goes_through_when_resent_after_retry_after(
     server = ServerProcess(settings, tmp_path / "server.log")
     await server.start()
     try:
-        async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+        async with http_client(server.url) as http:
             youth = await Chatter.start(http)
             assert (await youth.send("een")).status_code == 201
             assert (await youth.send("twee")).status_code == 201

@@ -24,6 +24,7 @@ from tests.live import (
     ServerProcess,
     StaffMember,
     audit_entries,
+    http_client,
     make_staff,
     staff_session,
 )
@@ -39,7 +40,7 @@ def settings(db_url: str) -> Settings:
 
 
 def _client(server: ServerProcess, address: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=server.url, headers={"X-Forwarded-For": address}, timeout=10)
+    return http_client(server.url, headers={"X-Forwarded-For": address})
 
 
 async def test_s18_a_blocked_chatter_cannot_chat_until_a_supervisor_lifts_it(

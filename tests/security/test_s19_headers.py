@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 
 from keerpunt.context import Context
-from tests.live import PASSWORD, Chatter, Counselor, LiveServer, make_staff, next_code
+from tests.live import PASSWORD, Chatter, Counselor, LiveServer, http_client, make_staff, next_code
 
 CSP_PARTS = (
     "default-src 'none'",
@@ -35,7 +35,7 @@ async def test_s19_headers_on_pages_assets_api_errors_and_reports(
     server: LiveServer, setup_ctx: Context
 ) -> None:
     await make_staff(setup_ctx, "ada", roles=["analyst"])
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         login = await http.post(
             "/api/v1/auth/login",
             json={"username": "ada", "password": PASSWORD, "totp": next_code("ada")},

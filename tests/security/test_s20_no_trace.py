@@ -9,7 +9,6 @@ import base64
 import ipaddress
 import uuid
 
-import httpx
 import pytest
 from sqlalchemy import select, text
 
@@ -19,7 +18,7 @@ from keerpunt.db.base import Base, import_models
 from keerpunt.db.engine import sqlite_path
 from keerpunt.privacy.models import AuditEntry
 from tests.conftest import SHIPPED_LIMITS, make_settings
-from tests.live import Chatter, ServerProcess, Socket, StaffMember, make_staff
+from tests.live import Chatter, ServerProcess, Socket, StaffMember, http_client, make_staff
 
 CANARY_IP = "203.0.113.197"
 CANARY_AGENT = "Mozilla/5.0 (Linux; Android 13; Kanarie-Zebra-7391) Mobile Safari/537.36"
@@ -90,8 +89,8 @@ async def test_s20_a_chatter_through_the_proxy_leaves_no_address_or_user_agent(
     canary = {"X-Forwarded-For": CANARY_IP, "User-Agent": CANARY_AGENT}
     ws_url = proxied.url.replace("http://", "ws://") + "/api/v1/ws"
     async with (
-        httpx.AsyncClient(base_url=proxied.url, headers=canary, timeout=10) as phone,
-        httpx.AsyncClient(base_url=proxied.url, timeout=10) as desk,
+        http_client(proxied.url, headers=canary) as phone,
+        http_client(proxied.url) as desk,
     ):
         # The pages, as a youth's first taps.
         for path in ("/", "/chat", "/c/onbekend"):

@@ -17,7 +17,6 @@ import uuid
 from datetime import UTC
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError
@@ -36,6 +35,7 @@ from tests.live import (
     Socket,
     StaffMember,
     audit_entries,
+    http_client,
     make_staff,
     pair,
     staff_session,
@@ -52,7 +52,7 @@ async def _all(ctx: Context) -> list[AuditEntry]:
 async def test_s21_a_counselor_reading_their_own_chat_is_one_entry_per_read(
     server: LiveServer, setup_ctx: Context
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, anna = await pair(http, setup_ctx)
         for text_ in ("hallo", "ben je er?"):
             assert (await youth.send(text_)).status_code == 201
@@ -91,7 +91,7 @@ async def test_s21_refused_access_is_logged_and_answers_like_a_missing_thing(
 ) -> None:
     await make_staff(setup_ctx, "bert")
     await make_staff(setup_ctx, "ilse", roles=["analyst"])
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, _anna = await pair(http, setup_ctx)
         other = await Chatter.start(http, "relative")
         bert = await StaffMember.login(http, "bert")
@@ -128,7 +128,7 @@ async def test_s21_the_log_search_is_for_admins_and_is_itself_logged(
     server: LiveServer, setup_ctx: Context
 ) -> None:
     await make_staff(setup_ctx, "beheer", roles=["admin"])
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, anna = await pair(http, setup_ctx)
         assert (await youth.send("hallo")).status_code == 201
         path = f"/api/v1/conversations/{youth.conversation}/messages"

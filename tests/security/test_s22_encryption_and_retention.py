@@ -50,6 +50,7 @@ from tests.live import (
     StaffMember,
     audit_entries,
     held_form,
+    http_client,
     make_staff,
 )
 
@@ -198,7 +199,7 @@ def test_s22_every_sealed_column_is_found_and_bound_as_its_domain_binds_it() -> 
 async def test_s22_a_ciphertext_moved_to_another_row_does_not_open(
     server: LiveServer, setup_ctx: Context, settings: Settings
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         case = await make_case(http, setup_ctx)
         # Each sealed column: the value of one row copied into another row of that column.
         async with setup_ctx.write() as tx:
@@ -276,7 +277,7 @@ async def test_s22_rotation_reseals_everything_while_the_server_runs(
     }
     await server.start()
     try:
-        async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+        async with http_client(server.url) as http:
             case = await make_case(http, setup_ctx)
             total = await privacy_reads.count_sealed(setup_ctx)
             assert dict(await privacy_reads.key_usage(setup_ctx)) == {"k1": total}
@@ -382,7 +383,7 @@ async def test_s22_retiring_a_key_that_still_seals_something_is_refused(
 async def test_s22_retention_removes_the_text_past_its_period_and_keeps_the_rest(
     server: LiveServer, setup_ctx: Context, settings: Settings
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         case = await make_case(http, setup_ctx)
         async with setup_ctx.read() as session:
             registration_before = await session.get(Registration, case.done.conversation)
@@ -460,7 +461,7 @@ async def test_s22_retention_removes_the_text_past_its_period_and_keeps_the_rest
 async def test_s22_purged_text_is_in_none_of_the_database_files(
     server: LiveServer, setup_ctx: Context, settings: Settings, backend: str
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         case = await make_case(http, setup_ctx)
         late = later(settings, 91)
         try:

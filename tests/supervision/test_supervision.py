@@ -15,6 +15,7 @@ from tests.live import (
     StaffMember,
     audit_entries,
     held_form,
+    http_client,
     make_staff,
 )
 
@@ -45,7 +46,7 @@ async def _pong(sock: Socket) -> None:
 async def test_a_supervisor_observes_silently_and_whispers_reach_staff_only(
     server: LiveServer, setup_ctx: Context
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, anna, sven = await _setting(http, setup_ctx)
         conv = youth.conversation
         await make_staff(setup_ctx, "sara", roles=["supervisor"], display_name="Sara")
@@ -136,7 +137,7 @@ async def test_a_supervisor_observes_silently_and_whispers_reach_staff_only(
 async def test_a_long_poll_of_the_chatter_never_carries_a_whisper(
     server: LiveServer, setup_ctx: Context
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+    async with http_client(server.url) as http:
         youth, _anna, sven = await _setting(http, setup_ctx)
         conv = youth.conversation
         sent = await sven.post(
@@ -154,7 +155,7 @@ async def test_a_long_poll_of_the_chatter_never_carries_a_whisper(
 async def test_join_lets_the_supervisor_write_and_the_chatter_reads_a_neutral_line(
     server: LiveServer, setup_ctx: Context
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, anna, sven = await _setting(http, setup_ctx)
         conv = youth.conversation
         joined = await sven.post(f"/api/v1/conversations/{conv}/join")
@@ -177,7 +178,7 @@ async def test_join_lets_the_supervisor_write_and_the_chatter_reads_a_neutral_li
 async def test_take_over_moves_the_chat_and_the_counselor_loses_it_at_once(
     server: LiveServer, setup_ctx: Context
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, anna, sven = await _setting(http, setup_ctx)
         conv = youth.conversation
         console = await Socket.open(server.ws_url, await anna.ticket())
@@ -206,7 +207,7 @@ async def test_take_over_moves_the_chat_and_the_counselor_loses_it_at_once(
 async def test_the_live_view_shows_queue_counselors_and_running_chats(
     server: LiveServer, setup_ctx: Context
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(server.url) as http:
         youth, anna, sven = await _setting(http, setup_ctx)
         waiting = await Chatter.start(http, visitor="relative")
         danger = held_form(safety=["acute_danger"])

@@ -100,6 +100,8 @@ class Database:
         self._write_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             weakref.WeakKeyDictionary()
         )
+        # The task in each lock, so a nested writer fails at once instead of deadlocking.
+        self._write_holders: dict[asyncio.Lock, asyncio.Task[Any] | None] = {}
 
     def _write_lock(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()
@@ -112,9 +114,19 @@ class Database:
     async def session(self, *, write: bool = False) -> AsyncIterator[AsyncSession]:
         """A session in one transaction. A writer must commit; leaving without it rolls back."""
         if write and self.is_sqlite:
-            async with self._write_lock(), self._sessions() as session:
-                await session.connection(execution_options={WRITE_OPTION: True})
-                yield session
+            lock = self._write_lock()
+            task = asyncio.current_task()
+            if task is not None and self._write_holders.get(lock) is task:
+                # The lock is not re-entrant: waiting for it here would wait forever.
+                raise RuntimeError("a write transaction opened inside another one")
+            async with lock:
+                self._write_holders[lock] = task
+                try:
+                    async with self._sessions() as session:
+                        await session.connection(execution_options={WRITE_OPTION: True})
+                        yield session
+                finally:
+                    del self._write_holders[lock]
             return
         async with self._sessions() as session:
             if write:
