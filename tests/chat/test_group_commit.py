@@ -1,4 +1,4 @@
-"""Group commit (chat/batching.py): sends that arrive together share one transaction, and
+"""Group commit (core/batching.py): sends that arrive together share one transaction, and
 each is answered as if it had been alone: stored once, in order, refused alone, and never
 acknowledged before the commit."""
 

@@ -30,7 +30,6 @@ from keerpunt.accounts.principals import (
 )
 from keerpunt.chat import assignment, store
 from keerpunt.chat.access import NOT_FOUND, require_visible, visible_conversation
-from keerpunt.chat.batching import Batcher
 from keerpunt.chat.hours import opening_now
 from keerpunt.chat.models import (
     OPEN_STATUSES,
@@ -43,6 +42,7 @@ from keerpunt.chat.models import (
 )
 from keerpunt.chat.queue import estimate_wait
 from keerpunt.context import Context, Tx
+from keerpunt.core.batching import Batcher
 from keerpunt.core.errors import Conflict, DomainError, Invalid, NotFound, TooMany
 from keerpunt.db.engine import Database
 from keerpunt.realtime.events import (
@@ -167,7 +167,7 @@ async def send_message(
     counts toward the abuse limits of the chatter and of `source` (today's keyed hash of
     the request's address); over a limit, or blocked, nothing is stored.
 
-    Concurrent sends share one transaction (group commit, `chat/batching.py`); each
+    Concurrent sends share one transaction (group commit, `core/batching.py`); each
     returns only after that transaction committed."""
     if len(body) > ctx.settings.max_message_chars:
         raise Invalid(

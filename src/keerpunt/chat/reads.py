@@ -102,10 +102,17 @@ async def conversation_view(
     principal: Principal,
     conversation_id: str,
     operation: str = "conversation.read",
+    *,
+    full: bool = True,
 ) -> ConversationRead:
+    """The conversation as its reader sees it. `full=False` leaves out what takes queries
+    of its own (the place in the queue, the wait, returning) for a caller that only
+    checks access, status and position in the stream."""
     async with ctx.read() as session:
         conv = await visible_conversation(session, principal, conversation_id, operation)
         view = _view(conv)
+        if not full:
+            return view
         if isinstance(principal, StaffPrincipal):
             view.returning = conv.id in await returning_groups(session, [conv])
         if conv.status == "queued":

@@ -391,9 +391,12 @@ class Connection:
                 f"at most {MAX_SUBSCRIPTIONS} subscriptions per socket",
                 code="too_many_subscriptions",
             )
-        # Checks access and the cursor before anything is registered.
+        # Checks access and the cursor before anything is registered; the full view, with
+        # the place in the queue, is read once, after the replay.
         operation = SOCKET_OPERATIONS["subscribe"]
-        view = await reads.conversation_view(self.ctx, self.principal, conversation_id, operation)
+        view = await reads.conversation_view(
+            self.ctx, self.principal, conversation_id, operation, full=False
+        )
         if view.purged_at is not None:
             raise reads.purged(self.ctx)
         if after_seq > view.last_seq:
