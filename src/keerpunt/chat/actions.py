@@ -12,10 +12,10 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, cast
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from keerpunt.abuse import guard
@@ -225,9 +225,10 @@ async def _write_sends(
     async with ctx.db.session(write=True) as session:
         tx = Tx(session)
         convs = await store.conversations_locked(session, (r.conversation_id for r in requests))
-        stored = await store.messages_by_client_ids(
+        found = await store.messages_by_client_ids(
             session, ((r.conversation_id, r.client_id) for r in requests)
         )
+        stored = {key: message_out(ctx, message) for key, message in found.items()}
         blocks = await abuse_store.blocked_until_many(
             session,
             {r.principal.chatter_id for r in requests if isinstance(r.principal, ChatterPrincipal)},
@@ -240,7 +241,9 @@ async def _write_sends(
             except DomainError as error:
                 outcomes.append(error)
         if rows:
-            await session.execute(insert(Message), rows)
+            # Core, not the ORM's bulk insert: the rows are complete, and the ORM would
+            # look at each one again.
+            await session.execute(insert(cast(Table, Message.__table__)), rows)
         await session.commit()
 
     return outcomes, functools.partial(ctx.publish, tx.events)
@@ -250,7 +253,7 @@ async def _send_one(
     tx: Tx,
     request: _SendRequest,
     convs: dict[str, Conversation],
-    stored: dict[tuple[str, str], Message],
+    stored: dict[tuple[str, str], MessageOut],
     blocks: dict[str, datetime],
     rows: list[dict[str, object]],
 ) -> Sent:
@@ -267,7 +270,7 @@ async def _send_one(
     )
     existing = stored.get((conv.id, client_id))
     if existing is not None:
-        return Sent(message_out(ctx, existing), created=False)
+        return Sent(existing, created=False)
     if not body.strip():
         raise Invalid("a message needs some text", code="empty_message")
     if isinstance(principal, ChatterPrincipal) and conv.status in OPEN_STATUSES:
@@ -286,7 +289,7 @@ async def _send_one(
     values, out = _next_message(ctx, conv, sender, body, client_id=client_id, user_id=user_id)
     rows.append(values)
     # A retry of this message later in the same batch finds it here.
-    stored[(conv.id, client_id)] = Message(**values)
+    stored[(conv.id, client_id)] = out
     tx.publish(conversation_channel(conv.id), out)
     return Sent(out, created=True)
 
