@@ -37,6 +37,8 @@ PASSWORD = "correct horse battery staple"
 # seconds (a slow fsync, both cores busy); a test checks what is answered, not how fast
 # (bench/ measures that), and a server that hangs still fails it.
 CLIENT_TIMEOUT = 30.0
+# The same for a frame a socket waits for; a test that checks nothing comes says how long.
+FRAME_TIMEOUT = 15.0
 
 
 def http_client(base_url: str, **kwargs: Any) -> httpx.AsyncClient:
@@ -395,13 +397,15 @@ class Socket:
     async def subscribe(self, conversation: str, after_seq: int = 0) -> None:
         await self.send({"type": "subscribe", "conversation": conversation, "after_seq": after_seq})
 
-    async def recv(self, timeout: float = 5) -> dict[str, Any]:
+    async def recv(self, timeout: float = FRAME_TIMEOUT) -> dict[str, Any]:
         raw = await asyncio.wait_for(self.connection.recv(), timeout)
         frame: dict[str, Any] = json.loads(raw)
         self.seen.append(frame)
         return frame
 
-    async def expect(self, frame_type: str, timeout: float = 5, **match: Any) -> dict[str, Any]:
+    async def expect(
+        self, frame_type: str, timeout: float = FRAME_TIMEOUT, **match: Any
+    ) -> dict[str, Any]:
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             remaining = deadline - asyncio.get_running_loop().time()
@@ -411,7 +415,7 @@ class Socket:
             if frame["type"] == frame_type and all(frame.get(k) == v for k, v in match.items()):
                 return frame
 
-    async def messages(self, count: int, timeout: float = 10) -> list[dict[str, Any]]:
+    async def messages(self, count: int, timeout: float = FRAME_TIMEOUT) -> list[dict[str, Any]]:
         return [await self.expect("message", timeout) for _ in range(count)]
 
     async def close(self) -> None:

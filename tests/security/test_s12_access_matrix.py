@@ -752,7 +752,7 @@ async def test_s12_every_socket_frame_answers_each_caller_as_the_table_says(
                 principal = place.callers[name].principal
                 assert principal is not None
                 if access.may(principal, operation):
-                    await sock.expect(frame_type, timeout=5)
+                    await sock.expect(frame_type)
                     sides.add((channel, True))
                 else:
                     # Up to a pong: whatever was published before has come by now.

@@ -17,6 +17,7 @@ from keerpunt.core.clock import FrozenClock
 from keerpunt.realtime.events import SessionsEnded, user_channel
 from tests.live import (
     COOKIE,
+    FRAME_TIMEOUT,
     PASSWORD,
     Counselor,
     LiveServer,
@@ -29,7 +30,7 @@ from tests.live import (
 )
 
 
-async def _closed(sock: Socket, timeout: float = 5) -> int | None:
+async def _closed(sock: Socket, timeout: float = FRAME_TIMEOUT) -> int | None:
     """Waits for the server to close the socket; answers the close code."""
     try:
         while True:
