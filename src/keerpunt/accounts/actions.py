@@ -388,6 +388,21 @@ async def authenticate_enrolling(ctx: Context, token: str) -> StaffPrincipal | N
     return await staff_by_session_hash(ctx, id_hash, complete=False)
 
 
+def live_principal(
+    ctx: Context, row: StaffSession, user: User | None, *, complete: bool = True
+) -> StaffPrincipal | None:
+    """The staff member of a session row that still holds: enrolled as asked (or only
+    enrolling), not expired, not idle too long, its user active."""
+    now = ctx.clock.now()
+    idle = timedelta(minutes=ctx.settings.session_idle_minutes)
+    if (row.second_factor_at is not None) != complete:
+        return None
+    expired = row.expires_at <= now or row.last_seen_at + idle <= now
+    if user is None or not user.is_active or expired:
+        return None
+    return StaffPrincipal(user.id, user.username, user.role_names, row.id_hash)
+
+
 async def staff_by_session_hash(
     ctx: Context, id_hash: str, *, complete: bool = True, touch: bool = True
 ) -> StaffPrincipal | None:
@@ -395,16 +410,14 @@ async def staff_by_session_hash(
     person); a socket's heartbeat, or one looking at changed roles, checks without it,
     so an open console alone does not keep a session from idling."""
     now = ctx.clock.now()
-    idle = timedelta(minutes=ctx.settings.session_idle_minutes)
     async with ctx.read() as session:
         row = await store.staff_session(session, id_hash)
-        if row is None or (row.second_factor_at is not None) != complete:
+        if row is None:
             return None
         user = await store.user_by_id(session, row.user_id)
-        expired = row.expires_at <= now or row.last_seen_at + idle <= now
-        if user is None or not user.is_active or expired:
+        principal = live_principal(ctx, row, user, complete=complete)
+        if principal is None:
             return None
-        principal = StaffPrincipal(user.id, user.username, user.role_names, id_hash)
         stale = now - row.last_seen_at >= TOUCH_EVERY
     if stale and touch:
         async with ctx.write() as tx:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -46,6 +47,21 @@ async def has_live_session(
 
 async def staff_session(session: AsyncSession, id_hash: str) -> StaffSession | None:
     return await session.get(StaffSession, id_hash)
+
+
+async def sessions_with_users(
+    session: AsyncSession, id_hashes: Iterable[str]
+) -> list[tuple[StaffSession, User]]:
+    """These sessions with their users (and the users' roles), in one query each."""
+    wanted = list(id_hashes)
+    if not wanted:
+        return []
+    result = await session.execute(
+        select(StaffSession, User)
+        .join(User, User.id == StaffSession.user_id)
+        .where(StaffSession.id_hash.in_(wanted))
+    )
+    return [(row[0], row[1]) for row in result.all()]
 
 
 async def user_sessions(session: AsyncSession, user_id: int) -> list[StaffSession]:

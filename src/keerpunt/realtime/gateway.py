@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import suppress
 from typing import Any
 from uuid import UUID
@@ -27,6 +27,7 @@ from starlette.websockets import (
 
 from keerpunt.accounts import access
 from keerpunt.accounts import actions as accounts
+from keerpunt.accounts import reads as accounts_reads
 from keerpunt.accounts.principals import (
     ChatterPrincipal,
     Principal,
@@ -522,9 +523,14 @@ class Connection:
         alone does not keep a session alive). Closes the socket when the session ended
         (logged out, expired, the account disabled); answers whether the roles changed."""
         assert isinstance(self.principal, StaffPrincipal)
-        principal = await accounts.staff_by_session_hash(
-            self.ctx, self.principal.session_hash, touch=False
+        return self._renew(
+            await accounts.staff_by_session_hash(self.ctx, self.principal.session_hash, touch=False)
         )
+
+    def _renew(self, principal: StaffPrincipal | None) -> bool:
+        """Take the session as read now (None: it ended, and the socket closes); answers
+        whether the roles changed."""
+        assert isinstance(self.principal, StaffPrincipal)
         if principal is None:
             raise Closing(CLOSE_POLICY, SESSION_ENDED)
         changed = principal.roles != self.principal.roles
@@ -561,14 +567,17 @@ class Connection:
     async def _last_seqs(self) -> dict[str, int]:
         return await reads.last_seqs(self.ctx, list(self.streams))
 
-    async def beat(self, seqs: dict[str, int]) -> None:
-        """One heartbeat, with the latest seqs the process's ticker read for all sockets.
-        The fallback for a bus event that never came: an ended session closes the socket,
-        and changed roles take effect, at the next heartbeat at the latest."""
+    async def beat(self, seqs: dict[str, int], staff: Mapping[str, StaffPrincipal]) -> None:
+        """One heartbeat, with the latest seqs and staff sessions the process's ticker read
+        for all sockets. The fallback for a bus event that never came: an ended session
+        closes the socket, and changed roles take effect, at the next heartbeat at the
+        latest."""
         if self.websocket.client_state is not WebSocketState.CONNECTED:
             return
         try:
-            if isinstance(self.principal, StaffPrincipal) and await self._reload_session():
+            if isinstance(self.principal, StaffPrincipal) and self._renew(
+                staff.get(self.principal.session_hash)
+            ):
                 await self._apply_roles()
             mine = {cid: seqs[cid] for cid in self.streams if cid in seqs}
             await self.send(Heartbeat(conversations=mine))
@@ -584,10 +593,11 @@ class Connection:
 
 class Heartbeats:
     """One ticker per process for all its sockets. Every heartbeat interval it reads the
-    latest seq of every conversation any socket follows, in one query per 1,000, and
-    hands each socket its share: 20,000 idle sockets cost a few queries per interval, not
-    800 a second, and no sleeping task each. The beats go out as tasks of their own, so a
-    socket whose client reads slowly holds up nobody else."""
+    latest seq of every conversation any socket follows, and the staff sessions of its
+    consoles, in one query per 1,000 each, and hands each socket its share: 20,000 idle
+    sockets cost a few queries per interval, not 800 a second, and no sleeping task each.
+    The beats go out as tasks of their own, so a socket whose client reads slowly holds
+    up nobody else."""
 
     CHUNK = 1000
 
@@ -611,12 +621,20 @@ class Heartbeats:
             connections = list(self.connections)
             try:
                 seqs = await self._last_seqs(connections)
+                staff = await accounts_reads.staff_by_session_hashes(
+                    self.ctx,
+                    {
+                        c.principal.session_hash
+                        for c in connections
+                        if isinstance(c.principal, StaffPrincipal)
+                    },
+                )
             except Exception:
                 # The database is away: this beat is skipped, the next one tries again.
                 log.warning("heartbeat: could not read the latest seqs", exc_info=True)
                 continue
             for connection in connections:
-                beat = asyncio.create_task(connection.beat(seqs), name="socket-heartbeat")
+                beat = asyncio.create_task(connection.beat(seqs, staff), name="socket-heartbeat")
                 self._beats.add(beat)
                 beat.add_done_callback(self._beats.discard)
 
