@@ -5,6 +5,7 @@ themselves, or a supervisor lifts them; both are in the access log."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -184,6 +185,27 @@ async def test_s18_blocks_end_by_themselves(ctx: Context, clock: FrozenClock) ->
     assert lifted.lifted_at is None
     with pytest.raises(NotFound):
         await abuse.lift(ctx, anna, row.id)
+
+
+async def test_s18_a_block_near_midnight_names_the_chatters_own_end(
+    ctx: Context, clock: FrozenClock
+) -> None:
+    """The address's block ends with the day (its keyed hash does); the chatter's own
+    block of an hour does not, and a chatter on that address is told the later end."""
+    clock.set(datetime(2026, 1, 5, 22, 50, tzinfo=UTC))  # 23:50 in Amsterdam
+    await make_staff(ctx, "anna")
+    anna = await staff_session(ctx, "anna")
+    started = await chat.start_conversation(ctx, None, source="bron-1")
+    youth = ChatterPrincipal(started.conversation.chatter_id)
+    await chat.accept(ctx, anna, started.conversation.id)
+    await abuse.block(ctx, anna, started.conversation.id, BlockCreate(period="1h", reason="x"))
+    with pytest.raises(Blocked) as refused:
+        await chat.start_conversation(ctx, youth, source="bron-1")
+    assert refused.value.retry_after == 3600
+    # A new face on the blocked address is refused until the day, and its key, end.
+    with pytest.raises(Blocked) as refused:
+        await chat.start_conversation(ctx, None, source="bron-1")
+    assert refused.value.retry_after == 600
 
 
 async def test_s18_a_block_also_stops_sending_in_another_open_chat(ctx: Context) -> None:

@@ -33,14 +33,23 @@ async def check_blocked(ctx: Context, session: AsyncSession, chatter_id: str) ->
         raise Blocked(BLOCKED, retry_after=_seconds_until(ctx, until))
 
 
-async def before_new_chat(ctx: Context, source: str | None) -> None:
+async def before_new_chat(ctx: Context, source: str | None, chatter_id: str | None = None) -> None:
     """Before the write transaction, in memory or Redis only: refuse a new chat from a blocked
     source, or over the source's limit. (A known chatter's own block is checked inside
-    the transaction, `check_blocked`.)"""
+    the transaction, `check_blocked`.)
+
+    A source's block ends with the day, when its keyed hash does; a known chatter's own
+    block may last longer. When the source is blocked, the answer names the later end of
+    the two, so a chatter told to come back then is not refused again."""
     if source is None:
         return
-    until = await ctx.sources.blocked_until(ctx.today(), source, ctx.clock.now())
+    now = ctx.clock.now()
+    until = await ctx.sources.blocked_until(ctx.today(), source, now)
     if until is not None:
+        if chatter_id is not None:
+            async with ctx.read() as session:
+                own = await store.blocked_until(session, chatter_id, now)
+            until = max(until, own) if own is not None else until
         raise Blocked(BLOCKED, retry_after=_seconds_until(ctx, until))
     rules = parse_rules(ctx.settings.limit_new_chats_per_source)
     await ctx.limiter.hit(rules, f"new-chat:{source}", NEW_CHATS)

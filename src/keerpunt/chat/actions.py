@@ -127,7 +127,7 @@ async def start_conversation(
             "the chat closes soon, so no new chat starts now; see the opening hours",
             code="closing_soon",
         )
-    await guard.before_new_chat(ctx, source)
+    await guard.before_new_chat(ctx, source, chatter.chatter_id if chatter else None)
     async with ctx.write() as tx:
         token = None
         if chatter is not None:
