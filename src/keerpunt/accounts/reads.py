@@ -106,6 +106,8 @@ async def staff_by_session_hashes(
     process in a few queries, not three per socket."""
     wanted = sorted(set(id_hashes))
     found: dict[str, StaffPrincipal] = {}
+    if not wanted:
+        return found  # no console on this process: no read at every tick
     async with ctx.read() as session:
         for start in range(0, len(wanted), SESSION_CHUNK):
             chunk = wanted[start : start + SESSION_CHUNK]

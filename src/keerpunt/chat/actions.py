@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, cast
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,9 +41,8 @@ from keerpunt.chat.models import (
 )
 from keerpunt.chat.queue import estimate_wait
 from keerpunt.context import Context, Tx
-from keerpunt.core.batching import Batcher
+from keerpunt.core.batching import PerDatabase
 from keerpunt.core.errors import Conflict, DomainError, Invalid, NotFound, TooMany
-from keerpunt.db.engine import Database
 from keerpunt.realtime.events import (
     STAFF_CHANNEL,
     ConversationOut,
@@ -186,7 +184,7 @@ async def send_message(
                 if await store.message_by_client_id(session, conv.id, client_id) is None:
                     raise
     request = _SendRequest(ctx, principal, conversation_id, client_id, body, source)
-    return await _batcher(ctx).submit(request)
+    return await _sends(ctx.db).submit(request)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,18 +195,6 @@ class _SendRequest:
     client_id: str
     body: str
     source: str | None
-
-
-# One group commit per database (per Context in practice): its transactions run one after
-# another, which SQLite requires anyway and PostgreSQL's row locks would impose per chat.
-_batchers: WeakKeyDictionary[Database, Batcher[_SendRequest, Sent]] = WeakKeyDictionary()
-
-
-def _batcher(ctx: Context) -> Batcher[_SendRequest, Sent]:
-    batcher = _batchers.get(ctx.db)
-    if batcher is None:
-        batcher = _batchers[ctx.db] = Batcher(_write_sends)
-    return batcher
 
 
 async def _write_sends(
@@ -247,6 +233,9 @@ async def _write_sends(
         await session.commit()
 
     return outcomes, functools.partial(ctx.publish, tx.events)
+
+
+_sends = PerDatabase(_write_sends)
 
 
 async def _send_one(

@@ -21,6 +21,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
+from weakref import WeakKeyDictionary
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,22 @@ class Batcher(Generic[Request, Result]):
             else:
                 future.set_result(outcome)
         await after()
+
+
+class PerDatabase(Generic[Request, Result]):
+    """One batcher per database (per Context in practice) for one kind of write: its
+    transactions run one after another, which SQLite requires anyway and PostgreSQL's row
+    locks would impose where the rows are shared."""
+
+    def __init__(self, write: Write[Request, Result]) -> None:
+        self._write = write
+        self._batchers: WeakKeyDictionary[object, Batcher[Request, Result]] = WeakKeyDictionary()
+
+    def __call__(self, database: object) -> Batcher[Request, Result]:
+        batcher = self._batchers.get(database)
+        if batcher is None:
+            batcher = self._batchers[database] = Batcher(self._write)
+        return batcher
 
 
 def _retrieve(future: asyncio.Future[Any]) -> None:

@@ -11,24 +11,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TypeVar
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import delete, insert, update
 
 from keerpunt.accounts import actions as accounts
 from keerpunt.accounts.principals import ChatterPrincipal, Principal
 from keerpunt.context import Context
-from keerpunt.core.batching import After, Batcher, Write
-from keerpunt.db.engine import Database
+from keerpunt.core.batching import After, PerDatabase
 from keerpunt.privacy.tokens import new_token
 from keerpunt.realtime.models import SocketTicket
 
 TICKET_PURPOSE = "socket-ticket"
 # Used and expired tickets are kept a while, then swept when new ones are issued.
 KEEP_USED = timedelta(hours=1)
-
-R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +47,14 @@ async def issue_ticket(ctx: Context, principal: Principal) -> str:
         request = _Ticket(ctx, id_hash, chatter_id=principal.chatter_id)
     else:
         request = _Ticket(ctx, id_hash, staff_session_hash=principal.session_hash)
-    await _batcher(_issuers, ctx, _write_issues).submit(request)
+    await _issues(ctx.db).submit(request)
     return ticket
 
 
 async def redeem_ticket(ctx: Context, ticket: str) -> Principal | None:
     """The caller the ticket was issued to, once; None for an unknown, used or expired one."""
     request = _Ticket(ctx, ctx.hasher.digest(ticket, TICKET_PURPOSE))
-    holder = await _batcher(_redeemers, ctx, _write_redemptions).submit(request)
+    holder = await _redemptions(ctx.db).submit(request)
     if holder is None:
         return None
     if holder.chatter_id is not None:
@@ -117,17 +112,5 @@ async def _nothing() -> None:
     return None
 
 
-_issuers: WeakKeyDictionary[Database, Batcher[_Ticket, None]] = WeakKeyDictionary()
-_redeemers: WeakKeyDictionary[Database, Batcher[_Ticket, _Holder | None]] = WeakKeyDictionary()
-
-
-def _batcher(
-    batchers: WeakKeyDictionary[Database, Batcher[_Ticket, R]],
-    ctx: Context,
-    write: Write[_Ticket, R],
-) -> Batcher[_Ticket, R]:
-    """One batcher per database and kind, as for messages (see chat.actions)."""
-    batcher = batchers.get(ctx.db)
-    if batcher is None:
-        batcher = batchers[ctx.db] = Batcher(write)
-    return batcher
+_issues = PerDatabase(_write_issues)
+_redemptions = PerDatabase(_write_redemptions)
