@@ -33,21 +33,26 @@ def commits(ctx: Context, fail: int = 0) -> Iterator[list[int]]:
     """Counts the commits on the context's database; the first `fail` of them fail as a
     full disk would: the database rolls the transaction back and COMMIT reports an error."""
     seen: list[int] = []
-    dialect = ctx.db.engine.sync_engine.dialect
-    real = dialect.do_commit
+    dialects = [engine.dialect for engine in ctx.db.sync_engines]
+    reals = [dialect.do_commit for dialect in dialects]
 
-    def do_commit(dbapi_connection: Any) -> None:
-        seen.append(1)
-        if len(seen) <= fail:
-            dialect.do_rollback(dbapi_connection)
-            raise CommitFails("the disk is full")
-        real(dbapi_connection)
+    def failing(dialect: Any, real: Any) -> Any:
+        def do_commit(dbapi_connection: Any) -> None:
+            seen.append(1)
+            if len(seen) <= fail:
+                dialect.do_rollback(dbapi_connection)
+                raise CommitFails("the disk is full")
+            real(dbapi_connection)
 
-    dialect.do_commit = do_commit  # type: ignore[method-assign]
+        return do_commit
+
+    for dialect, real in zip(dialects, reals, strict=True):
+        dialect.do_commit = failing(dialect, real)
     try:
         yield seen
     finally:
-        dialect.do_commit = real  # type: ignore[method-assign]
+        for dialect, real in zip(dialects, reals, strict=True):
+            dialect.do_commit = real
 
 
 async def active_chats(ctx: Context, n: int) -> tuple[StaffPrincipal, list[chat.Started]]:

@@ -3,6 +3,8 @@ caller may not see is reported exactly as missing."""
 
 from __future__ import annotations
 
+from typing import Protocol, TypeVar
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from keerpunt.accounts import access
@@ -15,12 +17,26 @@ from keerpunt.supervision import store as supervision_store
 NOT_FOUND = access.CONVERSATION
 
 
-def subject(conv: Conversation, joined: frozenset[int] = frozenset()) -> access.Subject:
+class Parties(Protocol):
+    """Who is in a conversation: a Conversation row, or the columns of one a query read."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def chatter_id(self) -> str: ...
+    @property
+    def counselor_id(self) -> int | None: ...
+
+
+PartiesT = TypeVar("PartiesT", bound=Parties)
+
+
+def subject(conv: Parties, joined: frozenset[int] = frozenset()) -> access.Subject:
     return access.Subject(chatter_id=conv.chatter_id, counselor_id=conv.counselor_id, joined=joined)
 
 
 def may(
-    principal: Principal, operation: str, conv: Conversation, joined: frozenset[int] = frozenset()
+    principal: Principal, operation: str, conv: Parties, joined: frozenset[int] = frozenset()
 ) -> bool:
     return access.may(principal, operation, subject(conv, joined))
 
@@ -42,15 +58,29 @@ async def visible_conversation(
 async def require_visible(
     session: AsyncSession, principal: Principal, conv: Conversation | None, operation: str
 ) -> Conversation:
-    """The check of `visible_conversation` on a row already read (a group commit locks
-    all its rows in one query)."""
+    """The check of `visible_conversation` on a row already read."""
     access.require_try(principal, operation)
     if conv is None:
         raise NotFound(NOT_FOUND)
     joined: frozenset[int] = frozenset()
-    if isinstance(principal, StaffPrincipal) and "supervisor" in principal.roles:
-        # Only a supervisor can have joined: nobody else pays for the query.
+    if may_have_joined(principal):
         joined = await supervision_store.joined(session, conv.id)
+    return require_may(principal, operation, conv, joined)
+
+
+def may_have_joined(principal: Principal) -> bool:
+    """Only a supervisor can have joined a chat: nobody else pays for the query."""
+    return isinstance(principal, StaffPrincipal) and "supervisor" in principal.roles
+
+
+def require_may(
+    principal: Principal, operation: str, conv: PartiesT | None, joined: frozenset[int]
+) -> PartiesT:
+    """`require_visible` with the joined supervisors already read (a group commit reads
+    its rows and their joins in one query each)."""
+    access.require_try(principal, operation)
+    if conv is None:
+        raise NotFound(NOT_FOUND)
     if not may(principal, operation, conv, joined):
         raise Refused(NOT_FOUND, conversation=conv.id)
     return conv

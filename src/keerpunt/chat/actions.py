@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Connection, Table, bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from keerpunt.abuse import guard
@@ -28,7 +28,7 @@ from keerpunt.accounts.principals import (
     StaffPrincipal,
 )
 from keerpunt.chat import assignment, store
-from keerpunt.chat.access import NOT_FOUND, require_visible, visible_conversation
+from keerpunt.chat.access import NOT_FOUND, may_have_joined, require_may, visible_conversation
 from keerpunt.chat.hours import opening_now
 from keerpunt.chat.models import (
     OPEN_STATUSES,
@@ -52,11 +52,13 @@ from keerpunt.realtime.events import (
     QueuePosition,
     QueueSnapshot,
     ReadOut,
+    ServerFrame,
     TransferOut,
     TypingOut,
     conversation_channel,
     user_channel,
 )
+from keerpunt.supervision import store as supervision_store
 
 log = logging.getLogger(__name__)
 
@@ -205,46 +207,108 @@ async def _write_sends(
     ended, over a limit) is refused before it changed anything, so it fails alone and the
     others commit. The messages are inserted together at the end. As `Context.write`
     does, the events go out only after the commit: the batcher publishes them once it
-    has answered the senders."""
+    has answered the senders.
+
+    The statements run as two synchronous steps (`Database.write_steps`) in plain Core:
+    this is the hottest write, and at a few messages a commit the ORM and a thread
+    hand-over per statement cost far more than the database does."""
     ctx = requests[0].ctx
     outcomes: list[Sent | BaseException] = []
-    async with ctx.db.session(write=True) as session:
-        tx = Tx(session)
-        convs = await store.conversations_locked(session, (r.conversation_id for r in requests))
-        found = await store.messages_by_client_ids(
-            session, ((r.conversation_id, r.client_id) for r in requests)
-        )
-        stored = {key: message_out(ctx, message) for key, message in found.items()}
-        blocks = await abuse_store.blocked_until_many(
-            session,
-            {r.principal.chatter_id for r in requests if isinstance(r.principal, ChatterPrincipal)},
-            ctx.clock.now(),
-        )
+    events: list[tuple[str, ServerFrame]] = []
+    async with ctx.db.write_steps() as steps:
+        reads = await steps.run(_read_sends, requests, ctx.clock.now())
+        stored = {key: _stored_out(ctx, message) for key, message in reads.stored.items()}
         rows: list[dict[str, object]] = []
         for request in requests:
             try:
-                outcomes.append(await _send_one(tx, request, convs, stored, blocks, rows))
+                outcomes.append(await _send_one(request, reads, stored, rows, events))
             except DomainError as error:
                 outcomes.append(error)
         if rows:
-            # Core, not the ORM's bulk insert: the rows are complete, and the ORM would
-            # look at each one again.
-            await session.execute(insert(cast(Table, Message.__table__)), rows)
-        await session.commit()
-
-    return outcomes, functools.partial(ctx.publish, tx.events)
+            changed = {str(row["conversation_id"]) for row in rows}
+            await steps.run(_store_sends, rows, [reads.targets[c] for c in sorted(changed)])
+    return outcomes, functools.partial(ctx.publish, events)
 
 
 _sends = PerDatabase(_write_sends)
 
 
+@dataclass(frozen=True, slots=True)
+class _SendReads:
+    targets: dict[str, store.SendTarget]
+    stored: dict[tuple[str, str], store.StoredMessage]
+    blocks: dict[str, datetime]
+    joined: dict[str, frozenset[int]]
+
+
+def _read_sends(conn: Connection, requests: Sequence[_SendRequest], now: datetime) -> _SendReads:
+    chatters = {
+        r.principal.chatter_id for r in requests if isinstance(r.principal, ChatterPrincipal)
+    }
+    return _SendReads(
+        targets=store.send_targets(conn, (r.conversation_id for r in requests)),
+        stored=store.messages_by_client_ids(
+            conn, ((r.conversation_id, r.client_id) for r in requests)
+        ),
+        blocks=abuse_store.blocked_until_many(conn, chatters, now),
+        joined=supervision_store.joined_many(
+            conn, (r.conversation_id for r in requests if may_have_joined(r.principal))
+        ),
+    )
+
+
+def _store_sends(
+    conn: Connection, rows: list[dict[str, object]], targets: list[store.SendTarget]
+) -> None:
+    # Core, not the ORM's bulk insert: the rows are complete, and the ORM would look at
+    # each one again.
+    conn.execute(_INSERT_MESSAGES, rows)
+    conn.execute(
+        _UPDATE_SEQS,
+        [
+            {
+                "target": t.id,
+                "last_seq": t.last_seq,
+                "chatter_wrote": t.chatter_wrote,
+                "chatter_last_at": t.chatter_last_at,
+            }
+            for t in targets
+        ],
+    )
+
+
+# Built once, as the reads of `_read_sends` are.
+_INSERT_MESSAGES = insert(cast(Table, Message.__table__))
+_CONVERSATIONS = cast(Table, Conversation.__table__)
+_UPDATE_SEQS = (
+    update(_CONVERSATIONS)
+    .where(_CONVERSATIONS.c.id == bindparam("target"))
+    .values(
+        last_seq=bindparam("last_seq"),
+        chatter_wrote=bindparam("chatter_wrote"),
+        chatter_last_at=bindparam("chatter_last_at"),
+    )
+)
+
+
+def _stored_out(ctx: Context, message: store.StoredMessage) -> MessageOut:
+    return MessageOut(
+        conversation=message.conversation_id,
+        seq=message.seq,
+        client_id=message.client_id,
+        sender=message.sender,
+        body=ctx.keyring.open(message.body, message_aad(message.conversation_id, message.seq)),
+        created_at=message.created_at,
+        code=message.code,
+    )
+
+
 async def _send_one(
-    tx: Tx,
     request: _SendRequest,
-    convs: dict[str, Conversation],
+    reads: _SendReads,
     stored: dict[tuple[str, str], MessageOut],
-    blocks: dict[str, datetime],
     rows: list[dict[str, object]],
+    events: list[tuple[str, ServerFrame]],
 ) -> Sent:
     """One send of a group commit, as a send alone would go: under the row lock, the
     idempotency lookup first (the batch's own new messages included), then the checks."""
@@ -254,8 +318,11 @@ async def _send_one(
         request.client_id,
         request.body,
     )
-    conv = await require_visible(
-        tx.session, principal, convs.get(request.conversation_id), "conversation.send"
+    conv = require_may(
+        principal,
+        "conversation.send",
+        reads.targets.get(request.conversation_id),
+        reads.joined.get(request.conversation_id, frozenset()),
     )
     existing = stored.get((conv.id, client_id))
     if existing is not None:
@@ -264,7 +331,7 @@ async def _send_one(
         raise Invalid("a message needs some text", code="empty_message")
     if isinstance(principal, ChatterPrincipal) and conv.status in OPEN_STATUSES:
         await guard.count_send(
-            ctx, principal.chatter_id, request.source, blocks.get(principal.chatter_id)
+            ctx, principal.chatter_id, request.source, reads.blocks.get(principal.chatter_id)
         )
     if isinstance(principal, StaffPrincipal):
         if conv.status != "active":
@@ -279,13 +346,13 @@ async def _send_one(
     rows.append(values)
     # A retry of this message later in the same batch finds it here.
     stored[(conv.id, client_id)] = out
-    tx.publish(conversation_channel(conv.id), out)
+    events.append((conversation_channel(conv.id), out))
     return Sent(out, created=True)
 
 
 def _next_message(
     ctx: Context,
-    conv: Conversation,
+    conv: Conversation | store.SendTarget,
     sender: Literal["chatter", "counselor", "system"],
     body: str,
     *,

@@ -1,14 +1,17 @@
-"""Queries only."""
+"""Queries only. The few that take a Connection run as steps of a batched write (see
+db/engine.py) and read plain columns, not ORM objects."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from keerpunt.chat.models import Conversation, FeedbackAnswer, Message
+from keerpunt.privacy.crypto import Sealed
 
 PICKUPS_FOR_ESTIMATE = 10
 
@@ -24,36 +27,91 @@ async def conversation(
     return await session.scalar(query)
 
 
-async def conversations_locked(
-    session: AsyncSession, conversation_ids: Iterable[str]
-) -> dict[str, Conversation]:
+@dataclass(slots=True)
+class SendTarget:
+    """What a send needs of its conversation, read under the row lock; `last_seq` and the
+    chatter's columns change as the batch hands out seqs, and are written back."""
+
+    id: str
+    chatter_id: str
+    counselor_id: int | None
+    status: str
+    last_seq: int
+    chatter_wrote: bool
+    chatter_last_at: datetime | None
+
+
+def send_targets(conn: Connection, conversation_ids: Iterable[str]) -> dict[str, SendTarget]:
     """Several conversations, each locked as `conversation(lock=True)` does. Locked in the
     order of their ids, so two processes' group commits never wait for each other in a
     circle (a deadlock)."""
-    result = await session.scalars(
-        select(Conversation)
-        .where(Conversation.id.in_(sorted(set(conversation_ids))))
-        .order_by(Conversation.id)
-        .with_for_update()
+    rows = conn.execute(_SEND_TARGETS, {"ids": sorted(set(conversation_ids))})
+    return {row[0]: SendTarget(*row) for row in rows}
+
+
+# Built once: the statements of a batched write are the same every time, and building
+# and keying them again costs more than running them.
+_SEND_TARGETS = (
+    select(
+        Conversation.id,
+        Conversation.chatter_id,
+        Conversation.counselor_id,
+        Conversation.status,
+        Conversation.last_seq,
+        Conversation.chatter_wrote,
+        Conversation.chatter_last_at,
     )
-    return {conv.id: conv for conv in result}
+    .where(Conversation.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Conversation.id)
+    .with_for_update()
+)
 
 
-async def messages_by_client_ids(
-    session: AsyncSession, keys: Iterable[tuple[str, str]]
-) -> dict[tuple[str, str], Message]:
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    conversation_id: str
+    seq: int
+    client_id: str
+    sender: str
+    body: Sealed
+    created_at: datetime
+    code: str | None
+
+
+def messages_by_client_ids(
+    conn: Connection, keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], StoredMessage]:
     """The stored messages among these (conversation, client_id) pairs, in one query."""
     wanted = set(keys)
     if not wanted:
         return {}
-    result = await session.scalars(
-        select(Message).where(
-            Message.conversation_id.in_({conv for conv, _ in wanted}),
-            Message.client_id.in_({client_id for _, client_id in wanted}),
-        )
+    rows = conn.execute(
+        _BY_CLIENT_IDS,
+        {
+            "conversations": sorted({conv for conv, _ in wanted}),
+            "client_ids": sorted({client_id for _, client_id in wanted}),
+        },
     )
-    found = {(m.conversation_id, m.client_id): m for m in result}
-    return {key: message for key, message in found.items() if key in wanted}
+    found = (StoredMessage(*row) for row in rows)
+    return {
+        (m.conversation_id, m.client_id): m
+        for m in found
+        if (m.conversation_id, m.client_id) in wanted
+    }
+
+
+_BY_CLIENT_IDS = select(
+    Message.conversation_id,
+    Message.seq,
+    Message.client_id,
+    Message.sender,
+    Message.body,
+    Message.created_at,
+    Message.code,
+).where(
+    Message.conversation_id.in_(bindparam("conversations", expanding=True)),
+    Message.client_id.in_(bindparam("client_ids", expanding=True)),
+)
 
 
 async def message_by_client_id(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from keerpunt.accounts.models import StaffSession, User, UserRole
@@ -20,6 +20,24 @@ async def joined(session: AsyncSession, conversation_id: str) -> frozenset[int]:
         select(SupervisorJoin.user_id).where(SupervisorJoin.conversation_id == conversation_id)
     )
     return frozenset(rows.all())
+
+
+def joined_many(conn: Connection, conversation_ids: Iterable[str]) -> dict[str, frozenset[int]]:
+    """`joined` for several chats in one query (a write step, see db/engine.py); a chat
+    nobody joined is left out."""
+    ids = set(conversation_ids)
+    if not ids:
+        return {}
+    found: dict[str, set[int]] = {}
+    rows = conn.execute(_JOINED_MANY, {"ids": sorted(ids)})
+    for conversation_id, user_id in rows:
+        found.setdefault(conversation_id, set()).add(user_id)
+    return {conversation_id: frozenset(users) for conversation_id, users in found.items()}
+
+
+_JOINED_MANY = select(SupervisorJoin.conversation_id, SupervisorJoin.user_id).where(
+    SupervisorJoin.conversation_id.in_(bindparam("ids", expanding=True))
+)
 
 
 async def whisper_by_client_id(
