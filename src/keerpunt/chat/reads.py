@@ -110,18 +110,35 @@ async def conversation_view(
     checks access, status and position in the stream."""
     async with ctx.read() as session:
         conv = await visible_conversation(session, principal, conversation_id, operation)
-        view = _view(conv)
         if not full:
-            return view
-        if isinstance(principal, StaffPrincipal):
-            view.returning = conv.id in await returning_groups(session, [conv])
-        if conv.status == "queued":
-            now = ctx.clock.now()
-            window = timedelta(minutes=ctx.settings.wait_estimate_window_minutes)
-            view.position = await store.queue_position(session, conv)
-            pickups = await store.recent_pickups(session, now - window)
-            view.estimated_wait_seconds = estimate_wait(pickups, now, view.position, window)
+            return _view(conv)
+        return await _full_view(ctx, session, principal, conv)
+
+
+async def _full_view(
+    ctx: Context, session: AsyncSession, principal: Principal, conv: Conversation
+) -> ConversationRead:
+    view = _view(conv)
+    if isinstance(principal, StaffPrincipal):
+        view.returning = conv.id in await returning_groups(session, [conv])
+    if conv.status == "queued":
+        now = ctx.clock.now()
+        window = timedelta(minutes=ctx.settings.wait_estimate_window_minutes)
+        view.position = await store.queue_position(session, conv)
+        pickups = await store.recent_pickups(session, now - window)
+        view.estimated_wait_seconds = estimate_wait(pickups, now, view.position, window)
     return view
+
+
+async def opening_page(
+    ctx: Context, principal: Principal, conversation_id: str, after_seq: int, operation: str
+) -> tuple[ConversationRead, list[MessageOut], bool]:
+    """What a socket's subscribe reads, in one transaction: the access check, the first
+    page after `after_seq` (`messages_after`) and the full view (`conversation_view`)."""
+    async with ctx.read() as session:
+        conv = await visible_conversation(session, principal, conversation_id, operation)
+        _, messages, more = await _page(ctx, session, conv, after_seq)
+        return await _full_view(ctx, session, principal, conv), messages, more
 
 
 def _view(conv: Conversation) -> ConversationRead:

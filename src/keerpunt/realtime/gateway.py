@@ -392,31 +392,39 @@ class Connection:
                 f"at most {MAX_SUBSCRIPTIONS} subscriptions per socket",
                 code="too_many_subscriptions",
             )
-        # Checks access and the cursor before anything is registered; the full view, with
-        # the place in the queue, is read once, after the replay.
+        # Listen before reading: whatever commits after the read arrives as a live event
+        # and is either delivered next or skipped as already sent. One read checks access
+        # and the cursor, and holds the first page and the full view (with the place in
+        # the queue); when it refuses, the listening stops again.
+        channel = conversation_channel(conversation_id)
+        listening = conversation_id in self.streams
+        await self.subscription.add(channel)
         operation = SOCKET_OPERATIONS["subscribe"]
-        view = await reads.conversation_view(
-            self.ctx, self.principal, conversation_id, operation, full=False
-        )
-        if view.purged_at is not None:
-            raise reads.purged(self.ctx)
-        if after_seq > view.last_seq:
-            raise reads.bad_cursor(after_seq, view.last_seq)
-        # Listen before replaying: whatever commits during the replay arrives as a live
-        # event and is either delivered next or skipped as already sent.
-        await self.subscription.add(conversation_channel(conversation_id))
         async with self._deliver_lock:
-            self.streams[conversation_id] = Stream(after_seq)
-            await self._catch_up(conversation_id)
-            replayed = self.streams[conversation_id].last - after_seq
+            try:
+                view, messages, more = await reads.opening_page(
+                    self.ctx, self.principal, conversation_id, after_seq, operation
+                )
+            except BaseException:
+                if not listening:
+                    await self.subscription.remove(channel)
+                raise
+            stream = self.streams[conversation_id] = Stream(after_seq)
+            for message in messages:
+                await self.send(message)
+                stream.delivered(message.seq)
+            if more:
+                await self._catch_up(conversation_id)
+            replayed = stream.last - after_seq
         if isinstance(self.principal, StaffPrincipal):
             # The subscription is the read: its replay and what arrives live after it.
             await privacy.record_chat_read(
                 self.ctx, self.principal, conversation_id, count=replayed, via="socket"
             )
-        view = await reads.conversation_view(self.ctx, self.principal, conversation_id, operation)
+        # A replay of several pages may have read past the view's snapshot.
+        last_seq = max(view.last_seq, stream.last)
         await self.send(
-            ConversationOut(conversation=view.id, status=view.status, last_seq=view.last_seq)
+            ConversationOut(conversation=view.id, status=view.status, last_seq=last_seq)
         )
         if view.position is not None:
             await self.send(
@@ -600,6 +608,10 @@ class Heartbeats:
     up nobody else."""
 
     CHUNK = 1000
+    # A page counts a socket as dead after two heartbeats and 5 s without a frame, so a
+    # beat a second late is harmless.
+    SLICE = 50
+    SPREAD_SECONDS = 1.0
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -633,7 +645,23 @@ class Heartbeats:
                 # The database is away: this beat is skipped, the next one tries again.
                 log.warning("heartbeat: could not read the latest seqs", exc_info=True)
                 continue
-            for connection in connections:
+            await self._beat_all(connections, seqs, staff)
+
+    async def _beat_all(
+        self,
+        connections: list[Connection],
+        seqs: dict[str, int],
+        staff: Mapping[str, StaffPrincipal],
+    ) -> None:
+        """The beats go out a slice at a time, spread over up to SPREAD_SECONDS: thousands of
+        sockets beaten in one turn of the loop would hold every chat message up behind
+        them for a good part of a second."""
+        spread = min(self.SPREAD_SECONDS, self.ctx.settings.heartbeat_seconds / 5)
+        pause = spread * self.SLICE / max(len(connections), 1)
+        for start in range(0, len(connections), self.SLICE):
+            if start:
+                await asyncio.sleep(pause)
+            for connection in connections[start : start + self.SLICE]:
                 beat = asyncio.create_task(connection.beat(seqs, staff), name="socket-heartbeat")
                 self._beats.add(beat)
                 beat.add_done_callback(self._beats.discard)
