@@ -78,8 +78,8 @@ async def count_send(
 ) -> None:
     """Inside the send's transaction, once the message is known to be new (a retry of a
     stored one is acknowledged, never counted), with the chatter's block as read there
-    (`until`; a group commit reads the blocks of all its chatters in one query,
-    `store.blocked_until_many`). Counted first, so a blocked chatter who keeps sending
+    (`until`; a group commit reads each chat's block with the chat's row,
+    `store.block_in_force_until`). Counted first, so a blocked chatter who keeps sending
     soon meets the cheap look in `before_send` instead of the database."""
     await ctx.limiter.hit(
         parse_rules(ctx.settings.limit_messages_per_chatter), f"send:{chatter_id}", MESSAGES

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from keerpunt.abuse.models import ChatterBlock
 from keerpunt.chat.models import Conversation
@@ -29,28 +30,21 @@ async def blocked_until(session: AsyncSession, chatter_id: str, now: datetime) -
     return until
 
 
-def blocked_until_many(
-    conn: Connection, chatter_ids: Iterable[str], now: datetime
-) -> dict[str, datetime]:
-    """`blocked_until` for several chatters in one read (a write step, see db/engine.py);
-    a chatter in no block in force is left out."""
-    ids = set(chatter_ids)
-    if not ids:
-        return {}
-    rows = conn.execute(_BLOCKED_UNTIL_MANY, {"ids": sorted(ids), "now": now})
-    return {row[0]: row[1] for row in rows}
-
-
-# Built once: it runs in every group commit of chatters' messages.
-_BLOCKED_UNTIL_MANY = (
-    select(ChatterBlock.chatter_id, func.max(ChatterBlock.until))
-    .where(
-        ChatterBlock.chatter_id.in_(bindparam("ids", expanding=True)),
-        ChatterBlock.until > bindparam("now", type_=UTCDateTime()),
-        ChatterBlock.lifted_at.is_(None),
+def block_in_force_until(
+    chatter_id: ColumnElement[str] | InstrumentedAttribute[str],
+) -> ScalarSelect[datetime]:
+    """`blocked_until` as a column of another query (a group commit reads it with the
+    conversations it locks), with the time as the bind parameter "now"; NULL when no block
+    is in force."""
+    return (
+        select(func.max(ChatterBlock.until))
+        .where(
+            ChatterBlock.chatter_id == chatter_id,
+            ChatterBlock.until > bindparam("now", type_=UTCDateTime()),
+            ChatterBlock.lifted_at.is_(None),
+        )
+        .scalar_subquery()
     )
-    .group_by(ChatterBlock.chatter_id)
-)
 
 
 async def block(session: AsyncSession, block_id: str, *, lock: bool = False) -> ChatterBlock | None:

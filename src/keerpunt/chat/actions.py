@@ -18,7 +18,6 @@ from sqlalchemy import Connection, Table, bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from keerpunt.abuse import guard
-from keerpunt.abuse import store as abuse_store
 from keerpunt.accounts import access
 from keerpunt.accounts import actions as accounts
 from keerpunt.accounts import store as accounts_store
@@ -226,7 +225,7 @@ async def _write_sends(
                 outcomes.append(error)
         if rows:
             changed = {str(row["conversation_id"]) for row in rows}
-            await steps.run(_store_sends, rows, [reads.targets[c] for c in sorted(changed)])
+            await steps.finish(_store_sends, rows, [reads.targets[c] for c in sorted(changed)])
     return outcomes, functools.partial(ctx.publish, events)
 
 
@@ -237,20 +236,15 @@ _sends = PerDatabase(_write_sends)
 class _SendReads:
     targets: dict[str, store.SendTarget]
     stored: dict[tuple[str, str], store.StoredMessage]
-    blocks: dict[str, datetime]
     joined: dict[str, frozenset[int]]
 
 
 def _read_sends(conn: Connection, requests: Sequence[_SendRequest], now: datetime) -> _SendReads:
-    chatters = {
-        r.principal.chatter_id for r in requests if isinstance(r.principal, ChatterPrincipal)
-    }
     return _SendReads(
-        targets=store.send_targets(conn, (r.conversation_id for r in requests)),
+        targets=store.send_targets(conn, (r.conversation_id for r in requests), now),
         stored=store.messages_by_client_ids(
             conn, ((r.conversation_id, r.client_id) for r in requests)
         ),
-        blocks=abuse_store.blocked_until_many(conn, chatters, now),
         joined=supervision_store.joined_many(
             conn, (r.conversation_id for r in requests if may_have_joined(r.principal))
         ),
@@ -330,9 +324,8 @@ async def _send_one(
     if not body.strip():
         raise Invalid("a message needs some text", code="empty_message")
     if isinstance(principal, ChatterPrincipal) and conv.status in OPEN_STATUSES:
-        await guard.count_send(
-            ctx, principal.chatter_id, request.source, reads.blocks.get(principal.chatter_id)
-        )
+        # The sender is the chat's chatter (checked above), so the chat's block is theirs.
+        await guard.count_send(ctx, principal.chatter_id, request.source, conv.blocked_until)
     if isinstance(principal, StaffPrincipal):
         if conv.status != "active":
             raise Conflict("this conversation is not active", code="not_active")

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from keerpunt.abuse import store as abuse_store
 from keerpunt.chat.models import Conversation, FeedbackAnswer, Message
 from keerpunt.privacy.crypto import Sealed
 
@@ -39,13 +40,17 @@ class SendTarget:
     last_seq: int
     chatter_wrote: bool
     chatter_last_at: datetime | None
+    # When the chatter's block in force ends (`abuse.store.blocked_until`); None: none.
+    blocked_until: datetime | None
 
 
-def send_targets(conn: Connection, conversation_ids: Iterable[str]) -> dict[str, SendTarget]:
-    """Several conversations, each locked as `conversation(lock=True)` does. Locked in the
-    order of their ids, so two processes' group commits never wait for each other in a
-    circle (a deadlock)."""
-    rows = conn.execute(_SEND_TARGETS, {"ids": sorted(set(conversation_ids))})
+def send_targets(
+    conn: Connection, conversation_ids: Iterable[str], now: datetime
+) -> dict[str, SendTarget]:
+    """Several conversations, each locked as `conversation(lock=True)` does, with their
+    chatter's block. Locked in the order of their ids, so two processes' group commits
+    never wait for each other in a circle (a deadlock)."""
+    rows = conn.execute(_SEND_TARGETS, {"ids": sorted(set(conversation_ids)), "now": now})
     return {row[0]: SendTarget(*row) for row in rows}
 
 
@@ -60,6 +65,7 @@ _SEND_TARGETS = (
         Conversation.last_seq,
         Conversation.chatter_wrote,
         Conversation.chatter_last_at,
+        abuse_store.block_in_force_until(Conversation.chatter_id),
     )
     .where(Conversation.id.in_(bindparam("ids", expanding=True)))
     .order_by(Conversation.id)

@@ -94,12 +94,29 @@ class WriteSteps:
 
     def __init__(self, run: Callable[[Callable[[Connection], Any]], Awaitable[Any]]) -> None:
         self._run = run
+        self.committed = False
 
     async def run(
         self, step: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
         """Run `step(connection, *args)` inside the transaction."""
+        if self.committed:
+            raise RuntimeError("the transaction has been committed")
         result: T = await self._run(lambda connection: step(connection, *args, **kwargs))
+        return result
+
+    async def finish(
+        self, step: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """The last step: run it and commit in the same hand-over."""
+
+        def step_and_commit(connection: Connection) -> T:
+            result = step(connection, *args, **kwargs)
+            connection.commit()
+            return result
+
+        result: T = await self.run(step_and_commit)
+        self.committed = True
         return result
 
 
@@ -218,7 +235,8 @@ class Database:
     async def write_steps(self) -> AsyncIterator[WriteSteps]:
         """A write transaction whose work runs as synchronous steps, `await
         steps.run(step, ...)`, each given the transaction's Connection. It commits when
-        the block ends normally and rolls back when it raises."""
+        the block ends normally (or with `steps.finish(step, ...)`, in the last step's
+        hand-over) and rolls back when it raises."""
         if self._sync_engine is None:
             async with self._async_steps() as steps:
                 yield steps
@@ -228,9 +246,11 @@ class Database:
             writer = self._writers.get(loop)
             if writer is None:
                 writer = self._writers[loop] = _SqliteWriter(self._sync_engine)
+            steps = WriteSteps(writer.call)
             try:
-                yield WriteSteps(writer.call)
-                await writer.call(_commit)
+                yield steps
+                if not steps.committed:
+                    await writer.call(_commit)
             except BaseException:
                 await writer.call(_rollback)
                 raise
@@ -240,8 +260,15 @@ class Database:
         lock = self._writing() if self.is_sqlite else _nothing()
         async with lock, self.engine.connect() as conn:
             conn = await conn.execution_options(**{WRITE_OPTION: True})
-            async with conn.begin():
-                yield WriteSteps(functools.partial(_run_sync, conn))
+            await conn.begin()
+            steps = WriteSteps(functools.partial(_run_sync, conn))
+            try:
+                yield steps
+                if not steps.committed:
+                    await conn.commit()
+            except BaseException:
+                await conn.rollback()
+                raise
 
     @asynccontextmanager
     async def session(self, *, write: bool = False) -> AsyncIterator[AsyncSession]:
