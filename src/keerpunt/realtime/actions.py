@@ -3,16 +3,18 @@
 Tickets come in storms: when a server restarts, every page it held asks for a ticket and
 redeems it within seconds. Each is a write, so concurrent issues share one transaction,
 and so do concurrent redemptions (group commit, `core/batching.py`): one commit for a
-batch instead of one commit, and one turn at the write lock, per socket.
+batch instead of one commit, and one turn at the write lock, per socket. Each batch is
+one synchronous step (`Database.write_steps`): one hand-over to SQLite's writer thread.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import Connection, Table, bindparam, delete, insert, update
 
 from keerpunt.accounts import actions as accounts
 from keerpunt.accounts.principals import ChatterPrincipal, Principal
@@ -67,45 +69,55 @@ async def redeem_ticket(ctx: Context, ticket: str) -> Principal | None:
 async def _write_issues(requests: Sequence[_Ticket]) -> tuple[list[None], After]:
     ctx = requests[0].ctx
     now = ctx.clock.now()
-    async with ctx.write() as tx:
-        await tx.session.execute(
-            delete(SocketTicket).where(SocketTicket.expires_at < now - KEEP_USED)
-        )
-        expires_at = now + timedelta(seconds=ctx.settings.ticket_seconds)
-        await tx.session.execute(
-            insert(SocketTicket),
-            [
-                {
-                    "id_hash": r.id_hash,
-                    "chatter_id": r.chatter_id,
-                    "staff_session_hash": r.staff_session_hash,
-                    "expires_at": expires_at,
-                }
-                for r in requests
-            ],
-        )
+    expires_at = now + timedelta(seconds=ctx.settings.ticket_seconds)
+    rows: list[dict[str, object]] = [
+        {
+            "id_hash": r.id_hash,
+            "chatter_id": r.chatter_id,
+            "staff_session_hash": r.staff_session_hash,
+            "expires_at": expires_at,
+        }
+        for r in requests
+    ]
+    async with ctx.db.write_steps() as steps:
+        await steps.finish(_store_issues, rows, now - KEEP_USED)
     return [None] * len(requests), _nothing
+
+
+def _store_issues(conn: Connection, rows: list[dict[str, object]], swept_before: datetime) -> None:
+    conn.execute(_SWEEP, {"before": swept_before})
+    conn.execute(_INSERT, rows)
 
 
 async def _write_redemptions(requests: Sequence[_Ticket]) -> tuple[list[_Holder | None], After]:
     ctx = requests[0].ctx
-    now = ctx.clock.now()
-    async with ctx.write() as tx:
-        result = await tx.session.execute(
-            update(SocketTicket)
-            .where(
-                SocketTicket.id_hash.in_({r.id_hash for r in requests}),
-                SocketTicket.used_at.is_(None),
-                SocketTicket.expires_at > now,
-            )
-            .values(used_at=now)
-            .returning(
-                SocketTicket.id_hash, SocketTicket.chatter_id, SocketTicket.staff_session_hash
-            )
+    async with ctx.db.write_steps() as steps:
+        found = await steps.finish(
+            _use_tickets, sorted({r.id_hash for r in requests}), ctx.clock.now()
         )
-        found = {row.id_hash: _Holder(row.chatter_id, row.staff_session_hash) for row in result}
     # A ticket shown twice in one batch opens one socket: the first to ask gets it.
     return [found.pop(r.id_hash, None) for r in requests], _nothing
+
+
+def _use_tickets(conn: Connection, id_hashes: list[str], now: datetime) -> dict[str, _Holder]:
+    rows = conn.execute(_USE, {"id_hashes": id_hashes, "now": now})
+    return {row[0]: _Holder(row[1], row[2]) for row in rows}
+
+
+# Built once: they run in every batch (the statements of db/engine.py's write steps).
+_TICKETS = cast(Table, SocketTicket.__table__)
+_SWEEP = delete(_TICKETS).where(_TICKETS.c.expires_at < bindparam("before"))
+_INSERT = insert(_TICKETS)
+_USE = (
+    update(_TICKETS)
+    .where(
+        _TICKETS.c.id_hash.in_(bindparam("id_hashes", expanding=True)),
+        _TICKETS.c.used_at.is_(None),
+        _TICKETS.c.expires_at > bindparam("now"),
+    )
+    .values(used_at=bindparam("now"))
+    .returning(_TICKETS.c.id_hash, _TICKETS.c.chatter_id, _TICKETS.c.staff_session_hash)
+)
 
 
 async def _nothing() -> None:
