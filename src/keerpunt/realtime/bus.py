@@ -9,10 +9,12 @@ process; a Redis bus implements the same interface for several.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from typing import Protocol
 
 from keerpunt.realtime.events import ServerFrame
 
+# Events waiting for one listener; more, and it is told LAGGED and reads the database.
 SUBSCRIBER_QUEUE_SIZE = 1000
 
 
@@ -47,12 +49,15 @@ class Bus(Protocol):
 
 
 class MemorySubscription:
+    """One listener's channels and the events waiting for it. The events wait in a deque
+    made when the first one arrives and dropped when emptied, and `get` waits on a future
+    only while it waits: an idle socket holds neither (an asyncio.Queue is four deques,
+    about 3 KiB, for every socket). One reader at a time, as a socket's pump is."""
+
     def __init__(self, bus: MemoryBus) -> None:
         self._bus = bus
-        # LAGGED in the queue only wakes a waiting `get`; the flag is what counts.
-        self._queue: asyncio.Queue[tuple[str, ServerFrame] | Lagged] = asyncio.Queue(
-            SUBSCRIBER_QUEUE_SIZE
-        )
+        self._items: deque[tuple[str, ServerFrame]] | None = None
+        self._waiter: asyncio.Future[None] | None = None
         self._lagged = False
         self.channels: set[str] = set()
 
@@ -69,26 +74,46 @@ class MemorySubscription:
                 del self._bus._listeners[channel]
 
     def deliver(self, channel: str, frame: ServerFrame) -> None:
-        try:
-            self._queue.put_nowait((channel, frame))
-        except asyncio.QueueFull:
-            self._lagged = True
+        if self._lagged:
+            return  # the next `get` answers LAGGED and drops what waits anyway
+        items = self._items
+        if items is None:
+            items = self._items = deque()
+        if len(items) >= SUBSCRIBER_QUEUE_SIZE:
+            self.lag()
+            return
+        items.append((channel, frame))
+        self._wake()
 
     def lag(self) -> None:
         """Drop what is queued and make the next `get` answer LAGGED, waking it if it
         waits: events may have been missed, and the listener reads the database."""
         self._lagged = True
-        if self._queue.empty():
-            self._queue.put_nowait(LAGGED)
+        self._items = None
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     async def get(self) -> tuple[str, ServerFrame] | Lagged:
-        item = LAGGED if self._lagged else await self._queue.get()
-        if self._lagged or isinstance(item, Lagged):
-            self._lagged = False
-            while not self._queue.empty():
-                self._queue.get_nowait()
-            return LAGGED
-        return item
+        while True:
+            if self._lagged:
+                self._lagged = False
+                self._items = None
+                return LAGGED
+            items = self._items
+            if items:
+                item = items.popleft()
+                if not items:
+                    self._items = None
+                return item
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
 
     async def close(self) -> None:
         for channel in list(self.channels):
