@@ -27,6 +27,7 @@ from keerpunt.deps import SOURCE_SCOPE_KEY, VISITOR_SCOPE_KEY
 from keerpunt.outreach import jobs as outreach_jobs
 from keerpunt.privacy import actions as privacy
 from keerpunt.privacy import jobs as privacy_jobs
+from keerpunt.realtime.views import SocketRoute
 from keerpunt.review import jobs as review_jobs
 
 Scope = MutableMapping[str, Any]
@@ -208,6 +209,7 @@ def create_app(
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_middleware(SocketRoute)  # added first, so it runs last
     app.add_middleware(CompressPages)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(ForgetClientAddress)  # added last, so it runs first
