@@ -272,23 +272,40 @@ class Connection:
         if isinstance(self.principal, StaffPrincipal):
             await self.subscription.add(user_channel(self.principal.user_id))
             await self._follow_roles()
-        tasks = [
-            asyncio.create_task(self._read_loop(), name="socket-read"),
-            asyncio.create_task(self._pump(), name="socket-pump"),
-        ]
+        # The reading runs in this task and the pump beside it. Either way out, the pump
+        # failing or a heartbeat's stop, interrupts the reading; a second task and an
+        # asyncio.wait would cost every idle socket about 2 KiB.
+        reader = asyncio.current_task()
+        assert reader is not None
+        interrupted = False
+
+        def interrupt(_: object) -> None:
+            nonlocal interrupted
+            if not interrupted:
+                interrupted = True
+                reader.cancel()
+
+        pump = asyncio.create_task(self._pump(), name="socket-pump")
+        pump.add_done_callback(interrupt)
+        self._stopped.add_done_callback(interrupt)
         heartbeats = _heartbeats(self.ctx)
         heartbeats.join(self)
         try:
-            done, _ = await asyncio.wait(
-                [*tasks, self._stopped], return_when=asyncio.FIRST_COMPLETED
-            )
-            for task in done:
-                task.result()
+            try:
+                await self._read_loop()
+            except asyncio.CancelledError:
+                if not interrupted or reader.uncancel() > 0:
+                    raise  # cancelled from outside too: the server is stopping
+            # Interrupted: end with the reason.
+            if self._stopped.done():
+                self._stopped.result()
+            pump.result()
         finally:
             heartbeats.leave(self)
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            pump.remove_done_callback(interrupt)
+            self._stopped.remove_done_callback(interrupt)
+            pump.cancel()
+            await asyncio.gather(pump, return_exceptions=True)
             await self.subscription.close()
 
     # Client to server ------------------------------------------------------------------
