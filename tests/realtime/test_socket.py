@@ -12,6 +12,7 @@ from websockets.exceptions import ConnectionClosed
 
 from keerpunt.config import Settings
 from keerpunt.context import Context
+from keerpunt.realtime.gateway import Heartbeats
 from tests.conftest import make_settings
 from tests.live import (
     Chatter,
@@ -160,6 +161,25 @@ async def test_heartbeats_carry_the_latest_seq(server: LiveServer, setup_ctx: Co
         beat = await sock.expect("heartbeat", conversations={youth.conversation: 2})
         assert beat["conversations"] == {youth.conversation: 2}
         await sock.close()
+
+
+async def test_every_socket_hears_the_heartbeat_when_they_are_many(
+    server: LiveServer, setup_ctx: Context
+) -> None:
+    """The ticker beats its sockets a slice at a time (`Heartbeats.SLICE`): the ones past
+    the first slices must get theirs too, with the latest seq."""
+    count = Heartbeats.SLICE * 2 + 7
+    async with http_client(server.url) as http:
+        youth, anna = await pair(http, setup_ctx)
+        socks = [await Socket.open(server.ws_url, await youth.ticket()) for _ in range(count)]
+        for sock in socks:
+            await sock.subscribe(youth.conversation, 0)
+            await sock.expect("conversation")
+        await anna.send(youth.conversation, "een")
+        for sock in socks:
+            await sock.expect("heartbeat", conversations={youth.conversation: 2})
+        for sock in socks:
+            await sock.close()
 
 
 async def test_bad_frames_get_an_error_and_the_socket_lives_on(
