@@ -94,13 +94,14 @@ class Sent:
     created: bool
 
 
-def message_out(ctx: Context, message: Message) -> MessageOut:
+def message_out(ctx: Context, message: Message | store.StoredMessage) -> MessageOut:
+    """A stored message as a frame: a row, or its columns as a group commit read them."""
     return MessageOut(
         conversation=message.conversation_id,
         seq=message.seq,
         client_id=message.client_id,
         sender=message.sender,
-        body=ctx.keyring.open(message.body, message.aad()),
+        body=ctx.keyring.open(message.body, message_aad(message.conversation_id, message.seq)),
         created_at=message.created_at,
         code=message.code,
     )
@@ -216,7 +217,7 @@ async def _write_sends(
     events: list[tuple[str, ServerFrame]] = []
     async with ctx.db.write_steps() as steps:
         reads = await steps.run(_read_sends, requests, ctx.clock.now())
-        stored = {key: _stored_out(ctx, message) for key, message in reads.stored.items()}
+        stored = {key: message_out(ctx, message) for key, message in reads.stored.items()}
         rows: list[dict[str, object]] = []
         for request in requests:
             try:
@@ -283,18 +284,6 @@ _UPDATE_SEQS = (
         chatter_last_at=bindparam("chatter_last_at"),
     )
 )
-
-
-def _stored_out(ctx: Context, message: store.StoredMessage) -> MessageOut:
-    return MessageOut(
-        conversation=message.conversation_id,
-        seq=message.seq,
-        client_id=message.client_id,
-        sender=message.sender,
-        body=ctx.keyring.open(message.body, message_aad(message.conversation_id, message.seq)),
-        created_at=message.created_at,
-        code=message.code,
-    )
 
 
 async def _send_one(
