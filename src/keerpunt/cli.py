@@ -45,7 +45,7 @@ from keerpunt.registration import reads as registration_reads
 from keerpunt.registration import store as registration_store
 from keerpunt.registration.schemas import TaxonomyRead
 from keerpunt.review.commands import review_app
-from keerpunt.server import uvicorn_config
+from keerpunt.server import settle_gc, uvicorn_config
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Keerpunt help chat")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema")
@@ -131,6 +131,7 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
     )
+    settle_gc()
     uvicorn.Server(config).run()
 
 
