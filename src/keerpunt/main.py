@@ -27,7 +27,7 @@ from keerpunt.deps import SOURCE_SCOPE_KEY, VISITOR_SCOPE_KEY
 from keerpunt.outreach import jobs as outreach_jobs
 from keerpunt.privacy import actions as privacy
 from keerpunt.privacy import jobs as privacy_jobs
-from keerpunt.realtime.views import SocketRoute
+from keerpunt.realtime.views import SOCKET_PATH, serve_socket
 from keerpunt.review import jobs as review_jobs
 
 Scope = MutableMapping[str, Any]
@@ -73,29 +73,48 @@ class CompressPages:
             await self.app(scope, receive, send)
 
 
-class ForgetClientAddress:
+async def forget_client_address(scope: Scope) -> None:
     """No chatter address is ever stored or logged, so the app never learns it: the
     address is removed from the request before anything (uvicorn's own socket log lines
     included, which read it from this same scope) can use it. What stays is today's keyed
     hash of address and user agent, to count distinct visitors, and today's keyed hash of
     the address alone, for the abuse limits (`privacy/visitors.py`)."""
+    client = scope.get("client")
+    ctx = getattr(scope["app"].state, "ctx", None) if "app" in scope else None
+    if client and isinstance(ctx, Context):
+        agent = dict(scope.get("headers") or ()).get(b"user-agent", b"")
+        today, address = ctx.today(), str(client[0])
+        scope[VISITOR_SCOPE_KEY] = await ctx.visitors.digest(
+            today, address, agent.decode("latin-1")
+        )
+        scope[SOURCE_SCOPE_KEY] = await ctx.visitors.source(today, address)
+    scope["client"] = None
+
+
+class ForgetClientAddress:
+    """The outermost middleware: `forget_client_address` before anything else runs."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
-            client = scope.get("client")
-            ctx = getattr(scope["app"].state, "ctx", None) if "app" in scope else None
-            if client and isinstance(ctx, Context):
-                agent = dict(scope.get("headers") or ()).get(b"user-agent", b"")
-                today, address = ctx.today(), str(client[0])
-                scope[VISITOR_SCOPE_KEY] = await ctx.visitors.digest(
-                    today, address, agent.decode("latin-1")
-                )
-                scope[SOURCE_SCOPE_KEY] = await ctx.visitors.source(today, address)
-            scope["client"] = None
+            await forget_client_address(scope)
         await self.app(scope, receive, send)
+
+
+class KeerpuntApp(FastAPI):
+    """The app. The chat socket goes straight to the gateway, past the middleware and
+    routing that every other request passes: each of those layers is a coroutine that an
+    open socket would keep alive for hours (`realtime.views.serve_socket`)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == SOCKET_PATH:
+            scope["app"] = self
+            await forget_client_address(scope)
+            await serve_socket(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
 
 
 class SecurityHeaders:
@@ -196,7 +215,7 @@ def create_app(
             if own:
                 await app.state.ctx.close()
 
-    app = FastAPI(
+    app = KeerpuntApp(
         title="Keerpunt",
         version=__version__,
         lifespan=lifespan,
@@ -209,8 +228,7 @@ def create_app(
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
-    app.add_middleware(SocketRoute)  # added first, so it runs last
-    app.add_middleware(CompressPages)
+    app.add_middleware(CompressPages)  # added first, so it runs last
     app.add_middleware(SecurityHeaders)
     app.add_middleware(ForgetClientAddress)  # added last, so it runs first
     include_routers(app)

@@ -197,7 +197,7 @@ async def test_a_visitor_reaching_two_processes_is_counted_once(
     pair: tuple[Context, Context],
 ) -> None:
     """Through the app: the address becomes the cluster's hash at the edge
-    (`ForgetClientAddress`), and the campaign counts see one visitor."""
+    (`forget_client_address`), and the campaign counts see one visitor."""
     clients = []
     for ctx in pair:
         app = create_app(ctx.settings, ctx=ctx)

@@ -1,7 +1,7 @@
 """Counting distinct visitors, and limiting abuse, without knowing who they are.
 
 Each request's address and user agent are turned into a keyed hash (HMAC-SHA256) the
-moment it arrives, and the address is then dropped (`main.ForgetClientAddress`). The key
+moment it arrives, and the address is then dropped (`main.forget_client_address`). The key
 is random, made for the current local day and replaced at midnight: it is never written
 to the database or a log, so yesterday's hashes can no longer be linked to anybody, not
 even by us. "Seen today" marks go with the key.
