@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+import pytest
+
 from keerpunt.core.batching import BUSY, FEW, After, Batcher
 
 # Long enough that a batch which waited for company cannot finish inside the timeout.
@@ -38,27 +40,23 @@ async def test_a_request_after_a_quiet_spell_is_written_at_once() -> None:
     assert writes.batches == [[1], [2]]
 
 
-async def test_under_a_steady_stream_a_small_batch_waits_for_company() -> None:
+@pytest.mark.parametrize(
+    ("linger", "batches"),
+    [(0.2, [[1], [2, 3]]), (0, [[1], [2], [3]])],
+    ids=["waiting", "without the wait a commit each"],
+)
+async def test_under_a_steady_stream_a_small_batch_waits_for_company(
+    linger: float, batches: list[list[int]]
+) -> None:
     writes = Writes()
-    batcher: Batcher[int, int] = Batcher(writes, linger=0.2)
+    batcher: Batcher[int, int] = Batcher(writes, linger=linger)
     await batcher.submit(1)
     # The next ones come while the first batch is recent, a few milliseconds apart.
     second = asyncio.create_task(batcher.submit(2))
     await asyncio.sleep(0.01)
     third = asyncio.create_task(batcher.submit(3))
     assert await asyncio.gather(second, third) == [2, 3]
-    assert writes.batches == [[1], [2, 3]]
-
-
-async def test_without_the_wait_the_same_stream_takes_a_commit_each() -> None:
-    writes = Writes()
-    batcher: Batcher[int, int] = Batcher(writes, linger=0)
-    await batcher.submit(1)
-    second = asyncio.create_task(batcher.submit(2))
-    await asyncio.sleep(0.01)
-    third = asyncio.create_task(batcher.submit(3))
-    await asyncio.gather(second, third)
-    assert writes.batches == [[1], [2], [3]]
+    assert writes.batches == batches
 
 
 async def test_a_burst_that_fills_a_batch_never_waits() -> None:
