@@ -33,7 +33,7 @@ async def serve_socket(scope: Scope, receive: Receive, send: Send) -> None:
     """The socket at SOCKET_PATH. It authenticates with its first frame (a ticket), not
     with HTTP credentials, and has no dependencies to solve, so the app hands it over
     before its middleware and routing (`main.KeerpuntApp`): every open socket keeps alive
-    the coroutines of whatever it passed through, about 5 KiB and 30 objects for the
-    middleware stack and 7 KiB more for FastAPI's routing (docs/performance.md). The
+    the coroutines of whatever it passed through, nine of them for the middleware stack
+    and FastAPI, which every full garbage collection walks (docs/performance.md). The
     caller forgets the address first (`main.forget_client_address`), as for any route."""
     await gateway.socket_endpoint(WebSocket(scope, receive, send))
