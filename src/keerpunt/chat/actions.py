@@ -42,6 +42,7 @@ from keerpunt.chat.queue import estimate_wait
 from keerpunt.context import Context, Tx
 from keerpunt.core.batching import PerDatabase
 from keerpunt.core.errors import Conflict, DomainError, Invalid, NotFound, TooMany
+from keerpunt.db.prepared import Prepared
 from keerpunt.realtime.events import (
     STAFF_CHANNEL,
     ConversationOut,
@@ -255,11 +256,9 @@ def _read_sends(conn: Connection, requests: Sequence[_SendRequest], now: datetim
 def _store_sends(
     conn: Connection, rows: list[dict[str, object]], targets: list[store.SendTarget]
 ) -> None:
-    # Core, not the ORM's bulk insert: the rows are complete, and the ORM would look at
-    # each one again.
-    conn.execute(_INSERT_MESSAGES, rows)
-    conn.execute(
-        _UPDATE_SEQS,
+    _INSERT_MESSAGES.run_many(conn, rows)
+    _UPDATE_SEQS.run_many(
+        conn,
         [
             {
                 "target": t.id,
@@ -272,16 +271,36 @@ def _store_sends(
     )
 
 
-# Built once, as the reads of `_read_sends` are.
-_INSERT_MESSAGES = insert(cast(Table, Message.__table__))
+# Run on the cursor (db/prepared.py), as the reads of `_read_sends` are. The insert names
+# every column `_next_message` fills: the rows are complete.
+_MESSAGES = cast(Table, Message.__table__)
+_INSERT_MESSAGES = Prepared(
+    lambda: insert(_MESSAGES).values(
+        {
+            name: bindparam(name, type_=_MESSAGES.c[name].type)
+            for name in (
+                "conversation_id",
+                "seq",
+                "client_id",
+                "sender",
+                "sender_user_id",
+                "code",
+                "body",
+                "created_at",
+            )
+        }
+    )
+)
 _CONVERSATIONS = cast(Table, Conversation.__table__)
-_UPDATE_SEQS = (
-    update(_CONVERSATIONS)
-    .where(_CONVERSATIONS.c.id == bindparam("target"))
-    .values(
-        last_seq=bindparam("last_seq"),
-        chatter_wrote=bindparam("chatter_wrote"),
-        chatter_last_at=bindparam("chatter_last_at"),
+_UPDATE_SEQS = Prepared(
+    lambda: (
+        update(_CONVERSATIONS)
+        .where(_CONVERSATIONS.c.id == bindparam("target"))
+        .values(
+            last_seq=bindparam("last_seq"),
+            chatter_wrote=bindparam("chatter_wrote"),
+            chatter_last_at=bindparam("chatter_last_at"),
+        )
     )
 )
 

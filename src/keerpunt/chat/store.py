@@ -7,11 +7,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from keerpunt.abuse import store as abuse_store
 from keerpunt.chat.models import Conversation, FeedbackAnswer, Message
+from keerpunt.db.prepared import Prepared
 from keerpunt.privacy.crypto import Sealed
 
 PICKUPS_FOR_ESTIMATE = 10
@@ -50,26 +51,28 @@ def send_targets(
     """Several conversations, each locked as `conversation(lock=True)` does, with their
     chatter's block. Locked in the order of their ids, so two processes' group commits
     never wait for each other in a circle (a deadlock)."""
-    rows = conn.execute(_SEND_TARGETS, {"ids": sorted(set(conversation_ids)), "now": now})
+    rows = _SEND_TARGETS.rows(conn, {"now": now}, ids=sorted(set(conversation_ids)))
     return {row[0]: SendTarget(*row) for row in rows}
 
 
-# Built once: the statements of a batched write are the same every time, and building
-# and keying them again costs more than running them.
-_SEND_TARGETS = (
-    select(
-        Conversation.id,
-        Conversation.chatter_id,
-        Conversation.counselor_id,
-        Conversation.status,
-        Conversation.last_seq,
-        Conversation.chatter_wrote,
-        Conversation.chatter_last_at,
-        abuse_store.block_in_force_until(Conversation.chatter_id),
+# Run on the cursor (db/prepared.py): the statements of a batched write are the same
+# every time, and SQLAlchemy's execution layer costs more than running them.
+_SEND_TARGETS = Prepared(
+    lambda ids: (
+        select(
+            Conversation.id,
+            Conversation.chatter_id,
+            Conversation.counselor_id,
+            Conversation.status,
+            Conversation.last_seq,
+            Conversation.chatter_wrote,
+            Conversation.chatter_last_at,
+            abuse_store.block_in_force_until(Conversation.chatter_id),
+        )
+        .where(Conversation.id.in_(ids))
+        .order_by(Conversation.id)
+        .with_for_update()
     )
-    .where(Conversation.id.in_(bindparam("ids", expanding=True)))
-    .order_by(Conversation.id)
-    .with_for_update()
 )
 
 
@@ -91,12 +94,10 @@ def messages_by_client_ids(
     wanted = set(keys)
     if not wanted:
         return {}
-    rows = conn.execute(
-        _BY_CLIENT_IDS,
-        {
-            "conversations": sorted({conv for conv, _ in wanted}),
-            "client_ids": sorted({client_id for _, client_id in wanted}),
-        },
+    rows = _BY_CLIENT_IDS.rows(
+        conn,
+        conversations=sorted({conv for conv, _ in wanted}),
+        client_ids=sorted({client_id for _, client_id in wanted}),
     )
     found = (StoredMessage(*row) for row in rows)
     return {
@@ -106,17 +107,19 @@ def messages_by_client_ids(
     }
 
 
-_BY_CLIENT_IDS = select(
-    Message.conversation_id,
-    Message.seq,
-    Message.client_id,
-    Message.sender,
-    Message.body,
-    Message.created_at,
-    Message.code,
-).where(
-    Message.conversation_id.in_(bindparam("conversations", expanding=True)),
-    Message.client_id.in_(bindparam("client_ids", expanding=True)),
+_BY_CLIENT_IDS = Prepared(
+    lambda conversations, client_ids: select(
+        Message.conversation_id,
+        Message.seq,
+        Message.client_id,
+        Message.sender,
+        Message.body,
+        Message.created_at,
+        Message.code,
+    ).where(
+        Message.conversation_id.in_(conversations),
+        Message.client_id.in_(client_ids),
+    )
 )
 
 

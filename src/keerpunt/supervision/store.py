@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from keerpunt.accounts.models import StaffSession, User, UserRole
 from keerpunt.chat.models import Conversation, Message
+from keerpunt.db.prepared import Prepared
 from keerpunt.privacy.models import AuditEntry
 from keerpunt.registration.models import Registration
 from keerpunt.supervision.models import SupervisorJoin, Whisper
@@ -29,14 +30,16 @@ def joined_many(conn: Connection, conversation_ids: Iterable[str]) -> dict[str, 
     if not ids:
         return {}
     found: dict[str, set[int]] = {}
-    rows = conn.execute(_JOINED_MANY, {"ids": sorted(ids)})
+    rows = _JOINED_MANY.rows(conn, ids=sorted(ids))
     for conversation_id, user_id in rows:
         found.setdefault(conversation_id, set()).add(user_id)
     return {conversation_id: frozenset(users) for conversation_id, users in found.items()}
 
 
-_JOINED_MANY = select(SupervisorJoin.conversation_id, SupervisorJoin.user_id).where(
-    SupervisorJoin.conversation_id.in_(bindparam("ids", expanding=True))
+_JOINED_MANY = Prepared(
+    lambda ids: select(SupervisorJoin.conversation_id, SupervisorJoin.user_id).where(
+        SupervisorJoin.conversation_id.in_(ids)
+    )
 )
 
 
