@@ -40,11 +40,12 @@ class Prepared:
 
     def __init__(self, build: Callable[..., ClauseElement]) -> None:
         self._build = build
-        self._plans: dict[tuple[str, tuple[tuple[str, int], ...]], _Plan] = {}
+        self._plans: dict[tuple[str, str, tuple[tuple[str, int], ...]], _Plan] = {}
 
     def _plan(self, dialect: Dialect, lists: Mapping[str, Sequence[Any]]) -> _Plan:
         shape = tuple((name, len(values)) for name, values in lists.items())
-        key = (dialect.name, shape)
+        # The driver too: two drivers of one database may differ in paramstyle.
+        key = (dialect.name, dialect.driver, shape)
         plan = self._plans.get(key)
         if plan is None:
             params: dict[str, list[BindParameter[Any]]] = {
