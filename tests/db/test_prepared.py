@@ -158,3 +158,27 @@ async def test_a_failed_batch_takes_back_what_the_cursor_wrote(db: Database) -> 
         await steps.finish(INSERT.run_many, [_row(3)])
     async with db.engine.connect() as conn:
         assert (await conn.execute(text("SELECT count(*) FROM prepared_things"))).scalar() == 1
+
+
+async def test_in_lists_of_any_length_find_their_rows_with_a_few_statements(
+    db: Database,
+) -> None:
+    """A long-running server meets every batch size from 1 to 200: the lists are padded,
+    so the kept statements stay few instead of one per length (or per pair of lengths)."""
+    rows = [_row(i) for i in range(40)]
+    async with db.engine.begin() as conn:
+        await conn.execute(insert(things), rows)
+    by_ids = Prepared(
+        lambda ids: select(things.c.id).where(things.c.id.in_(ids)).order_by(things.c.id)
+    )
+
+    def read(conn: Connection, ids: list[str]) -> list[str]:
+        return [row[0] for row in by_ids.rows(conn, ids=ids)]
+
+    async with db.write_steps() as steps:
+        for size in range(1, 34):
+            wanted = [f"id-{i:03d}" for i in range(0, 2 * size, 2)]
+            expected = [w for w in wanted if int(w[3:]) < 40]
+            assert await steps.run(read, wanted) == expected
+    # Lengths 1, 2, 4, 8, 16, 32 and 64.
+    assert len(by_ids._plans) == 7

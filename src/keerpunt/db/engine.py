@@ -14,7 +14,7 @@ the last one committed.
 transaction's work runs as plain synchronous steps. On an SQLite file each step is one
 hand-over to a writer thread that holds its own connection, instead of one per cursor
 call (aiosqlite hands every cursor, execute, fetch and close to its thread, about a
-tenth of a millisecond each); on PostgreSQL a step runs on the asyncpg connection as
+tenth of a millisecond each); on PostgreSQL a step runs on the psycopg connection as
 usual (`AsyncConnection.run_sync`).
 """
 
