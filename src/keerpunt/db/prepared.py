@@ -8,12 +8,12 @@ than SQLite itself: 558 µs of CPU for a batch of three messages, 291 µs on the
 (docs/performance.md).
 
 `Prepared` keeps what SQLAlchemy does well and skips the rest. The statement is still
-Core, compiled by SQLAlchemy once per dialect and per length of its IN lists; values go
-in and out through the column types' own processors (`TypeEngine.bind_processor` and
-`result_processor`, as SQLAlchemy applies them), so an aware datetime or a sealed body is
-stored exactly as `Connection.execute` would store it. Only the running is direct: the
-compiled string and the processed values go to the DBAPI cursor of the transaction's
-connection, inside the transaction SQLAlchemy began.
+Core, compiled by SQLAlchemy once per dialect and per length of its IN lists (padded);
+values go in and out through the column types' own processors
+(`TypeEngine.bind_processor` and `result_processor`, as SQLAlchemy applies them), so an
+aware datetime or a sealed body is stored exactly as `Connection.execute` would store it.
+Only the running is direct: the compiled string and the processed values go to the DBAPI
+cursor of the transaction's connection, inside the transaction SQLAlchemy began.
 """
 
 from __future__ import annotations
