@@ -271,26 +271,9 @@ def _store_sends(
     )
 
 
-# Run on the cursor (db/prepared.py), as the reads of `_read_sends` are. The insert names
-# every column `_next_message` fills: the rows are complete.
-_MESSAGES = cast(Table, Message.__table__)
-_INSERT_MESSAGES = Prepared(
-    lambda: insert(_MESSAGES).values(
-        {
-            name: bindparam(name, type_=_MESSAGES.c[name].type)
-            for name in (
-                "conversation_id",
-                "seq",
-                "client_id",
-                "sender",
-                "sender_user_id",
-                "code",
-                "body",
-                "created_at",
-            )
-        }
-    )
-)
+# Run on the cursor (db/prepared.py), as the reads of `_read_sends` are. Core, not the
+# ORM's bulk insert: the rows are complete, and the ORM would look at each one again.
+_INSERT_MESSAGES = Prepared(lambda: insert(cast(Table, Message.__table__)))
 _CONVERSATIONS = cast(Table, Conversation.__table__)
 _UPDATE_SEQS = Prepared(
     lambda: (

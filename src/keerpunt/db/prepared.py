@@ -42,18 +42,23 @@ class Prepared:
 
     def __init__(self, build: Callable[..., ClauseElement]) -> None:
         self._build = build
-        self._plans: dict[tuple[str, str, tuple[tuple[str, int], ...]], _Plan] = {}
+        self._plans: dict[tuple[str, str, tuple[tuple[str, int], ...], tuple[str, ...]], _Plan] = {}
 
-    def _plan(self, dialect: Dialect, lists: Mapping[str, Sequence[Any]]) -> _Plan:
+    def _plan(
+        self,
+        dialect: Dialect,
+        lists: Mapping[str, Sequence[Any]],
+        column_keys: tuple[str, ...] = (),
+    ) -> _Plan:
         shape = tuple((name, len(values)) for name, values in lists.items())
         # The driver too: two drivers of one database may differ in paramstyle.
-        key = (dialect.name, dialect.driver, shape)
+        key = (dialect.name, dialect.driver, shape, column_keys)
         plan = self._plans.get(key)
         if plan is None:
             params: dict[str, list[BindParameter[Any]]] = {
                 name: [bindparam(f"{name}_{i}") for i in range(size)] for name, size in shape
             }
-            plan = self._plans[key] = _Plan(self._build(**params), dialect)
+            plan = self._plans[key] = _Plan(self._build(**params), dialect, column_keys)
         return plan
 
     def rows(
@@ -76,10 +81,11 @@ class Prepared:
             cursor.close()
 
     def run_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Run a statement once for each set of values (the DBAPI's executemany)."""
+        """Run a statement once for each set of values (the DBAPI's executemany). As in
+        `Connection.execute`, the keys of the values say which columns an insert sets."""
         if not rows:
             return
-        plan = self._plan(conn.dialect, {})
+        plan = self._plan(conn.dialect, {}, tuple(sorted(rows[0])))
         cursor = _cursor(conn)
         try:
             cursor.executemany(plan.sql, [plan.parameters(row) for row in rows])
@@ -90,17 +96,26 @@ class Prepared:
 class _Plan:
     """One compiled form of a statement, with the conversions of its values."""
 
-    def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
-        compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
+    def __init__(
+        self, statement: ClauseElement, dialect: Dialect, column_keys: tuple[str, ...]
+    ) -> None:
+        # Values come as a list for executemany (`run_many`, the only user of column
+        # keys): no implicit RETURNING of a new row's id, which PostgreSQL would add.
+        compiled = cast(
+            SQLCompiler,
+            statement.compile(
+                dialect=dialect,
+                column_keys=list(column_keys),
+                for_executemany=bool(column_keys),
+            ),
+        )
         self.sql = compiled.string
         binds: dict[str, BindParameter[Any]] = dict(compiled.binds)
         self.positional = compiled.positional
         # For a positional paramstyle (SQLite's "?") the order in the string; the names
         # otherwise (psycopg's "%(name)s").
-        names = list(compiled.positiontup or ()) if self.positional else list(binds)
-        self.binds: list[tuple[str, Processor]] = [
-            (name, _bind_processor(binds[name].type, dialect)) for name in names
-        ]
+        self.names = list(compiled.positiontup or ()) if self.positional else list(binds)
+        self.processors = [_bind_processor(binds[name].type, dialect) for name in self.names]
         columns = statement.selected_columns if isinstance(statement, Select) else ()
         self.results: list[Processor] = [
             _result_processor(column.type, dialect) for column in columns
@@ -108,13 +123,13 @@ class _Plan:
         self._convert_row = any(p is not None for p in self.results)
 
     def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
-        converted = [
-            (name, values[name] if process is None else process(values[name]))
-            for name, process in self.binds
-        ]
+        converted = (
+            values[name] if process is None else process(values[name])
+            for name, process in zip(self.names, self.processors, strict=True)
+        )
         if self.positional:
-            return tuple(value for _, value in converted)
-        return dict(converted)
+            return tuple(converted)
+        return dict(zip(self.names, converted, strict=True))
 
     def row(self, row: Sequence[Any]) -> tuple[Any, ...]:
         if not self._convert_row:
