@@ -57,13 +57,19 @@ def test_idle_sockets(tmp_path: Path) -> None:
 
 def test_chat_traffic(tmp_path: Path) -> None:
     result = run_bench(
-        "chat_traffic", tmp_path, "--sockets", "20", "--rate", "20", "--seconds", "2"
+        "chat_traffic",
+        tmp_path,
+        *("--sockets", "20", "--rate", "20", "--seconds", "2", "--windows", "2"),
     )
     keerpunt, reference = result["keerpunt"], result["reference"]
+    # Two windows each, taking turns, counted together.
     assert keerpunt["scheduled"] == keerpunt["delivered"] == 40
     assert reference["delivered"] == 40
     assert keerpunt["stored"]["rows"] == 40
-    assert keerpunt["latency_ms"]["p99"] is not None
+    assert keerpunt["latency_ms"]["count"] == reference["latency_ms"]["count"] == 40
+    assert len(keerpunt["windows_cpu_us_per_message"]) == 2
+    assert len(result["cpu_ratio_windows"]) == 2
+    assert len(keerpunt["generator"]["processes"]) == 2
     assert result["cpu_ratio"] is not None
 
 

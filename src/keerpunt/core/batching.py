@@ -11,8 +11,9 @@ two, paying the whole fixed cost of a transaction for each. There the batcher wa
 moment for company (`LINGER`), as PostgreSQL's `commit_delay` does: only when the
 previous batch began less than `BUSY` ago and fewer than `FEW` requests wait. A request
 after a quiet spell, and a burst that fills a batch anyway, never wait. At 500 messages
-a second this cut the server's CPU per message by a third to a half, for 3 ms more
-latency (docs/performance.md).
+a second waiting 4 ms cut the server's CPU per message by a third to a half, for 3 ms
+more latency; 10 ms took a further sixth, for 5 ms more (docs/performance.md). A person
+does not notice 10 ms; a process that runs out of CPU makes everyone wait.
 
 The batcher knows nothing of chats: `write` gets the requests in arrival order, commits,
 and returns, for each, its result or the error that refused it alone, and a step to run
@@ -42,7 +43,8 @@ Result = TypeVar("Result")
 MAX_BATCH = 200
 # The moment a small batch waits for company under a steady stream of requests; when the
 # previous batch began less than BUSY ago and fewer than FEW requests wait (see above).
-LINGER = 0.004
+# Streams slower than one request per BUSY never wait.
+LINGER = 0.010
 BUSY = 0.02
 FEW = 8
 
