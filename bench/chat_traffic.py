@@ -5,19 +5,21 @@ relay carrying the same traffic.
 A throwaway server (SQLite, synchronous=FULL, in-process bus, limits off) gets P
 conversations (S = 2P sockets), each accepted by a counselor (counselors hold 20 chats
 each); each side of each pair has its own socket, subscribed to its conversation. Then
-messages go out on a fixed schedule, R per second in total for T seconds: message k is
-due at start + k/R, from pair k mod P, chatter and counselor taking turns. Latency runs
-from the *due* time to the moment the other side receives the message, so a stall in
-the server (or in the generator) shows up in the figures instead of being hidden by a
-late send. The server's CPU time (utime + stime from /proc) over the talking window,
-divided by the messages delivered, is the cost of a message.
+messages go out on a fixed schedule, R per second in total for T seconds in W windows:
+in a window, message k is due at start + k/R, from pair k mod P, chatter and counselor
+taking turns. Latency runs from the *due* time to the moment the other side receives the
+message, so a stall in the server (or in the generator) shows up in the figures instead
+of being hidden by a late send. The server's CPU time (utime + stime from /proc) over
+its talking windows, divided by the messages delivered, is the cost of a message.
 
-The reference, in the same run: bench/reference.py in relay mode (same uvicorn settings)
-with the same sockets and the same schedule; it forwards each text frame to the partner.
+The reference: bench/reference.py in relay mode (same uvicorn settings) with the same
+sockets and the same schedule; it forwards each text frame to the partner. Both servers
+are up at once and their windows take turns (Keerpunt then the reference, then the other
+way round, ...), so a slower spell of the machine falls on both.
 
 Every run checks that each message reached the other side exactly once.
 
-    python bench/chat_traffic.py --sockets 2000 --rate 500 --seconds 20
+    python bench/chat_traffic.py --sockets 2000 --rate 500 --seconds 20 --windows 4
 """
 
 from __future__ import annotations
@@ -254,7 +256,6 @@ async def close_all(sides: list[Side]) -> None:
 class Party:
     """One server with its sockets open and subscribed, ready to talk."""
 
-    name: str
     pid: int
     pairs: list[tuple[Side, Side]]
     tally: Tally
@@ -316,7 +317,7 @@ async def keerpunt_party(args: argparse.Namespace) -> AsyncIterator[Party]:
             log(f"keerpunt: {ready} sockets subscribed in {setup_s:.1f} s")
             if ready < len(plan):
                 raise BenchError(f"only {ready} of {len(plan)} sockets subscribed: {failures}")
-            party = Party("keerpunt", server.pid, pairs, tally, setup_s=round(setup_s, 1))
+            party = Party(server.pid, pairs, tally, setup_s=round(setup_s, 1))
             yield party
         finally:
             await close_all([s for pair in pairs for s in pair])
@@ -343,7 +344,7 @@ async def reference_party(args: argparse.Namespace) -> AsyncIterator[Party]:
             if ready < len(plan):
                 raise BenchError(f"reference: only {ready} of {len(plan)} subscribed: {failures}")
             log(f"reference: {ready} sockets")
-            yield Party("reference", server.pid, pairs, tally)
+            yield Party(server.pid, pairs, tally)
         finally:
             await close_all([s for pair in pairs for s in pair])
 
