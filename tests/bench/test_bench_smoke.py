@@ -66,6 +66,7 @@ def test_chat_traffic(tmp_path: Path) -> None:
     assert keerpunt["scheduled"] == keerpunt["delivered"] == 40
     assert reference["delivered"] == 40
     assert keerpunt["stored"]["rows"] == 40
+    assert keerpunt["latency_ms"]["p99"] is not None
     assert keerpunt["latency_ms"]["count"] == reference["latency_ms"]["count"] == 40
     assert len(keerpunt["windows_cpu_us_per_message"]) == 2
     assert len(result["cpu_ratio_windows"]) == 2
