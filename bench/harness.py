@@ -37,6 +37,7 @@ KEERPUNT = (sys.executable, "-m", "keerpunt")
 REFERENCE = (sys.executable, str(REPO / "bench" / "reference.py"))
 SERVER_START_TIMEOUT_S = 60.0
 ADMIN_DSN = os.environ.get("KEERPUNT_TEST_POSTGRES", "postgresql://127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("KEERPUNT_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 # The generator is the limit when its event loop falls this far behind (p99 of the lag
 # sampled every 10 ms), or when it used this share of one core over the run.
@@ -281,6 +282,28 @@ def postgres_database() -> Iterator[str]:
     finally:
         with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def redis_prefix() -> Iterator[str]:
+    """A key prefix of its own on the local Redis for one run; its keys are deleted
+    afterwards."""
+    import redis
+
+    prefix = f"keerpunt-bench-{uuid.uuid4().hex[:10]}"
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=5)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        client.close()
+        raise BenchError(f"Redis at {REDIS_URL}: {exc}") from exc
+    try:
+        yield prefix
+    finally:
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        for start in range(0, len(keys), 1000):
+            client.delete(*keys[start : start + 1000])
+        client.close()
 
 
 class KeerpuntServer:

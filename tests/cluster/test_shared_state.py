@@ -3,9 +3,12 @@ Redis is configured: what process A counts or blocks, process B sees."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 import uuid
 from datetime import timedelta
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import httpx
@@ -17,6 +20,7 @@ from keerpunt.accounts.principals import ChatterPrincipal
 from keerpunt.campaigns.actions import VISIT
 from keerpunt.campaigns.models import NO_CHANNEL, TrafficDay
 from keerpunt.chat import actions as chat
+from keerpunt.chat import store as chat_store
 from keerpunt.context import Context
 from keerpunt.core import ratelimit
 from keerpunt.core.errors import Blocked, TooMany
@@ -116,6 +120,97 @@ async def test_a_block_on_one_process_holds_on_the_other(pair: tuple[Context, Co
     await b.sources.unblock(day, source)
     assert await a.sources.blocked_until(day, source, a.clock.now()) is None
     await guard.before_new_chat(a, source)
+
+
+async def test_a_burst_from_several_chats_is_counted_side_by_side_and_in_order(
+    db_url: str, prefix: str
+) -> None:
+    """Messages of several chats in one group commit are counted in Redis side by side;
+    within a chat in order, so a limit only ever refuses a chat's last messages, and
+    every acknowledged message is stored once. Windows of an hour and more, so no burst
+    straddles the turn of one (the sliding-window counter's approximation)."""
+    settings = make_settings(
+        db_url,
+        redis_url=REDIS_URL,
+        redis_prefix=prefix,
+        limit_new_chats_per_source="5/10 minutes",
+        limit_messages_per_chatter="15/hour; 100/day",
+        limit_messages_per_source="60/hour; 600/day",
+    )
+    a, b = await two_contexts(settings)
+    try:
+        assert a.limiter.shared
+        source = await a.visitors.source(a.today(), PHONE)
+        chats = [await chat.start_conversation(a, None, source=source) for _ in range(5)]
+
+        async def burst(started: chat.Started) -> list[tuple[str, bool]]:
+            """Twenty messages of one chat at once, in this order."""
+            principal = ChatterPrincipal(started.conversation.chatter_id)
+            ids = [str(uuid.uuid4()) for _ in range(20)]
+            outcomes = await asyncio.gather(
+                *(
+                    chat.send_message(
+                        a, principal, started.conversation.id, cid, f"bericht {n}", source=source
+                    )
+                    for n, cid in enumerate(ids)
+                ),
+                return_exceptions=True,
+            )
+            for outcome in outcomes:
+                if isinstance(outcome, BaseException) and not isinstance(outcome, TooMany):
+                    raise outcome
+            return [
+                (cid, not isinstance(o, BaseException))
+                for cid, o in zip(ids, outcomes, strict=True)
+            ]
+
+        results = await asyncio.gather(*(burst(started) for started in chats))
+        # 5 chats of at most 15 would be 75: the source's 60 an hour is what binds.
+        assert sum(ok for result in results for _, ok in result) == 60
+        async with b.read() as session:
+            for started, result in zip(chats, results, strict=True):
+                acked = [cid for cid, ok in result if ok]
+                assert len(acked) <= 15
+                # A prefix: nothing acknowledged after a refusal.
+                assert [ok for _, ok in result] == [True] * len(acked) + [False] * (20 - len(acked))
+                rows = await chat_store.messages_after(session, started.conversation.id, 0, 100)
+                assert [row.client_id for row in rows] == acked
+                assert [row.seq for row in rows] == list(range(1, len(acked) + 1))
+        # Another process, which saw no refusal, asks Redis and is refused too.
+        other = chats[0]
+        with pytest.raises(TooMany):
+            await chat.send_message(
+                b,
+                ChatterPrincipal(other.conversation.chatter_id),
+                other.conversation.id,
+                str(uuid.uuid4()),
+                "nog een",
+                source=source,
+            )
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_a_chatters_source_is_noted_again_when_it_changes_or_redis_forgot_it(
+    pair: tuple[Context, Context], prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = pair
+    day = a.today()
+    first = await a.visitors.source(day, PHONE)
+    second = await a.visitors.source(day, OTHER_PHONE)
+    await a.sources.note(day, "chatter-1", first)
+    assert await b.sources.source_of(day, "chatter-1") == first
+    # The same chatter from another address: noted at once.
+    await a.sources.note(day, "chatter-1", second)
+    assert await b.sources.source_of(day, "chatter-1") == second
+    # Redis lost its keys (it keeps nothing on disk): noted again after a while.
+    assert a.redis is not None
+    await a.redis.delete(f"{prefix}:sources:{day.isoformat()}:last")
+    later = time.monotonic() + ratelimit.NOTE_AGAIN_SECONDS + 1
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(monotonic=lambda: later, time=time.time))
+    await a.sources.note(day, "chatter-1", second)
+    assert await b.sources.source_of(day, "chatter-1") == second
 
 
 async def test_with_redis_down_a_chatter_still_chats(

@@ -61,16 +61,14 @@ async def started(ctx: Context, chatter_id: str, source: str | None) -> None:
         await ctx.sources.note(ctx.today(), chatter_id, source)
 
 
-async def before_send(ctx: Context, chatter_id: str, source: str | None) -> None:
+def before_send(ctx: Context, chatter_id: str, source: str | None) -> None:
     """A cheap look before the write transaction, so a flood never queues for the
-    database's write lock: refuse when the chatter or the source has no room left."""
-    await ctx.limiter.check(
-        parse_rules(ctx.settings.limit_messages_per_chatter), f"send:{chatter_id}", MESSAGES
-    )
+    database's write lock: refuse while a refusal of the chatter or the source, seen by
+    this process, still holds. It asks no storage; the count inside the transaction
+    (`count_send`) is what refuses first."""
+    ctx.limiter.check(f"send:{chatter_id}", MESSAGES)
     if source is not None:
-        await ctx.limiter.check(
-            parse_rules(ctx.settings.limit_messages_per_source), f"send-from:{source}", MESSAGES
-        )
+        ctx.limiter.check(f"send-from:{source}", MESSAGES)
 
 
 async def count_send(

@@ -6,6 +6,7 @@ only after the commit, so a listener never hears of a message it cannot read bac
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import uuid
@@ -177,7 +178,7 @@ async def send_message(
     client_id = str(uuid.UUID(client_id))
     if isinstance(principal, ChatterPrincipal):
         try:
-            await guard.before_send(ctx, principal.chatter_id, source)
+            guard.before_send(ctx, principal.chatter_id, source)
         except TooMany:
             # A retry of a message already stored is acknowledged, whatever the limits say.
             async with ctx.read() as session:
@@ -220,11 +221,27 @@ async def _write_sends(
         reads = await steps.run(_read_sends, requests, ctx.clock.now())
         stored = {key: message_out(ctx, message) for key, message in reads.stored.items()}
         rows: list[dict[str, object]] = []
-        for request in requests:
-            try:
-                outcomes.append(await _send_one(request, reads, stored, rows, events))
-            except DomainError as error:
-                outcomes.append(error)
+
+        async def in_order(indexes: Sequence[int]) -> None:
+            for i in indexes:
+                try:
+                    outcomes[i] = await _send_one(requests[i], reads, stored, rows, events)
+                except DomainError as error:
+                    outcomes[i] = error
+
+        outcomes = [_NOT_SENT] * len(requests)
+        chats: dict[str, list[int]] = {}
+        for i, request in enumerate(requests):
+            chats.setdefault(request.conversation_id, []).append(i)
+        if ctx.limiter.shared and len(chats) > 1:
+            # Counting a chatter's message asks Redis, a round trip each: the chats count
+            # side by side, so the transaction waits about as long as for one of them.
+            # Within a chat, its messages go in order, so what is refused is its last.
+            async with asyncio.TaskGroup() as group:
+                for indexes in chats.values():
+                    group.create_task(in_order(indexes))
+        else:
+            await in_order(range(len(requests)))
         if rows:
             changed = {str(row["conversation_id"]) for row in rows}
             await steps.finish(_store_sends, rows, [reads.targets[c] for c in sorted(changed)])
@@ -232,6 +249,8 @@ async def _write_sends(
 
 
 _sends = PerDatabase(_write_sends)
+# A place holder in a batch's outcomes, each replaced by its request's own.
+_NOT_SENT = RuntimeError("not sent")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,16 @@ restart that forgets them only forgives a little early.
 
 Redis away: the limits fail open (a help line does not refuse a youth because a cache is
 down) and the sources fall back to this process's memory until Redis answers again.
+
+Each question to Redis is a round trip that costs the process some 150 µs of CPU, and a
+chatter's message used to ask thirteen of them: a look before the write, and inside the
+group commit's transaction a look and a count for each of four rules, and the source noted
+again. On PostgreSQL with Redis that held a process to some 490 acknowledged messages a
+second (docs/performance.md). Now a message asks one count per rule and nothing else:
+`hit` counts each rule straight away (the package's count is itself a check that adds
+nothing when there is no room), a refusal is remembered in this process until its
+Retry-After, so `check` (the look before the write) and later hits turn a flood away
+without asking, and a chatter's source is noted again only every few minutes.
 """
 
 from __future__ import annotations
@@ -21,7 +31,6 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from datetime import time as day_time
 from functools import lru_cache
@@ -37,7 +46,7 @@ from keerpunt.core.errors import TooMany
 
 log = logging.getLogger(__name__)
 
-Rules = Sequence[RateLimitItem]
+Rules = tuple[RateLimitItem, ...]
 
 # What a Redis that is away raises: its own errors, and the socket's.
 REDIS_DOWN: tuple[type[BaseException], ...] = (RedisError, OSError, asyncio.TimeoutError)
@@ -103,45 +112,72 @@ def redis_storage(redis: Redis, redis_url: str, key_prefix: str) -> Storage:
     )
 
 
+# Refusals remembered per process are capped, so a flood of fresh keys cannot grow memory
+# without end; past the cap the expired ones go, and if that is not enough, all of them
+# (a forgotten refusal only costs one more question to the storage).
+MAX_REFUSALS = 100_000
+
+
 class RateLimiter:
     def __init__(self, storage: Storage | None = None) -> None:
         # The sliding-window counter keeps two numbers per key, not one timestamp per hit,
         # so a flood costs no memory to count.
         self._limiter = SlidingWindowCounterRateLimiter(storage or MemoryStorage())
         self._outage = RedisOutage("abuse limits (failing open)")
+        # Keys the storage refused, with the monotonic time their Retry-After ends.
+        self._refused: dict[str, float] = {}
+        # Whether the counts live outside this process, each count a round trip.
+        self.shared = isinstance(storage, RedisStorage)
 
-    async def check(self, rules: Rules, key: str, reason: str) -> None:
-        """Raise TooMany, without counting, when any rule has no room left for `key`."""
-        if not rules or self._outage.skip():
+    def check(self, key: str, reason: str) -> None:
+        """Raise TooMany while a refusal of `key` that this process saw still holds. Asks
+        no storage: the cheap look before a write, which turns a flood away while the
+        counting itself stays with `hit`."""
+        until = self._refused.get(key)
+        if until is None:
             return
-        try:
-            for rule in rules:
-                if not await self._limiter.test(rule, key):
-                    raise TooMany(reason, retry_after=await self._retry_after(rule, key))
-        except REDIS_DOWN as exc:
-            self._outage.failed(exc)
+        left = until - time.monotonic()
+        if left <= 0:
+            del self._refused[key]
             return
-        self._outage.answered()
+        raise TooMany(reason, retry_after=max(1, math.ceil(left)))
 
     async def hit(self, rules: Rules, key: str, reason: str) -> None:
-        """Count one for `key` under every rule, or raise TooMany and count nothing (unless
-        a concurrent hit took the last room between the check and the count)."""
-        await self.check(rules, key, reason)
+        """Count one for `key` under every rule, or raise TooMany. The rules are counted
+        shortest window first, each in one step that counts nothing when it has no room;
+        so a hit refused by a longer rule stays counted under the shorter ones, which
+        forget it within their own (short) window."""
+        self.check(key, reason)
         if not rules or self._outage.skip():
             return
         try:
-            for rule in rules:
+            for rule in _shortest_first(rules):
                 if not await self._limiter.hit(rule, key):
-                    raise TooMany(reason, retry_after=await self._retry_after(rule, key))
+                    retry_after = await self._retry_after(rule, key)
+                    self._remember(key, retry_after)
+                    raise TooMany(reason, retry_after=retry_after)
         except REDIS_DOWN as exc:
             self._outage.failed(exc)
             return
         self._outage.answered()
+
+    def _remember(self, key: str, retry_after: int) -> None:
+        if len(self._refused) >= MAX_REFUSALS:
+            now = time.monotonic()
+            self._refused = {k: t for k, t in self._refused.items() if t > now}
+            if len(self._refused) >= MAX_REFUSALS:
+                self._refused.clear()
+        self._refused[key] = time.monotonic() + retry_after
 
     async def _retry_after(self, rule: RateLimitItem, key: str) -> int:
         stats = await self._limiter.get_window_stats(rule, key)
         # Whole seconds, at least one (Retry-After has no fractions), at most the window.
         return max(1, min(rule.get_expiry(), math.ceil(stats.reset_time - time.time())))
+
+
+@lru_cache(maxsize=32)
+def _shortest_first(rules: Rules) -> tuple[RateLimitItem, ...]:
+    return tuple(sorted(rules, key=lambda rule: rule.get_expiry()))
 
 
 # A day's remembered sources are capped, so a flood of fresh tokens cannot grow memory
@@ -211,6 +247,13 @@ return 0
 """
 
 
+# A chatter's source is written to Redis again only after this long, on another day, or
+# when it changed: every message of a chat says the same, and each would pay a round trip.
+# Again after a while, so a Redis that lost its keys (it keeps nothing on disk) learns them
+# back.
+NOTE_AGAIN_SECONDS = 300.0
+
+
 class RedisSources(SourceMemory):
     """Today's sources in Redis: two hashes per local day (`<prefix>:sources:<day>:last`,
     chatter id to source, and `...:blocked`, source to the block's end as Unix time), both
@@ -225,11 +268,17 @@ class RedisSources(SourceMemory):
         self._outage = RedisOutage("today's sources")
         self._note = redis.register_script(NOTE_SCRIPT)
         self._block = redis.register_script(BLOCK_SCRIPT)
+        # What this process last wrote for a chatter: (day, source, when to write again).
+        self._noted: dict[str, tuple[date, str, float]] = {}
 
     def _key(self, day: date, which: str) -> str:
         return f"{self._prefix}:{day.isoformat()}:{which}"
 
     async def note(self, day: date, chatter_id: str, source: str) -> None:
+        noted = self._noted.get(chatter_id)
+        now = time.monotonic()
+        if noted is not None and noted[:2] == (day, source) and now < noted[2]:
+            return
         if not self._outage.skip():
             try:
                 await self._note(
@@ -237,6 +286,9 @@ class RedisSources(SourceMemory):
                     [chatter_id, source, MAX_SOURCES, day_expiry(day, self._zone)],
                 )
                 self._outage.answered()
+                if len(self._noted) >= MAX_SOURCES:
+                    self._noted.clear()
+                self._noted[chatter_id] = (day, source, now + NOTE_AGAIN_SECONDS)
                 return
             except REDIS_DOWN as exc:
                 self._outage.failed(exc)
