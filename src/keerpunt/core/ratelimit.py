@@ -17,8 +17,8 @@ down) and the sources fall back to this process's memory until Redis answers aga
 Each question to Redis is a round trip that costs the process some 150 µs of CPU, and a
 chatter's message used to ask thirteen of them: a look before the write, and inside the
 group commit's transaction a look and a count for each of four rules, and the source noted
-again. On PostgreSQL with Redis that held a process to some 490 acknowledged messages a
-second (docs/performance.md). Now a message asks one count per rule and nothing else:
+again. On PostgreSQL with Redis that held a process to about 510 acknowledged messages a
+second (docs/performance.md, seventh round). Now a message asks one count per rule and nothing else:
 `hit` counts each rule straight away (the package's count is itself a check that adds
 nothing when there is no room), a refusal is remembered in this process until its
 Retry-After, so `check` (the look before the write) and later hits turn a flood away
