@@ -58,7 +58,7 @@ async def test_a_refusal_holds_for_its_retry_after_in_the_look_before_a_write(
 async def test_a_refusal_by_the_short_rule_counts_nothing_under_the_long_one() -> None:
     storage = MemoryStorage()
     limiter = RateLimiter(storage)
-    # Written longest first: the limiter counts the shortest window first all the same.
+    # Written longest first: `parse_rules` puts the shortest window first all the same.
     rules = parse_rules("3/10 minutes; 2/10 seconds")
     await limiter.hit(rules, "send:anna", "too many")
     await limiter.hit(rules, "send:anna", "too many")

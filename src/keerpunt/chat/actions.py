@@ -215,7 +215,7 @@ async def _write_sends(
     this is the hottest write, and at a few messages a commit the ORM and a thread
     hand-over per statement cost far more than the database does."""
     ctx = requests[0].ctx
-    outcomes: list[Sent | BaseException] = []
+    outcomes: list[Sent | BaseException] = [_NOT_SENT] * len(requests)
     events: list[tuple[str, ServerFrame]] = []
     async with ctx.db.write_steps() as steps:
         reads = await steps.run(_read_sends, requests, ctx.clock.now())
@@ -229,14 +229,13 @@ async def _write_sends(
                 except DomainError as error:
                     outcomes[i] = error
 
-        outcomes = [_NOT_SENT] * len(requests)
-        chats: dict[str, list[int]] = {}
-        for i, request in enumerate(requests):
-            chats.setdefault(request.conversation_id, []).append(i)
-        if ctx.limiter.shared and len(chats) > 1:
+        if ctx.limiter.shared:
             # Counting a chatter's message asks Redis, a round trip each: the chats count
             # side by side, so the transaction waits about as long as for one of them.
             # Within a chat, its messages go in order, so what is refused is its last.
+            chats: dict[str, list[int]] = {}
+            for i, request in enumerate(requests):
+                chats.setdefault(request.conversation_id, []).append(i)
             async with asyncio.TaskGroup() as group:
                 for indexes in chats.values():
                     group.create_task(in_order(indexes))

@@ -18,10 +18,10 @@ Each question to Redis is a round trip that costs the process some 150 µs of CP
 chatter's message used to ask thirteen of them: a look before the write, and inside the
 group commit's transaction a look and a count for each of four rules, and the source noted
 again. On PostgreSQL with Redis that held a process to about 510 acknowledged messages a
-second (docs/performance.md, seventh round). Now a message asks one count per rule and nothing else:
-`hit` counts each rule straight away (the package's count is itself a check that adds
-nothing when there is no room), a refusal is remembered in this process until its
-Retry-After, so `check` (the look before the write) and later hits turn a flood away
+second (docs/performance.md, seventh round). Now a message asks one count per rule and
+nothing else: `hit` counts each rule straight away (the package's count is itself a check
+that adds nothing when there is no room), a refusal is remembered in this process until
+its Retry-After, so `check` (the look before the write) and later hits turn a flood away
 without asking, and a chatter's source is noted again only every few minutes.
 """
 
@@ -98,9 +98,12 @@ def day_expiry(day: date, zone: tzinfo) -> int:
 
 
 @lru_cache(maxsize=32)
-def parse_rules(text: str) -> tuple[RateLimitItem, ...]:
-    """'15/10 seconds; 120/10 minutes' as rules; empty text: no limit."""
-    return tuple(parse_many(text)) if text.strip() else ()
+def parse_rules(text: str) -> Rules:
+    """'15/10 seconds; 120/10 minutes' as rules, shortest window first (the order `hit`
+    counts them in); empty text: no limit."""
+    if not text.strip():
+        return ()
+    return tuple(sorted(parse_many(text), key=lambda rule: rule.get_expiry()))
 
 
 def redis_storage(redis: Redis, redis_url: str, key_prefix: str) -> Storage:
@@ -144,14 +147,15 @@ class RateLimiter:
 
     async def hit(self, rules: Rules, key: str, reason: str) -> None:
         """Count one for `key` under every rule, or raise TooMany. The rules are counted
-        shortest window first, each in one step that counts nothing when it has no room;
-        so a hit refused by a longer rule stays counted under the shorter ones, which
-        forget it within their own (short) window."""
+        in their order, shortest window first as `parse_rules` gives them, each in one
+        step that counts nothing when it has no room; so a hit refused by a longer rule
+        stays counted under the shorter ones, which forget it within their own (short)
+        window."""
         self.check(key, reason)
         if not rules or self._outage.skip():
             return
         try:
-            for rule in _shortest_first(rules):
+            for rule in rules:
                 if not await self._limiter.hit(rule, key):
                     retry_after = await self._retry_after(rule, key)
                     self._remember(key, retry_after)
@@ -173,11 +177,6 @@ class RateLimiter:
         stats = await self._limiter.get_window_stats(rule, key)
         # Whole seconds, at least one (Retry-After has no fractions), at most the window.
         return max(1, min(rule.get_expiry(), math.ceil(stats.reset_time - time.time())))
-
-
-@lru_cache(maxsize=32)
-def _shortest_first(rules: Rules) -> tuple[RateLimitItem, ...]:
-    return tuple(sorted(rules, key=lambda rule: rule.get_expiry()))
 
 
 # A day's remembered sources are capped, so a flood of fresh tokens cannot grow memory
