@@ -4,6 +4,7 @@ the abuse limit waits on the phone and goes by itself."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from tests.e2e.conftest import (
 )
 from tests.e2e.test_case_tools import add_staff, open_tab
 from tests.e2e.test_conversation import accept_first, lines, panel, say, start
-from tests.live import LiveServer, audit_entries
+from tests.live import LiveServer, audit_entries, wait_for_a_fresh_window
 
 
 def test_s18_a_counselor_blocks_a_chatter_with_the_keyboard(
@@ -115,6 +116,8 @@ def test_s18_a_message_held_by_the_limit_waits_and_goes_by_itself(
                 document.body, {subtree: true, childList: true, characterData: true});
         }"""
     )
+    # All three inside one window of the limit, or the third may slip through.
+    time.sleep(wait_for_a_fresh_window(3, needed=2.5))
     for n in (1, 2, 3):
         say(youth.page, f"snel {n}")
     youth.page.wait_for_function("() => window.heldSeen === true", timeout=15_000)

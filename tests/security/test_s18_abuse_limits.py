@@ -10,7 +10,6 @@ are in production.
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from pathlib import Path
 
@@ -20,7 +19,15 @@ import pytest
 from keerpunt.config import Settings
 from keerpunt.context import Context
 from tests.conftest import SHIPPED_LIMITS, make_settings
-from tests.live import Chatter, ServerProcess, Socket, StaffMember, http_client, make_staff
+from tests.live import (
+    Chatter,
+    ServerProcess,
+    Socket,
+    StaffMember,
+    http_client,
+    make_staff,
+    wait_for_a_fresh_window,
+)
 
 PHONE = "198.51.100.7"
 OTHER_PHONE = "203.0.113.9"
@@ -34,16 +41,6 @@ def settings(db_url: str) -> Settings:
 
 def _client(server: ServerProcess, address: str) -> httpx.AsyncClient:
     return http_client(server.url, headers={"X-Forwarded-For": address})
-
-
-async def _early_in_a_window(seconds: int) -> None:
-    """Wait, if need be, until a new window of the limit has just begun. The limits are
-    sliding-window counters over windows on the epoch: a burst that straddles the turn of
-    a window sees the earlier window's count already fading, and may get one more through
-    than the limit says. The bursts here take a second or two."""
-    into = time.time() % seconds
-    if into > seconds * 0.6:
-        await asyncio.sleep(seconds - into + 0.1)
 
 
 def _ws_url(server: ServerProcess) -> str:
@@ -83,7 +80,7 @@ async def test_s18_a_message_flood_is_refused_and_every_acked_message_stays(
         acked: list[str] = []
         refused: dict[str, object] | None = None
         # Fifteen in ten seconds is the shipped burst; the flood goes on past it.
-        await _early_in_a_window(10)
+        await asyncio.sleep(wait_for_a_fresh_window(10, needed=4))
         for _ in range(20):
             client_id = str(uuid.uuid4())
             await sock.send(
@@ -147,6 +144,7 @@ async def test_s18_a_refused_message_goes_through_when_resent_after_retry_after(
     try:
         async with http_client(server.url) as http:
             youth = await Chatter.start(http)
+            await asyncio.sleep(wait_for_a_fresh_window(2, needed=1.5))
             assert (await youth.send("een")).status_code == 201
             assert (await youth.send("twee")).status_code == 201
             kept = str(uuid.uuid4())
@@ -175,7 +173,7 @@ async def test_s18_messages_from_one_source_are_limited_across_its_chatters(
         answer: httpx.Response | None = None
         # Two chatters on one address share its 25 a minute (this test's setting), each
         # within their own burst of 15.
-        await _early_in_a_window(60)
+        await asyncio.sleep(wait_for_a_fresh_window(60, needed=24))
         for n in range(26):
             chatter = first if n % 2 == 0 else second
             answer = await chatter.send(f"bericht {n}")
