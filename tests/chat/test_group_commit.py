@@ -70,7 +70,8 @@ async def active_chats(ctx: Context, n: int) -> tuple[StaffPrincipal, list[chat.
 
 async def stored(ctx: Context, conversation_id: str) -> list[tuple[int, str, str]]:
     async with ctx.read() as session:
-        messages = await store.messages_after(session, conversation_id, 0, 1000)
+        query = store.messages_after_query(conversation_id, 0, 1000)
+        messages = (await session.scalars(query)).all()
         return [
             (m.seq, m.client_id, ctx.keyring.open(m.body, m.aad()))
             for m in messages

@@ -173,7 +173,8 @@ async def test_a_burst_from_several_chats_is_counted_side_by_side_and_in_order(
                 assert len(acked) <= 15
                 # A prefix: nothing acknowledged after a refusal.
                 assert [ok for _, ok in result] == [True] * len(acked) + [False] * (20 - len(acked))
-                rows = await chat_store.messages_after(session, started.conversation.id, 0, 100)
+                query = chat_store.messages_after_query(started.conversation.id, 0, 100)
+                rows = (await session.scalars(query)).all()
                 assert [row.client_id for row in rows] == acked
                 assert [row.seq for row in rows] == list(range(1, len(acked) + 1))
         # Another process, which saw no refusal, asks Redis and is refused too.

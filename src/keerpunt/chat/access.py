@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from keerpunt.accounts import access
 from keerpunt.accounts.principals import Principal, StaffPrincipal
@@ -53,6 +54,19 @@ async def visible_conversation(
     access.require_try(principal, operation)
     conv = await store.conversation(session, conversation_id, lock=lock)
     return await require_visible(session, principal, conv, operation)
+
+
+def visible_conversation_in(
+    session: Session, principal: Principal, conversation_id: str, operation: str
+) -> Conversation:
+    """`visible_conversation` inside a read step (`Database.read_step`), on its
+    synchronous session."""
+    access.require_try(principal, operation)
+    conv = session.scalar(store.conversation_query(conversation_id))
+    joined: frozenset[int] = frozenset()
+    if conv is not None and may_have_joined(principal):
+        joined = frozenset(session.scalars(supervision_store.joined_query(conv.id)).all())
+    return require_may(principal, operation, conv, joined)
 
 
 async def require_visible(

@@ -4,16 +4,17 @@ Nothing here changes state."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from keerpunt.accounts import access
 from keerpunt.accounts import store as accounts_store
 from keerpunt.accounts.principals import Principal, StaffPrincipal
 from keerpunt.chat import assignment, store
-from keerpunt.chat.access import visible_conversation
+from keerpunt.chat.access import visible_conversation, visible_conversation_in
 from keerpunt.chat.actions import message_out, queue_entries, returning_groups
 from keerpunt.chat.hours import ALWAYS_OPEN, opening_state, schedule_now
 from keerpunt.chat.idle import idle_read
@@ -55,19 +56,47 @@ async def messages_after(
     holds messages the server never stored must hear so, not wait forever. So is a
     conversation whose text retention deleted: "purged", not an empty transcript.
     """
-    async with ctx.read() as session:
-        conv = await visible_conversation(session, principal, conversation_id, operation)
-        return await _page(ctx, session, conv, after_seq)
+    conv, messages, more, _ = await ctx.db.read_step(
+        _read_page, ctx, principal, conversation_id, after_seq, operation, full=False
+    )
+    return conv, messages, more
 
 
-async def _page(
-    ctx: Context, session: AsyncSession, conv: Conversation, after_seq: int
+def _read_page(
+    session: Session,
+    ctx: Context,
+    principal: Principal,
+    conversation_id: str,
+    after_seq: int,
+    operation: str,
+    *,
+    full: bool,
+) -> tuple[Conversation, list[MessageOut], bool, ConversationRead | None]:
+    """The read step of `messages_after` and `opening_page`: the access check, the page,
+    and with `full` the view with the place in the queue. One step, so a socket's
+    subscribe is one hand-over to the database's reader (db/engine.py)."""
+    conv = visible_conversation_in(session, principal, conversation_id, operation)
+    _, messages, more = _page(session, ctx, conv, after_seq)
+    if not full:
+        return conv, messages, more, None
+    view = _view(conv)
+    if conv.status == "queued":
+        now = ctx.clock.now()
+        since = now - _estimate_window(ctx)
+        ahead = session.scalar(store.ahead_in_queue_query(conv))
+        pickups = session.scalars(store.recent_pickups_query(since)).all()
+        _place_in_queue(ctx, view, int(ahead or 0) + 1, [t for t in pickups if t is not None])
+    return conv, messages, more, view
+
+
+def _page(
+    session: Session, ctx: Context, conv: Conversation, after_seq: int
 ) -> tuple[Conversation, list[MessageOut], bool]:
     if conv.purged_at is not None:
         raise purged(ctx)
     if after_seq > conv.last_seq:
         raise bad_cursor(after_seq, conv.last_seq)
-    rows = await store.messages_after(session, conv.id, after_seq, PAGE_SIZE + 1)
+    rows = session.scalars(store.messages_after_query(conv.id, after_seq, PAGE_SIZE + 1)).all()
     messages = [message_out(ctx, row) for row in rows[:PAGE_SIZE]]
     return conv, messages, len(rows) > PAGE_SIZE
 
@@ -122,23 +151,40 @@ async def _full_view(
     if isinstance(principal, StaffPrincipal):
         view.returning = conv.id in await returning_groups(session, [conv])
     if conv.status == "queued":
-        now = ctx.clock.now()
-        window = timedelta(minutes=ctx.settings.wait_estimate_window_minutes)
-        view.position = await store.queue_position(session, conv)
-        pickups = await store.recent_pickups(session, now - window)
-        view.estimated_wait_seconds = estimate_wait(pickups, now, view.position, window)
+        since = ctx.clock.now() - _estimate_window(ctx)
+        position = await store.queue_position(session, conv)
+        _place_in_queue(ctx, view, position, await store.recent_pickups(session, since))
     return view
+
+
+def _estimate_window(ctx: Context) -> timedelta:
+    return timedelta(minutes=ctx.settings.wait_estimate_window_minutes)
+
+
+def _place_in_queue(
+    ctx: Context, view: ConversationRead, position: int, pickups: list[datetime]
+) -> None:
+    view.position = position
+    view.estimated_wait_seconds = estimate_wait(
+        pickups, ctx.clock.now(), position, _estimate_window(ctx)
+    )
 
 
 async def opening_page(
     ctx: Context, principal: Principal, conversation_id: str, after_seq: int, operation: str
 ) -> tuple[ConversationRead, list[MessageOut], bool]:
-    """What a socket's subscribe reads, in one transaction: the access check, the first
-    page after `after_seq` (`messages_after`) and the full view (`conversation_view`)."""
-    async with ctx.read() as session:
-        conv = await visible_conversation(session, principal, conversation_id, operation)
-        _, messages, more = await _page(ctx, session, conv, after_seq)
-        return await _full_view(ctx, session, principal, conv), messages, more
+    """What a socket's subscribe reads, in one read step: the access check, the first
+    page after `after_seq` (`messages_after`) and the full view (`conversation_view`).
+    Whether a chatter has been here before (`returning`) only a staff member sees: it
+    takes several queries of its own, read after the step."""
+    conv, messages, more, view = await ctx.db.read_step(
+        _read_page, ctx, principal, conversation_id, after_seq, operation, full=True
+    )
+    assert view is not None
+    if isinstance(principal, StaffPrincipal):
+        async with ctx.read() as session:
+            view.returning = conv.id in await returning_groups(session, [conv])
+    return view, messages, more
 
 
 def _view(conv: Conversation) -> ConversationRead:
@@ -205,8 +251,13 @@ async def last_seqs(ctx: Context, conversation_ids: list[str]) -> dict[str, int]
 
 async def transcript(ctx: Context, conversation_id: str, after_seq: int) -> MessagePage:
     """A page of a transcript for a caller whose access was checked (and audited) already."""
-    async with ctx.read() as session:
-        conv = await store.conversation(session, conversation_id)
-        if conv is None:
-            raise NotFound("no such conversation")
-        return page_of(*await _page(ctx, session, conv, after_seq))
+    return page_of(*await ctx.db.read_step(_read_transcript, ctx, conversation_id, after_seq))
+
+
+def _read_transcript(
+    session: Session, ctx: Context, conversation_id: str, after_seq: int
+) -> tuple[Conversation, list[MessageOut], bool]:
+    conv = session.scalar(store.conversation_query(conversation_id))
+    if conv is None:
+        raise NotFound("no such conversation")
+    return _page(session, ctx, conv, after_seq)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from keerpunt.abuse import store as abuse_store
@@ -21,12 +21,20 @@ PICKUPS_FOR_ESTIMATE = 10
 async def conversation(
     session: AsyncSession, conversation_id: str, *, lock: bool = False
 ) -> Conversation | None:
+    return await session.scalar(conversation_query(conversation_id, lock=lock))
+
+
+# The queries below as statements too, for read steps (`Database.read_step`), which run
+# them on a synchronous session.
+
+
+def conversation_query(conversation_id: str, *, lock: bool = False) -> Select[Conversation]:
     query = select(Conversation).where(Conversation.id == conversation_id)
     if lock:
         # PostgreSQL: the row lock orders concurrent sends and accepts. SQLite ignores it and
         # orders writers with BEGIN IMMEDIATE instead.
         query = query.with_for_update()
-    return await session.scalar(query)
+    return query
 
 
 @dataclass(slots=True)
@@ -133,16 +141,13 @@ async def message_by_client_id(
     )
 
 
-async def messages_after(
-    session: AsyncSession, conversation_id: str, after_seq: int, limit: int
-) -> Sequence[Message]:
-    result = await session.scalars(
+def messages_after_query(conversation_id: str, after_seq: int, limit: int) -> Select[Message]:
+    return (
         select(Message)
         .where(Message.conversation_id == conversation_id, Message.seq > after_seq)
         .order_by(Message.seq)
         .limit(limit)
     )
-    return result.all()
 
 
 async def queued(session: AsyncSession) -> Sequence[Conversation]:
@@ -163,6 +168,11 @@ async def queued(session: AsyncSession) -> Sequence[Conversation]:
 async def queue_position(session: AsyncSession, conv: Conversation) -> int:
     """The chat's place in `queued`'s order (1 = next), counted in the database instead of
     loading the whole queue: a waiting chatter's socket asks on every subscribe."""
+    return int(await session.scalar(ahead_in_queue_query(conv)) or 0) + 1
+
+
+def ahead_in_queue_query(conv: Conversation) -> Select[int]:
+    """How many queued chats wait ahead of `conv` (`queue_position` less one)."""
     by_age = (Conversation.created_at < conv.created_at) | (
         (Conversation.created_at == conv.created_at) & (Conversation.id < conv.id)
     )
@@ -176,22 +186,25 @@ async def queue_position(session: AsyncSession, conv: Conversation) -> int:
             (Conversation.requeued_at < conv.requeued_at)
             | ((Conversation.requeued_at == conv.requeued_at) & by_age)
         )
-    count = await session.scalar(
+    return (
         select(func.count())
         .select_from(Conversation)
         .where(Conversation.status == "queued", Conversation.id != conv.id, ahead)
     )
-    return int(count or 0) + 1
 
 
 async def recent_pickups(session: AsyncSession, since: datetime) -> list[datetime]:
-    result = await session.scalars(
+    result = await session.scalars(recent_pickups_query(since))
+    return [t for t in result.all() if t is not None]
+
+
+def recent_pickups_query(since: datetime) -> Select[datetime | None]:
+    return (
         select(Conversation.accepted_at)
         .where(Conversation.accepted_at.is_not(None), Conversation.accepted_at >= since)
         .order_by(Conversation.accepted_at.desc())
         .limit(PICKUPS_FOR_ESTIMATE)
     )
-    return [t for t in result.all() if t is not None]
 
 
 async def active_count(session: AsyncSession, counselor_id: int) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from keerpunt.accounts.models import StaffSession, User, UserRole
@@ -17,10 +17,12 @@ from keerpunt.supervision.models import SupervisorJoin, Whisper
 
 
 async def joined(session: AsyncSession, conversation_id: str) -> frozenset[int]:
-    rows = await session.scalars(
-        select(SupervisorJoin.user_id).where(SupervisorJoin.conversation_id == conversation_id)
-    )
-    return frozenset(rows.all())
+    return frozenset((await session.scalars(joined_query(conversation_id))).all())
+
+
+def joined_query(conversation_id: str) -> Select[int]:
+    """`joined` as a statement, for a read step (`Database.read_step`)."""
+    return select(SupervisorJoin.user_id).where(SupervisorJoin.conversation_id == conversation_id)
 
 
 def joined_many(conn: Connection, conversation_ids: Iterable[str]) -> dict[str, frozenset[int]]:
