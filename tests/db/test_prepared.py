@@ -5,7 +5,7 @@ datetime, and a rollback takes it all back."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,6 @@ from keerpunt.db.engine import Database
 from keerpunt.db.prepared import Prepared
 from keerpunt.db.types import EncryptedText, UTCDateTime
 from keerpunt.privacy.crypto import KeyRing, Sealed
-from tests.databases import database
 
 metadata = MetaData()
 things = Table(
@@ -67,12 +66,6 @@ def _row(i: int, *, at: datetime | None = MOMENT, body: str | None = "geheim") -
         "at": None if at is None else at + timedelta(seconds=i, microseconds=-120_000 * (i % 2)),
         "secret": None if body is None else KEYS.seal(f"{body} {i}", b"test"),
     }
-
-
-@pytest.fixture
-def url(backend: str, tmp_path: Path) -> Iterator[str]:
-    with database(backend, tmp_path) as url:
-        yield url
 
 
 @pytest.fixture

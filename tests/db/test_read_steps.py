@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from keerpunt.core.errors import NotFound
 from keerpunt.db.engine import Database
-from tests.databases import database
 
 metadata = MetaData()
 notes = Table(
@@ -25,12 +24,6 @@ notes = Table(
     Column("id", Integer, primary_key=True),
     Column("text", String(40), nullable=False),
 )
-
-
-@pytest.fixture
-def url(backend: str, tmp_path: Path) -> Iterator[str]:
-    with database(backend, tmp_path) as url:
-        yield url
 
 
 @pytest.fixture
