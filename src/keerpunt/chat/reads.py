@@ -4,17 +4,16 @@ Nothing here changes state."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from keerpunt.accounts import access
 from keerpunt.accounts import store as accounts_store
 from keerpunt.accounts.principals import Principal, StaffPrincipal
 from keerpunt.chat import assignment, store
-from keerpunt.chat.access import visible_conversation, visible_conversation_in
+from keerpunt.chat.access import visible_conversation_in
 from keerpunt.chat.actions import message_out, queue_entries, returning_groups
 from keerpunt.chat.hours import ALWAYS_OPEN, opening_state, schedule_now
 from keerpunt.chat.idle import idle_read
@@ -77,16 +76,7 @@ def _read_page(
     subscribe is one hand-over to the database's reader (db/engine.py)."""
     conv = visible_conversation_in(session, principal, conversation_id, operation)
     _, messages, more = _page(session, ctx, conv, after_seq)
-    if not full:
-        return conv, messages, more, None
-    view = _view(conv)
-    if conv.status == "queued":
-        now = ctx.clock.now()
-        since = now - _estimate_window(ctx)
-        ahead = session.scalar(store.ahead_in_queue_query(conv))
-        pickups = session.scalars(store.recent_pickups_query(since)).all()
-        _place_in_queue(ctx, view, int(ahead or 0) + 1, [t for t in pickups if t is not None])
-    return conv, messages, more, view
+    return conv, messages, more, _full_view(session, ctx, conv) if full else None
 
 
 def _page(
@@ -122,8 +112,7 @@ def page_of(conv: Conversation, messages: list[MessageOut], more: bool) -> Messa
 
 async def require(ctx: Context, principal: Principal, conversation_id: str, operation: str) -> None:
     """Raises NotFound unless the table lets the principal do `operation` on it now."""
-    async with ctx.read() as session:
-        await visible_conversation(session, principal, conversation_id, operation)
+    await ctx.db.read_step(visible_conversation_in, principal, conversation_id, operation)
 
 
 async def conversation_view(
@@ -137,53 +126,63 @@ async def conversation_view(
     """The conversation as its reader sees it. `full=False` leaves out what takes queries
     of its own (the place in the queue, the wait, returning) for a caller that only
     checks access, status and position in the stream."""
-    async with ctx.read() as session:
-        conv = await visible_conversation(session, principal, conversation_id, operation)
-        if not full:
-            return _view(conv)
-        return await _full_view(ctx, session, principal, conv)
-
-
-async def _full_view(
-    ctx: Context, session: AsyncSession, principal: Principal, conv: Conversation
-) -> ConversationRead:
-    view = _view(conv)
-    if isinstance(principal, StaffPrincipal):
-        view.returning = conv.id in await returning_groups(session, [conv])
-    if conv.status == "queued":
-        since = ctx.clock.now() - _estimate_window(ctx)
-        position = await store.queue_position(session, conv)
-        _place_in_queue(ctx, view, position, await store.recent_pickups(session, since))
+    conv, view = await ctx.db.read_step(
+        _read_view, ctx, principal, conversation_id, operation, full=full
+    )
+    if full:
+        await _add_returning(ctx, principal, conv, view)
     return view
 
 
-def _estimate_window(ctx: Context) -> timedelta:
-    return timedelta(minutes=ctx.settings.wait_estimate_window_minutes)
+def _read_view(
+    session: Session,
+    ctx: Context,
+    principal: Principal,
+    conversation_id: str,
+    operation: str,
+    *,
+    full: bool,
+) -> tuple[Conversation, ConversationRead]:
+    conv = visible_conversation_in(session, principal, conversation_id, operation)
+    return conv, _full_view(session, ctx, conv) if full else _view(conv)
 
 
-def _place_in_queue(
-    ctx: Context, view: ConversationRead, position: int, pickups: list[datetime]
+def _full_view(session: Session, ctx: Context, conv: Conversation) -> ConversationRead:
+    """The view with, while the chat waits, its place in the queue and the estimated
+    wait (all but `returning`, see `_add_returning`)."""
+    view = _view(conv)
+    if conv.status == "queued":
+        now = ctx.clock.now()
+        window = timedelta(minutes=ctx.settings.wait_estimate_window_minutes)
+        ahead = session.scalar(store.ahead_in_queue_query(conv))
+        pickups = session.scalars(store.recent_pickups_query(now - window)).all()
+        view.position = int(ahead or 0) + 1
+        view.estimated_wait_seconds = estimate_wait(
+            [t for t in pickups if t is not None], now, view.position, window
+        )
+    return view
+
+
+async def _add_returning(
+    ctx: Context, principal: Principal, conv: Conversation, view: ConversationRead
 ) -> None:
-    view.position = position
-    view.estimated_wait_seconds = estimate_wait(
-        pickups, ctx.clock.now(), position, _estimate_window(ctx)
-    )
+    """Whether the chatter has been here before, which only staff see. It takes several
+    queries of its own (merges of chatters), read after the step; staff are few."""
+    if isinstance(principal, StaffPrincipal):
+        async with ctx.read() as session:
+            view.returning = conv.id in await returning_groups(session, [conv])
 
 
 async def opening_page(
     ctx: Context, principal: Principal, conversation_id: str, after_seq: int, operation: str
 ) -> tuple[ConversationRead, list[MessageOut], bool]:
     """What a socket's subscribe reads, in one read step: the access check, the first
-    page after `after_seq` (`messages_after`) and the full view (`conversation_view`).
-    Whether a chatter has been here before (`returning`) only a staff member sees: it
-    takes several queries of its own, read after the step."""
+    page after `after_seq` (`messages_after`) and the full view (`conversation_view`)."""
     conv, messages, more, view = await ctx.db.read_step(
         _read_page, ctx, principal, conversation_id, after_seq, operation, full=True
     )
     assert view is not None
-    if isinstance(principal, StaffPrincipal):
-        async with ctx.read() as session:
-            view.returning = conv.id in await returning_groups(session, [conv])
+    await _add_returning(ctx, principal, conv, view)
     return view, messages, more
 
 

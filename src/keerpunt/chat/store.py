@@ -165,14 +165,10 @@ async def queued(session: AsyncSession) -> Sequence[Conversation]:
     return result.all()
 
 
-async def queue_position(session: AsyncSession, conv: Conversation) -> int:
-    """The chat's place in `queued`'s order (1 = next), counted in the database instead of
-    loading the whole queue: a waiting chatter's socket asks on every subscribe."""
-    return int(await session.scalar(ahead_in_queue_query(conv)) or 0) + 1
-
-
 def ahead_in_queue_query(conv: Conversation) -> Select[int]:
-    """How many queued chats wait ahead of `conv` (`queue_position` less one)."""
+    """How many queued chats wait ahead of `conv` in `queued`'s order (its place less
+    one), counted in the database instead of loading the whole queue: a waiting
+    chatter's socket asks on every subscribe."""
     by_age = (Conversation.created_at < conv.created_at) | (
         (Conversation.created_at == conv.created_at) & (Conversation.id < conv.id)
     )
