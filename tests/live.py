@@ -429,6 +429,17 @@ class Socket:
     async def messages(self, count: int, timeout: float = FRAME_TIMEOUT) -> list[dict[str, Any]]:
         return [await self.expect("message", timeout) for _ in range(count)]
 
+    def delivered(self) -> list[dict[str, Any]]:
+        """The messages this socket received so far, as a client shows them: each
+        `message` frame, and the message an `ack` carries for the socket that sent it."""
+        out: list[dict[str, Any]] = []
+        for frame in self.seen:
+            if frame["type"] == "message":
+                out.append(frame)
+            elif frame["type"] == "ack" and frame.get("message") is not None:
+                out.append(frame["message"])
+        return out
+
     async def close(self) -> None:
         await self.connection.close()
 

@@ -147,6 +147,9 @@ class Party:
         elif frame["type"] == "ack":
             self.pending.pop(frame["client_id"], None)
             self.acked.setdefault(frame["client_id"], frame["seq"])
+            if frame.get("message") is not None:
+                # The sending socket's own message comes inside its ack.
+                self.got.append(frame["message"])
         elif frame["type"] == "error":
             self.errors.append(frame)
         self.changed.set()

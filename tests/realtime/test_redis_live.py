@@ -74,7 +74,7 @@ async def bus_state(http: httpx.AsyncClient, want: str) -> None:
 
 
 def seqs(sock: Socket) -> list[int]:
-    return [frame["seq"] for frame in sock.seen if frame["type"] == "message"]
+    return [message["seq"] for message in sock.delivered()]
 
 
 async def test_a_chat_across_two_processes_through_redis_and_without_it(

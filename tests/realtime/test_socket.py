@@ -81,8 +81,10 @@ async def test_send_is_acked_and_delivered_to_every_subscriber(
         )
         ack = await phone.expect("ack")
         assert (ack["client_id"], ack["seq"]) == (client_id, 2)
-        for sock in (phone, laptop, console):
-            message = await sock.expect("message")
+        # The sending socket gets its message inside the ack (it is the next one its
+        # stream is due), the others as a message frame.
+        copies = [ack["message"]] + [await sock.expect("message") for sock in (laptop, console)]
+        for message in copies:
             assert message == {
                 "type": "message",
                 "conversation": youth.conversation,
@@ -90,7 +92,7 @@ async def test_send_is_acked_and_delivered_to_every_subscriber(
                 "client_id": client_id,
                 "sender": "chatter",
                 "body": "ben je er?",
-                "created_at": message["created_at"],
+                "created_at": ack["created_at"],
                 "code": None,
             }
         # A counselor's reply over HTTP reaches the chatter's sockets live.
@@ -99,6 +101,39 @@ async def test_send_is_acked_and_delivered_to_every_subscriber(
         assert (reply["seq"], reply["sender"]) == (3, "counselor")
         for sock in (phone, laptop, console):
             await sock.close()
+
+
+async def test_the_ack_carries_the_message_only_when_it_is_the_sockets_next(
+    server: LiveServer, setup_ctx: Context
+) -> None:
+    async with http_client(server.url) as http:
+        youth, anna = await pair(http, setup_ctx)
+        phone = await Socket.open(server.ws_url, await youth.ticket())
+        await phone.subscribe(youth.conversation, 0)
+        await phone.expect("conversation")
+        # Not following the conversation: the ack goes alone.
+        loose = await Socket.open(server.ws_url, await youth.ticket())
+        first = str(uuid.uuid4())
+        frame = {"type": "send", "conversation": youth.conversation, "client_id": first}
+        await loose.send({**frame, "body": "hallo?"})
+        ack = await loose.expect("ack", client_id=first)
+        assert (ack["seq"], ack["message"]) == (2, None)
+        assert (await phone.expect("message"))["client_id"] == first
+        # Next in the phone's stream: carried, and never sent again as a message frame.
+        second = str(uuid.uuid4())
+        await phone.send({**frame, "client_id": second, "body": "ben je er?"})
+        ack = await phone.expect("ack", client_id=second)
+        assert (ack["message"]["seq"], ack["message"]["body"]) == (3, "ben je er?")
+        # A retry of it (the ack was lost, say) is acknowledged with the same seq, alone.
+        await phone.send({**frame, "client_id": second, "body": "ben je er?"})
+        again = await phone.expect("ack", client_id=second)
+        assert (again["seq"], again["message"]) == (3, None)
+        assert (await anna.send(youth.conversation, "Ja.")).status_code == 201
+        reply = await phone.expect("message")
+        assert reply["seq"] == 4
+        assert [m["seq"] for m in phone.delivered()] == [1, 2, 3, 4]
+        await phone.close()
+        await loose.close()
 
 
 async def test_staff_sockets_hear_the_queue(server: LiveServer, setup_ctx: Context) -> None:

@@ -143,22 +143,27 @@ class ResumingClient:
 
     def _receive(self, sock: Socket, frame: dict[str, Any]) -> None:
         if frame["type"] == "message":
-            if frame["seq"] <= self.held:
-                self.duplicates += 1
-            elif frame["seq"] == self.held + 1:
-                self.shown.append(frame)
-                self.held = frame["seq"]
-            else:
-                self._later(self._subscribe(sock))
+            self._show(sock, frame)
         elif frame["type"] == "ack":
             self.acked[frame["client_id"]] = frame["seq"]
             self.outbox.pop(frame["client_id"], None)
+            if frame.get("message") is not None:
+                self._show(sock, frame["message"])
         elif (
             frame["type"] in ("heartbeat", "pong")
             and frame["conversations"].get(self.conversation, 0) > self.held
         ):
             self._later(self._subscribe(sock))
         self.changed.set()
+
+    def _show(self, sock: Socket, message: dict[str, Any]) -> None:
+        if message["seq"] <= self.held:
+            self.duplicates += 1
+        elif message["seq"] == self.held + 1:
+            self.shown.append(message)
+            self.held = message["seq"]
+        else:
+            self._later(self._subscribe(sock))
 
     async def until(self, done: Callable[[], bool], timeout: float = 60) -> None:
         try:

@@ -111,6 +111,10 @@ class Ack(Frame):
     client_id: str
     seq: int
     created_at: datetime
+    # The stored message itself, when it is the next one this socket's stream of the
+    # conversation is due: then it is not sent again as a `message` frame. A frame in
+    # place of two is a third of a sent message's frames (ack, echo, delivery).
+    message: MessageOut | None = None
 
 
 class ConversationOut(Frame):

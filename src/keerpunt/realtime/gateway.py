@@ -367,14 +367,7 @@ class Connection:
                     frame.body,
                     source=self.source,
                 )
-                await self.send(
-                    Ack(
-                        conversation=sent.message.conversation,
-                        client_id=sent.message.client_id,
-                        seq=sent.message.seq,
-                        created_at=sent.message.created_at,
-                    )
-                )
+                await self._acknowledge(sent.message)
             elif isinstance(frame, TypingIn):
                 await chat.signal_typing(self.ctx, self.principal, frame.conversation, frame.active)
             elif isinstance(frame, ReadIn):
@@ -402,6 +395,28 @@ class Connection:
                     retry_after=error.retry_after if isinstance(error, TooMany | Blocked) else None,
                 )
             )
+
+    async def _acknowledge(self, message: MessageOut) -> None:
+        """The ack of a stored send. When the message is the next one this socket's
+        stream is due, the ack carries it and the stream counts it delivered, so the
+        live event skips this socket; otherwise (not subscribed, a retry already shown,
+        an earlier message still on its way) the ack goes alone and the stream delivers
+        the message in its turn."""
+        async with self._deliver_lock:
+            stream = self.streams.get(message.conversation)
+            carried = stream is not None and stream.decide(message.seq) is Decision.DELIVER
+            await self.send(
+                Ack(
+                    conversation=message.conversation,
+                    client_id=message.client_id,
+                    seq=message.seq,
+                    created_at=message.created_at,
+                    message=message if carried else None,
+                )
+            )
+            if carried:
+                assert stream is not None
+                stream.delivered(message.seq)
 
     async def _subscribe(self, conversation_id: str, after_seq: int) -> None:
         if conversation_id not in self.streams and len(self.streams) >= MAX_SUBSCRIPTIONS:

@@ -391,6 +391,8 @@ function onFrame(frame) {
       if (!receive(frame)) subscribe(); // a gap: ask again from what we hold
       break;
     case "ack":
+      // The stored message rides along when it is this socket's next: show it as one.
+      if (frame.message && !receive(frame.message)) subscribe();
       acknowledge(frame);
       break;
     case "conversation":

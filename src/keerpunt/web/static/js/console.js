@@ -442,6 +442,8 @@ function onFrame(frame) {
       onMessage(frame);
       break;
     case "ack":
+      // The stored message rides along when it is this socket's next: show it as one.
+      if (frame.message) onMessage(frame.message);
       onAck(frame);
       break;
     case "conversation":
