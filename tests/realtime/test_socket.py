@@ -198,6 +198,31 @@ async def test_heartbeats_carry_the_latest_seq(server: LiveServer, setup_ctx: Co
         await sock.close()
 
 
+async def test_a_busy_socket_that_holds_everything_is_spared_most_beats(
+    server: LiveServer, setup_ctx: Context
+) -> None:
+    async with http_client(server.url) as http:
+        youth, _ = await pair(http, setup_ctx)
+        sock = await Socket.open(server.ws_url, await youth.ticket())
+        await sock.subscribe(youth.conversation, 0)
+        await sock.expect("conversation")
+        # Busy for eight heartbeat intervals: a frame (a pong) every few hundredths of a
+        # second, and nothing it does not hold.
+        start = len(sock.seen)
+        loop = asyncio.get_running_loop()
+        until = loop.time() + 8 * 0.3
+        while loop.time() < until:
+            await sock.send({"type": "ping"})
+            await sock.expect("pong")
+            await asyncio.sleep(0.03)
+        beats = [f for f in sock.seen[start:] if f["type"] == "heartbeat"]
+        # Every interval would have brought one; a stall of the loop may let one through.
+        assert len(beats) <= 2
+        # Quiet again: the beats come back.
+        await sock.expect("heartbeat", conversations={youth.conversation: 1})
+        await sock.close()
+
+
 async def test_every_socket_hears_the_heartbeat_when_they_are_many(
     server: LiveServer, setup_ctx: Context
 ) -> None:

@@ -237,6 +237,9 @@ class Connection:
         self.streams: dict[str, Stream] = {}
         self.subscription: Subscription = ctx.bus.subscription()
         self._send_lock = asyncio.Lock()
+        self._now = asyncio.get_running_loop().time
+        # When the last frame went out (see `beat`).
+        self._sent_at = self._now()
         # Held while a conversation's messages go out, so replay and live events never
         # interleave.
         self._deliver_lock = asyncio.Lock()
@@ -256,6 +259,7 @@ class Connection:
         async with self._send_lock:
             try:
                 await self.websocket.send_text(frame.wire)
+                self._sent_at = self._now()
             except WebSocketDisconnected as exc:
                 # The client left while another task still had frames for it: an ordinary
                 # disconnect, and what it missed it gets on resume.
@@ -620,7 +624,8 @@ class Connection:
             ):
                 await self._apply_roles()
             mine = {cid: seqs[cid] for cid in self.streams if cid in seqs}
-            await self.send(Heartbeat(conversations=mine))
+            if self._beat_says_something(mine):
+                await self.send(Heartbeat(conversations=mine))
         except Closing as closing:
             if not self._stopped.done():
                 self._stopped.set_exception(closing)
@@ -629,6 +634,22 @@ class Connection:
         except Exception:
             # The database is away, say: this socket's next heartbeat tries again.
             log.warning("heartbeat failed", exc_info=True)
+
+    def _beat_says_something(self, latest: Mapping[str, int]) -> bool:
+        """A beat tells the client two things: the link is alive, and the latest seqs.
+        When another frame went out within the last half interval, and this socket has
+        already sent every conversation it follows up to the latest seq, the client
+        knows both: a busy socket (a console, a chat in full swing) is spared most
+        beats. A quiet socket, or one a message has not reached yet, gets its beat.
+        Half an interval, so the beat after a skipped one is never skipped (beats come
+        an interval apart, give or take the spread of a second): a client hears a frame
+        at least every one and a half intervals plus that, well within the two
+        intervals and 5 s after which the pages count a link as dead."""
+        if self._now() - self._sent_at >= self.ctx.settings.heartbeat_seconds / 2:
+            return True
+        return any(
+            stream.last < latest.get(cid, stream.last) for cid, stream in self.streams.items()
+        )
 
 
 class Heartbeats:
