@@ -402,6 +402,15 @@ class Socket:
         await sock.expect("ready")
         return sock
 
+    @classmethod
+    async def following(cls, ws_url: str, chatter: Chatter) -> Socket:
+        """A socket of `chatter`'s, subscribed to its chat from the start, the replay
+        done (its `conversation` frame came)."""
+        sock = await cls.open(ws_url, await chatter.ticket())
+        await sock.subscribe(chatter.conversation, 0)
+        await sock.expect("conversation")
+        return sock
+
     async def send(self, frame: dict[str, Any]) -> None:
         await self.connection.send(json.dumps(frame))
 

@@ -108,9 +108,7 @@ async def test_the_ack_carries_the_message_only_when_it_is_the_sockets_next(
 ) -> None:
     async with http_client(server.url) as http:
         youth, anna = await pair(http, setup_ctx)
-        phone = await Socket.open(server.ws_url, await youth.ticket())
-        await phone.subscribe(youth.conversation, 0)
-        await phone.expect("conversation")
+        phone = await Socket.following(server.ws_url, youth)
         # Not following the conversation: the ack goes alone.
         loose = await Socket.open(server.ws_url, await youth.ticket())
         first = str(uuid.uuid4())
@@ -189,9 +187,7 @@ def settings(db_url: str) -> Settings:
 async def test_heartbeats_carry_the_latest_seq(server: LiveServer, setup_ctx: Context) -> None:
     async with http_client(server.url) as http:
         youth, anna = await pair(http, setup_ctx)
-        sock = await Socket.open(server.ws_url, await youth.ticket())
-        await sock.subscribe(youth.conversation, 0)
-        await sock.expect("conversation")
+        sock = await Socket.following(server.ws_url, youth)
         await anna.send(youth.conversation, "een")
         beat = await sock.expect("heartbeat", conversations={youth.conversation: 2})
         assert beat["conversations"] == {youth.conversation: 2}
@@ -203,9 +199,7 @@ async def test_a_busy_socket_that_holds_everything_is_spared_most_beats(
 ) -> None:
     async with http_client(server.url) as http:
         youth, _ = await pair(http, setup_ctx)
-        sock = await Socket.open(server.ws_url, await youth.ticket())
-        await sock.subscribe(youth.conversation, 0)
-        await sock.expect("conversation")
+        sock = await Socket.following(server.ws_url, youth)
         # Busy for eight heartbeat intervals: a frame (a pong) every few hundredths of a
         # second, and nothing it does not hold.
         start = len(sock.seen)

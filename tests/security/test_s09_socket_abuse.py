@@ -109,9 +109,7 @@ async def test_s09_bad_frames_get_a_structured_error_and_the_socket_lives_on(
 ) -> None:
     async with http_client(server.url) as http:
         youth, _ = await pair(http, setup_ctx)
-        sock = await Socket.open(server.ws_url, await youth.ticket())
-        await sock.subscribe(youth.conversation, 0)
-        await sock.expect("conversation")
+        sock = await Socket.following(server.ws_url, youth)
         seen = []
         for raw, code in abuses(youth.conversation):
             started = asyncio.get_running_loop().time()
