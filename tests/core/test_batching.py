@@ -66,17 +66,3 @@ async def test_a_burst_that_fills_a_batch_never_waits() -> None:
     burst = [batcher.submit(n) for n in range(1, FEW + 1)]
     assert await asyncio.wait_for(asyncio.gather(*burst), IN_TIME) == list(range(1, FEW + 1))
     assert writes.batches == [[0], list(range(1, FEW + 1))]
-
-
-async def test_a_waiting_batch_goes_as_soon_as_enough_company_has_come() -> None:
-    writes = Writes()
-    batcher: Batcher[int, int] = Batcher(writes, linger=LONG)
-    await batcher.submit(0)
-    # One at a time while the last batch is recent: the batch waits for company, and
-    # goes when FEW wait, not when the (long) wait is over.
-    sends = []
-    for n in range(1, FEW + 1):
-        sends.append(asyncio.create_task(batcher.submit(n)))
-        await asyncio.sleep(0.001)
-    assert await asyncio.wait_for(asyncio.gather(*sends), IN_TIME) == list(range(1, FEW + 1))
-    assert writes.batches == [[0], list(range(1, FEW + 1))]

@@ -8,23 +8,19 @@ is sending a request goes at once (no added wait).
 Between those two lies a steady stream: hundreds of chats sending a message every few
 seconds each, so a request arrives every few milliseconds and each commit carried one or
 two, paying the whole fixed cost of a transaction for each. There the batcher waits a
-moment for company, as PostgreSQL's `commit_delay` does: only when the previous batch
-began less than `BUSY` ago and fewer than `FEW` requests wait, and only until the oldest
-of them has waited `LINGER` or `FEW` have come, whichever is first. A request after a
-quiet spell, and a burst that fills a batch anyway, never wait; a faster stream waits
-less. The fixed cost is large: on SQLite about 2 ms of CPU a commit on a slow 2-core
-machine, against about 0.1 ms for each message in it (docs/performance.md). At 500
-messages a second waiting 4 ms cut the server's CPU per message by a third to a half;
-10 ms took a further sixth; 20 ms, which fills a batch with about ten, another sixth,
-for about 15 ms more at the 99th percentile. A person does not notice 20 ms; a process
-that runs out of CPU makes everyone wait.
+moment for company (`LINGER`), as PostgreSQL's `commit_delay` does: only when the
+previous batch began less than `BUSY` ago and fewer than `FEW` requests wait. A request
+after a quiet spell, and a burst that fills a batch anyway, never wait. At 500 messages
+a second waiting 4 ms cut the server's CPU per message by a third to a half, for 3 ms
+more latency; 10 ms took a further sixth, for 5 ms more (docs/performance.md). A person
+does not notice 10 ms; a process that runs out of CPU makes everyone wait.
 
 The batcher knows nothing of chats: `write` gets the requests in arrival order, commits,
 and returns, for each, its result or the error that refused it alone, and a step to run
 after the callers are answered (publishing the batch's events). Every caller is answered
-only after `write` returned, which is after its commit. The answered callers run before
-the step: a sender's `ack` goes out first, then its message reaches every listener, and a
-socket that got its own message in the `ack` is not woken again for it. When `write` itself
+only after `write` returned, which is after its commit. Answering before publishing keeps
+the order a sender saw before batching: its own `ack` first, then its message as it
+reaches every listener. When `write` itself
 fails (a failed commit, a deadlock), nothing was stored and each request of that batch
 is tried again in a transaction of its own, so one poisoned request fails alone.
 """
@@ -45,14 +41,12 @@ Result = TypeVar("Result")
 # Enough to carry thousands of messages a second in a few commits; small enough that the
 # IN lists of one batch stay short and one batch does not hold the write lock for long.
 MAX_BATCH = 200
-# The most the oldest request of a small batch waits for company under a steady stream;
-# only when the previous batch began less than BUSY ago and fewer than FEW requests wait,
-# and no longer than until FEW have come (see above). BUSY is twice LINGER, so a batch
-# that waited does not make the next one go alone. Streams slower than one request per
-# BUSY never wait.
-LINGER = 0.020
-BUSY = 0.04
-FEW = 16
+# The moment a small batch waits for company under a steady stream of requests; when the
+# previous batch began less than BUSY ago and fewer than FEW requests wait (see above).
+# Streams slower than one request per BUSY never wait.
+LINGER = 0.010
+BUSY = 0.02
+FEW = 8
 
 After = Callable[[], Awaitable[None]]
 Write = Callable[[Sequence[Request]], Awaitable[tuple[Sequence[Result | BaseException], After]]]
@@ -70,20 +64,11 @@ class Batcher(Generic[Request, Result]):
         self._pending: list[tuple[Request, asyncio.Future[Result]]] = []
         self._worker: asyncio.Task[None] | None = None
         self._last_start = float("-inf")
-        # Set while a small batch waits for company: woken when enough has come.
-        self._company: asyncio.Future[None] | None = None
-        # When the oldest request waiting came: the wait counts from there.
-        self._first_at = float("-inf")
 
     async def submit(self, request: Request) -> Result:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Result] = loop.create_future()
+        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         future.add_done_callback(_retrieve)
-        if not self._pending:
-            self._first_at = loop.time()
         self._pending.append((request, future))
-        if self._company is not None and len(self._pending) >= self._few:
-            _wake(self._company)
         worker = self._worker
         if worker is None or worker.done() or worker.get_loop() is not future.get_loop():
             # One writer per process: its transactions run one after another, and what
@@ -102,7 +87,7 @@ class Batcher(Generic[Request, Result]):
                 and len(self._pending) < self._few
                 and loop.time() - self._last_start < BUSY
             ):
-                await self._wait_for_company(loop)
+                await asyncio.sleep(self._linger)
             self._last_start = loop.time()
             batch = self._pending[: self._max_batch]
             del self._pending[: self._max_batch]
@@ -117,20 +102,6 @@ class Batcher(Generic[Request, Result]):
                     future.cancel()
                 self._pending.clear()
                 raise
-
-    async def _wait_for_company(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Until the oldest request has waited `linger` (one that came during the last
-        write has waited part of it already), or `few` requests wait."""
-        delay = self._first_at + self._linger - loop.time()
-        if delay <= 0:
-            return
-        company = self._company = loop.create_future()
-        timer = loop.call_later(delay, _wake, company)
-        try:
-            await company
-        finally:
-            timer.cancel()
-            self._company = None
 
     async def _write_batch(self, batch: list[tuple[Request, asyncio.Future[Result]]]) -> None:
         requests = [request for request, _ in batch]
@@ -154,8 +125,6 @@ class Batcher(Generic[Request, Result]):
                 future.set_exception(outcome)
             else:
                 future.set_result(outcome)
-        # The answered callers go first (a sender's ack), then `after` (the events).
-        await asyncio.sleep(0)
         await after()
 
 
@@ -173,11 +142,6 @@ class PerDatabase(Generic[Request, Result]):
         if batcher is None:
             batcher = self._batchers[database] = Batcher(self._write)
         return batcher
-
-
-def _wake(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
 
 
 def _retrieve(future: asyncio.Future[Any]) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
 from typing import Protocol
 
 from keerpunt.realtime.events import ServerFrame
@@ -26,10 +25,6 @@ class Lagged:
 
 LAGGED = Lagged()
 
-# Whether a listener already holds an event (a socket was sent the message in its `ack`):
-# such an event is not queued, and the listener is not woken only to skip it.
-Held = Callable[[ServerFrame], bool]
-
 
 class Subscription(Protocol):
     async def add(self, channel: str) -> None: ...
@@ -44,7 +39,7 @@ class Subscription(Protocol):
 class Bus(Protocol):
     async def publish(self, channel: str, frame: ServerFrame) -> None: ...
 
-    def subscription(self, held: Held | None = None) -> Subscription: ...
+    def subscription(self) -> Subscription: ...
 
     def state(self) -> str:
         """For /healthz: "memory", "redis", or "down" while Redis is away."""
@@ -59,9 +54,8 @@ class MemorySubscription:
     only while it waits: an idle socket holds neither (an asyncio.Queue is four deques,
     about 3 KiB, for every socket). One reader at a time, as a socket's pump is."""
 
-    def __init__(self, bus: MemoryBus, held: Held | None = None) -> None:
+    def __init__(self, bus: MemoryBus) -> None:
         self._bus = bus
-        self._held = held
         self._items: deque[tuple[str, ServerFrame]] | None = None
         self._waiter: asyncio.Future[None] | None = None
         self._lagged = False
@@ -82,8 +76,6 @@ class MemorySubscription:
     def deliver(self, channel: str, frame: ServerFrame) -> None:
         if self._lagged:
             return  # the next `get` answers LAGGED and drops what waits anyway
-        if self._held is not None and self._held(frame):
-            return
         items = self._items
         if items is None:
             items = self._items = deque()
@@ -139,8 +131,8 @@ class MemoryBus:
         for subscription in list(self._listeners.get(channel, ())):
             subscription.deliver(channel, frame)
 
-    def subscription(self, held: Held | None = None) -> MemorySubscription:
-        return MemorySubscription(self, held)
+    def subscription(self) -> MemorySubscription:
+        return MemorySubscription(self)
 
     def state(self) -> str:
         return "memory"

@@ -64,7 +64,6 @@ from keerpunt.realtime.events import (
     ReadOut,
     Ready,
     Send,
-    ServerFrame,
     SessionsEnded,
     Subscribe,
     TransferOut,
@@ -236,7 +235,7 @@ class Connection:
         self.websocket = websocket
         self.principal = principal
         self.streams: dict[str, Stream] = {}
-        self.subscription: Subscription = ctx.bus.subscription(held=self._holds)
+        self.subscription: Subscription = ctx.bus.subscription()
         self._send_lock = asyncio.Lock()
         self._now = asyncio.get_running_loop().time
         # When the last frame went out (see `beat`).
@@ -423,15 +422,6 @@ class Connection:
             )
             if stream is not None:
                 stream.delivered(message.seq)
-
-    def _holds(self, frame: ServerFrame) -> bool:
-        """A message this socket has been sent already (in the ack of its own send, the
-        usual case): the pump would only skip it. A stream that starts again lower (a new
-        subscribe) reads it from the database."""
-        if not isinstance(frame, MessageOut):
-            return False
-        stream = self.streams.get(frame.conversation)
-        return stream is not None and frame.seq <= stream.last
 
     async def _subscribe(self, conversation_id: str, after_seq: int) -> None:
         if conversation_id not in self.streams and len(self.streams) >= MAX_SUBSCRIPTIONS:

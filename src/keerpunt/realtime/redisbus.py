@@ -31,7 +31,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from keerpunt.config import Settings
-from keerpunt.realtime.bus import Bus, Held, MemoryBus, MemorySubscription
+from keerpunt.realtime.bus import Bus, MemoryBus, MemorySubscription
 from keerpunt.realtime.events import SERVER_FRAMES, ServerFrame
 
 log = logging.getLogger(__name__)
@@ -69,8 +69,8 @@ def make_bus(settings: Settings) -> Bus:
 
 
 class RedisSubscription(MemorySubscription):
-    def __init__(self, bus: RedisBus, held: Held | None = None) -> None:
-        super().__init__(bus.local, held)
+    def __init__(self, bus: RedisBus) -> None:
+        super().__init__(bus.local)
         self._redis_bus = bus
 
     async def add(self, channel: str) -> None:
@@ -144,8 +144,8 @@ class RedisBus:
         self._sent.clear()
         self._wake.set()
 
-    def subscription(self, held: Held | None = None) -> RedisSubscription:
-        return RedisSubscription(self, held)
+    def subscription(self) -> RedisSubscription:
+        return RedisSubscription(self)
 
     def state(self) -> str:
         self._start()
