@@ -102,12 +102,10 @@ async def measure(
 
 def fit(points: list[tuple[float, float]]) -> tuple[float, float]:
     """The least-squares line through (size, CPU per commit): fixed part, slope."""
-    n = len(points)
-    mean_x = sum(x for x, _ in points) / n
-    mean_y = sum(y for _, y in points) / n
-    spread = sum((x - mean_x) ** 2 for x, _ in points)
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / spread if spread else 0.0
-    return mean_y - slope * mean_x, slope
+    each = harness.slope(points) or 0.0
+    mean_x = sum(x for x, _ in points) / len(points)
+    mean_y = sum(y for _, y in points) / len(points)
+    return mean_y - each * mean_x, each
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:

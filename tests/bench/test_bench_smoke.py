@@ -100,3 +100,23 @@ def test_durable_writes(tmp_path: Path, backend: str) -> None:
     assert figures["limit"]["per_s"] > 0
     assert figures["ratio_to_limit"] is not None
     assert figures["ack_latency_ms"]["count"] == figures["acked"]
+
+
+def test_group_commit(tmp_path: Path) -> None:
+    output = tmp_path / "group_commit.json"
+    args = ("--sizes", "1,4", "--messages", "8", "--output", str(output))
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "group_commit.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(output.read_text())
+    assert result["benchmark"] == "group_commit"
+    # Three warm-up rounds of each size, then 8 messages each: all stored, once.
+    assert result["sent"] == result["stored"] == 3 * (1 + 4) + 8 + 8
+    assert (result["lost"], result["doubled"]) == (0, 0)
+    assert [s["size"] for s in result["sizes"]] == [1, 4]
+    assert all(s["cpu_us_per_message"] > 0 for s in result["sizes"])
